@@ -1,0 +1,148 @@
+package io.pledge.testkit;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real child JVM running a {@code main} class on this JVM's class path: what crash tests kill with
+ * {@link #kill()} ({@code SIGKILL}, no shutdown hooks, no flushing: exactly {@code kill -9}).
+ *
+ * <p>Its standard output and error are read on a daemon thread into {@link #lines()} (and echoed to this JVM's log
+ * with the process name), so tests wait for a line such as a "ready" banner with {@link #awaitLine}.
+ */
+public final class JvmProcess implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JvmProcess.class);
+
+  /** JVM flags every child gets: Hazelcast's module openings, a small heap, and a quick start. */
+  private static final List<String> JVM_FLAGS = List.of(
+      "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+      "--add-modules", "java.se",
+      "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+      "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+      "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
+
+  private final String name;
+  private final Process process;
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+
+  private JvmProcess(String name, Process process) {
+    this.name = name;
+    this.process = process;
+    Thread reader = new Thread(this::pump, "jvm-process-" + name);
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Starts {@code mainClass} with {@code args}, extra environment variables, in {@code workDir}. */
+  public static JvmProcess start(String name, String mainClass, List<String> args, Map<String, String> env,
+      Path workDir) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(JVM_FLAGS);
+    command.add("-cp");
+    command.add(classPath());
+    command.add(mainClass);
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).directory(workDir.toFile());
+    builder.environment().putAll(env);
+    try {
+      LOG.info("starting {}: {} {}", name, mainClass, args);
+      return new JvmProcess(name, builder.start());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + name, e);
+    }
+  }
+
+  /**
+   * The class path of this JVM. Under surefire/failsafe the real one is in {@code surefire.test.class.path}
+   * ({@code java.class.path} may be a manifest-only jar).
+   */
+  public static String classPath() {
+    String surefire = System.getProperty("surefire.test.class.path");
+    return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+  }
+
+  private void pump() {
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        lines.add(line);
+        LOG.debug("[{}] {}", name, line);
+      }
+    } catch (IOException e) {
+      LOG.debug("[{}] output closed: {}", name, e.getMessage());
+    }
+  }
+
+  /** Waits until a line of output matches; fails the test (with the output so far) if the process dies first. */
+  public String awaitLine(Predicate<String> matcher, Duration timeout) {
+    Awaitility.await(name + " to print the expected line").atMost(timeout).pollInterval(Duration.ofMillis(20))
+        .until(() -> {
+          if (!process.isAlive() && lines.stream().noneMatch(matcher)) {
+            throw new IllegalStateException(name + " exited with " + process.exitValue() + "; output:\n"
+                + String.join("\n", lines));
+          }
+          return lines.stream().anyMatch(matcher);
+        });
+    return lines.stream().filter(matcher).findFirst().orElseThrow();
+  }
+
+  public List<String> lines() {
+    return List.copyOf(lines);
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** {@code kill -9}: the process gets no chance to flush, close or run shutdown hooks. */
+  public void kill() {
+    process.destroyForcibly();
+    awaitExit();
+    LOG.info("killed {} (SIGKILL)", name);
+  }
+
+  /** A polite stop ({@code SIGTERM}, shutdown hooks run). */
+  public void stop() {
+    process.destroy();
+    awaitExit();
+  }
+
+  private void awaitExit() {
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
