@@ -71,6 +71,7 @@ public final class TransactionManager {
   private long sequence;
   private long reaperTimer = -1;
   private volatile boolean ready;
+  private Thread ownerThread;
 
   public TransactionManager(Vertx vertx, Context context, String nodeId, TxLog log, ParticipantChannel channel,
       ProtocolSettings settings, CoordinatorMetrics metrics, LongSupplier clock) {
@@ -93,6 +94,7 @@ public final class TransactionManager {
    * decision: abort, or a one-phase commit driven again), then turns ready. Call once, on the context.
    */
   public Future<Void> start() {
+    ownerThread = Thread.currentThread();
     assertOnContext();
     return onContext(log.nextEpoch()).compose(e -> {
       epoch = e;
@@ -361,7 +363,9 @@ public final class TransactionManager {
   }
 
   private void assertOnContext() {
-    if (Vertx.currentContext() != context) {
+    // Compare threads, not contexts: Vert.x runs each gRPC request on a duplicate of the server's context.
+    Context current = Vertx.currentContext();
+    if (current == null || !current.isEventLoopContext() || ownerThread != Thread.currentThread()) {
       throw new IllegalStateException("transaction manager used off its context, from " + Thread.currentThread());
     }
   }
