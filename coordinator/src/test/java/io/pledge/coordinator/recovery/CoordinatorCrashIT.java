@@ -12,10 +12,9 @@ import io.pledge.api.v1.Outcome;
 import io.pledge.api.v1.TransactionState;
 import io.pledge.testkit.CoordinatorProcess;
 import io.pledge.testkit.CoordinatorTestClient;
+import io.pledge.testkit.MiniCluster;
 import io.pledge.testkit.TestParticipant;
 import io.pledge.testkit.TestParticipant.BranchState;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +39,7 @@ class CoordinatorCrashIT {
   @TempDir
   Path dir;
 
-  Vertx vertx;
+  MiniCluster cluster;
   TestParticipant a;
   TestParticipant b;
   CoordinatorProcess coordinator;
@@ -52,23 +51,18 @@ class CoordinatorCrashIT {
 
   @BeforeEach
   void start() {
-    vertx = Vertx.vertx();
-    a = TestParticipant.start(vertx, "bank-a");
-    b = TestParticipant.start(vertx, "bank-b");
-    coordinator = new CoordinatorProcess("coordinator", dir.resolve("coordinator"),
-        List.of("--tx.prepare-timeout=60s", "--participant.retry-base=20ms", "--participant.retry-cap=200ms",
-            "--participant.call-timeout=2s")).start();
-    client = new CoordinatorTestClient(vertx, coordinator.grpcPort());
+    cluster = MiniCluster.start(dir, 1, List.of("bank-a", "bank-b"), List.of("--tx.prepare-timeout=60s",
+        "--participant.retry-base=20ms", "--participant.retry-cap=200ms", "--participant.call-timeout=2s"));
+    a = cluster.participant("bank-a");
+    b = cluster.participant("bank-b");
+    coordinator = cluster.coordinator(0);
+    client = cluster.client();
   }
 
   @AfterEach
   void stop() {
     running.set(false);
-    client.close();
-    coordinator.close();
-    a.close();
-    b.close();
-    vertx.close();
+    cluster.close();
   }
 
   /** Lanes of transactions, one after another in each lane, until stopped or a call fails (the kill). */
@@ -99,8 +93,7 @@ class CoordinatorCrashIT {
   }
 
   void restartAndCheckEverythingResolves() {
-    coordinator.start();
-    client.port(coordinator.grpcPort());
+    cluster.restartCoordinator(0);
     await("every transaction resolved at both participants").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       for (String tx : begun.keySet()) {
         BranchState atA = a.state(tx);
@@ -173,8 +166,7 @@ class CoordinatorCrashIT {
     coordinator.kill();
     running.set(false);
     // Recovery starts phase 2 again, which still fails; a second crash must not lose anything either.
-    coordinator.start();
-    client.port(coordinator.grpcPort());
+    cluster.restartCoordinator(0);
     coordinator.kill();
     a.failPhaseTwo(0);
     restartAndCheckEverythingResolves();
