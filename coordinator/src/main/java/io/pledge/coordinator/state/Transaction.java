@@ -151,6 +151,11 @@ public final class Transaction {
   }
 
   private Result rollbackRequested() {
+    if (state == TxState.PREPARING && onePhase && intentLogged) {
+      // The one-phase commit is out: the participant may already have committed, so only its answer decides.
+      return new Rejected("cannot roll back transaction " + id + ": it is " + state
+          + " (its one-phase commit was sent to " + branches.keySet().iterator().next() + ", which decides)");
+    }
     return switch (state) {
       case ACTIVE, PREPARING -> abort(AbortReason.of(AbortCause.ROLLBACK_REQUESTED, "rollback requested by client"));
       case ROLLING_BACK, ROLLED_BACK -> new Ignored("already aborted");
