@@ -44,7 +44,7 @@ class EndpointTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"localhost:0", "localhost:65536", "localhost:-1", "localhost:99999"})
+  @ValueSource(strings = {"localhost:0", "localhost:65536", "localhost:-1", "localhost:99999", "localhost:99999999999"})
   void portOutOfRange(String text) {
     String port = text.substring(text.indexOf(':') + 1);
     assertEquals("endpoint port " + port + " is out of range 1..65535", error(text));
@@ -52,7 +52,7 @@ class EndpointTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"localhost:http", "localhost:74OO", "localhost:7400 ", "localhost:7.4", "localhost:0x1F",
-      "localhost:7400/path"})
+      "localhost:7400/path", "localhost:+80"})
   void nonNumericPort(String text) {
     assertEquals("endpoint '" + text + "' has a port that is not a number", error(text));
   }

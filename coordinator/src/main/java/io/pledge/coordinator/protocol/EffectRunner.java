@@ -74,8 +74,15 @@ final class EffectRunner {
       }));
     } else if (effect instanceof Effect.ForceCommitRecord e) {
       manager.cancelPrepareTimer(entry);
-      fromLog(log.forceCommit(id, e.participants()), ar -> manager.apply(entry,
-          ar.succeeded() ? new TxEvent.DecisionLogged() : new TxEvent.DecisionLogFailed(message(ar.cause()))));
+      later(e.attempt(), () -> fromLog(log.forceCommit(id, e.participants()), ar -> {
+        if (ar.failed()) {
+          LOG.atError().addKeyValue("txId", id).addKeyValue("attempt", e.attempt())
+              .log("forcing the commit decision failed; the transaction stays in doubt and the force is retried: "
+                  + message(ar.cause()));
+        }
+        manager.apply(entry, ar.succeeded() ? new TxEvent.DecisionLogged()
+            : new TxEvent.DecisionLogFailed(message(ar.cause())));
+      }));
     } else if (effect instanceof Effect.SendCommit e) {
       phaseTwo(entry, e.participant(), e.attempt(), true);
     } else if (effect instanceof Effect.SendRollback e) {

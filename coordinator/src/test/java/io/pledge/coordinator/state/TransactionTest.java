@@ -418,15 +418,15 @@ class TransactionTest {
     }
 
     @Test
-    void decisionLogFailureAborts() {
+    void decisionLogFailureRetriesTheForceAndNeverAborts() {
       Transaction tx = prepared(A, B);
-      List<Effect> effects = applied(tx, new DecisionLogFailed("disk full"));
-      AbortReason reason = decidedAbort(effects);
-      assertEquals(AbortCause.PREPARE_FAILED, reason.cause());
-      assertTrue(reason.detail().contains("disk full"), reason::detail);
-      assertEquals(concat(new Decided(Outcome.ABORTED, reason), rollbacks(A, B)), effects);
-      assertEquals(TxState.ROLLING_BACK, tx.state());
-      assertIgnored(tx, new DecisionLogged());
+      assertEquals(List.of(new ForceCommitRecord(List.of(A, B), 1)), applied(tx, new DecisionLogFailed("disk full")));
+      assertEquals(List.of(new ForceCommitRecord(List.of(A, B), 2)), applied(tx, new DecisionLogFailed("disk full")));
+      assertEquals(TxState.PREPARED, tx.state());
+      assertTrue(rejected(tx, new RollbackRequested()).contains("PREPARED"));
+      List<Effect> effects = applied(tx, new DecisionLogged());
+      assertEquals(TxState.COMMITTING, tx.state());
+      assertEquals(new Decided(Outcome.COMMITTED, null), effects.get(0));
     }
 
     @Test

@@ -37,7 +37,6 @@ class TxStateTest {
       new Edge(PREPARING, ROLLING_BACK),
       new Edge(PREPARING, ROLLED_BACK),
       new Edge(PREPARED, COMMITTING),
-      new Edge(PREPARED, ROLLING_BACK),
       new Edge(COMMITTING, COMMITTED),
       new Edge(ROLLING_BACK, ROLLED_BACK));
 
