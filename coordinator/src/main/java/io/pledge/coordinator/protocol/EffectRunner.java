@@ -149,9 +149,10 @@ final class EffectRunner {
   private void finished(Entry entry, Effect.Finished e) {
     manager.cancelPrepareTimer(entry);
     TxId id = entry.tx.id();
-    // A commit always gets an END record, so that a retried Commit finds it after the transaction left memory; an
-    // abort only needs one if an intent was logged (no record means aborted).
-    if (e.intentLogged() || e.outcome() == Outcome.COMMITTED) {
+    // END goes to the log whenever commit was requested: then an intent was (or is being) written, and the single
+    // log writer applies the END after it; and a commit that needed no intent is found by a retried Commit later.
+    // An abort before commit was requested needs no record at all (presumed abort).
+    if (entry.tx.isCommitRequested()) {
       log.writeEnd(id, e.outcome(), e.reason()).whenComplete((v, failure) -> {
         if (failure != null) {
           LOG.atWarn().addKeyValue("txId", id).log("END record not written (recovery will finish phase 2 again): "

@@ -75,6 +75,16 @@ class H2TxLogTest {
   }
 
   @Test
+  void endWithoutIntentIsRecorded() throws Exception {
+    try (H2TxLog log = open()) {
+      TxId id = new TxId("coord-0", 1, 7);
+      get(log.writeEnd(id, Outcome.COMMITTED, null));
+      assertEquals(LoggedTx.Kind.COMMITTED, get(log.find(id)).orElseThrow().kind());
+      assertTrue(get(log.unfinished()).isEmpty());
+    }
+  }
+
+  @Test
   void commitWithoutIntentFails() throws Exception {
     try (H2TxLog log = open()) {
       CompletableFuture<Void> f = log.forceCommit(new TxId("coord-0", 1, 3), ab).toCompletableFuture();
