@@ -66,9 +66,11 @@ public final class LockServer implements AutoCloseable {
       HazelcastLockStore store = new HazelcastLockStore(hz, !client, context);
       LockMetrics metrics = new LockMetrics(registry, store::localCounts);
       LockEngine engine = new LockEngine(vertx, context, store, metrics);
-      RequestLimits limits = new RequestLimits(options.get(LockServiceOptions.MAX_LEASE),
-          options.get(LockServiceOptions.DEFAULT_LEASE), options.get(LockServiceOptions.MAX_WAIT),
-          options.get(LockServiceOptions.DEFAULT_WAIT));
+      // Defaults never exceed the maxima, so that lowering a maximum alone is enough.
+      var maxLease = options.get(LockServiceOptions.MAX_LEASE);
+      var maxWait = options.get(LockServiceOptions.MAX_WAIT);
+      RequestLimits limits = new RequestLimits(maxLease, min(options.get(LockServiceOptions.DEFAULT_LEASE), maxLease),
+          maxWait, min(options.get(LockServiceOptions.DEFAULT_WAIT), maxWait));
       GrpcServer grpcServer = GrpcServer.server(vertx);
       grpcServer.addService(LockServiceGrpcService.of(new LockGrpcService(engine, limits)));
       Future<HttpServer> grpc = vertx.createHttpServer().requestHandler(grpcServer)
@@ -87,6 +89,10 @@ public final class LockServer implements AutoCloseable {
       hz.shutdown();
       throw e;
     }
+  }
+
+  private static java.time.Duration min(java.time.Duration a, java.time.Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   public int grpcPort() {
