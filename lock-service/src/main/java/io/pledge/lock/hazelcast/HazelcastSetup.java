@@ -49,12 +49,15 @@ public final class HazelcastSetup {
       join.getTcpIpConfig().setEnabled(true).setMembers(members);
     }
     int quorum = options.get(LockServiceOptions.QUORUM);
-    c.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM_NAME, true, quorum)
-        .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+    // A quorum of 1 protects nothing, and Hazelcast reports it absent until the first heartbeat: leave it out.
+    if (quorum > 1) {
+      c.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM_NAME, true, quorum)
+          .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+    }
     int backups = options.get(LockServiceOptions.BACKUPS);
     for (String map : List.of(HazelcastLockStore.LOCKS_MAP, HazelcastLockStore.WAITS_MAP)) {
       c.addMapConfig(new MapConfig(map).setBackupCount(backups).setAsyncBackupCount(0)
-          .setSplitBrainProtectionName(QUORUM_NAME));
+          .setSplitBrainProtectionName(quorum > 1 ? QUORUM_NAME : null));
     }
     CompactCodecs.register(c.getSerializationConfig());
     ConcurrentHashMap<String, Object> userContext = new ConcurrentHashMap<>();
@@ -102,11 +105,16 @@ public final class HazelcastSetup {
     }
   }
 
-  /** Opens the lock-delay window on every membership change this member sees. */
+  /**
+   * Opens the lock-delay window on every membership change this member sees (its own arrival is not one: whether a
+   * starting member delays is decided where it starts, see LockServer).
+   */
   private record GuardTrigger(LockGuard guard) implements MembershipListener {
     @Override
     public void memberAdded(MembershipEvent event) {
-      guard.onClusterChange();
+      if (!event.getMember().localMember()) {
+        guard.onClusterChange();
+      }
     }
 
     @Override

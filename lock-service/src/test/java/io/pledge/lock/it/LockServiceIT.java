@@ -36,14 +36,14 @@ import org.junit.jupiter.api.Test;
 /** End to end over real gRPC against two real members: semantics, waiting, deadlocks, bad input, metrics. */
 class LockServiceIT {
 
-  private static final Duration LEASE = Duration.ofSeconds(10);
+  private static final Duration LEASE = Duration.ofSeconds(5);
   private static List<LockServer> servers;
   private static LockClient a;
   private static LockClient b;
 
   @BeforeAll
   static void start() throws Exception {
-    servers = Servers.cluster(5901, 2, Map.of("lock.max-lease", "20s", "cluster.quorum", "1"));
+    servers = Servers.cluster(5901, 2, Map.of("lock.max-lease", "5s", "lock.delay-margin", "500ms"));
     a = LockClient.create(new Endpoint("127.0.0.1", servers.get(0).grpcPort()));
     b = LockClient.create(new Endpoint("127.0.0.1", servers.get(1).grpcPort()));
   }
