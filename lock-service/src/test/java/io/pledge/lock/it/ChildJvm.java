@@ -38,7 +38,12 @@ final class ChildJvm {
   }
 
   static ChildJvm start(Class<?> main, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
+    return start(List.of(), main, args);
+  }
+
+  /** Runs the JVM behind {@code prefix} (e.g. {@code ip netns exec NS}, which execs it: the pid stays the JVM's). */
+  static ChildJvm start(List<String> prefix, Class<?> main, List<String> args) throws IOException {
+    List<String> cmd = new ArrayList<>(prefix);
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(JVM_FLAGS);
     cmd.add("-cp");
