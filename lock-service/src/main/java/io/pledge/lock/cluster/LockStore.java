@@ -24,6 +24,9 @@ public interface LockStore {
 
   Future<Reply> apply(String lock, LockProcessor processor);
 
+  /** The lock's stored state (empty for a lock never written); a plain read, no rule runs. */
+  Future<LockState> read(String lock);
+
   /** Names of the locks the owner holds or waits for (a query over the cluster). */
   Future<Set<String>> locksOf(String owner);
 

@@ -60,6 +60,13 @@ public final class HazelcastLockStore implements LockStore {
   }
 
   @Override
+  public Future<LockState> read(String lock) {
+    return Future.fromCompletionStage(locks.getAsync(lock), context)
+        .map(s -> s == null ? LockState.empty(lock) : s)
+        .recover(failure -> Future.failedFuture(translate(failure)));
+  }
+
+  @Override
   public Future<Set<String>> locksOf(String owner) {
     return context.<Set<String>>executeBlocking(() -> Set.copyOf(locks.keySet(new HeldOrAwaitedBy(owner))), false)
         .recover(failure -> Future.failedFuture(translate(failure)));
