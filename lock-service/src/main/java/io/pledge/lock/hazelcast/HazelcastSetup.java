@@ -57,6 +57,7 @@ public final class HazelcastSetup {
     int backups = options.get(LockServiceOptions.BACKUPS);
     for (String map : List.of(HazelcastLockStore.LOCKS_MAP, HazelcastLockStore.WAITS_MAP)) {
       c.addMapConfig(new MapConfig(map).setBackupCount(backups).setAsyncBackupCount(0)
+          .setInMemoryFormat(com.hazelcast.config.InMemoryFormat.OBJECT)
           .setSplitBrainProtectionName(quorum > 1 ? QUORUM_NAME : null));
     }
     CompactCodecs.register(c.getSerializationConfig());
