@@ -91,7 +91,7 @@ final class Waits {
     w.deadlineTimer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> cancel(w.id, "TIMEOUT", false));
     LOG.atDebug().addKeyValue("owner", w.owner).addKeyValue("lock", w.lock).addKeyValue("blockedBy", blockedBy)
         .log("waiting");
-    updateEdge(w, blockedBy);
+    updateEdge(w, blockedBy, true);
     LockState early = w.early;
     w.early = null;
     if (early != null) {
@@ -150,7 +150,9 @@ final class Waits {
     }
     List<String> now = s.blockedBy(w.id);
     if (!now.equals(w.blockedBy)) {
-      updateEdge(w, now);
+      // In a FIFO hand-over the new holder was already ahead of us, so the blockers only shrink: such an edge
+      // cannot close a new cycle, and rescanning the graph for every waiter on every hand-over would be quadratic.
+      updateEdge(w, now, !w.blockedBy.containsAll(now));
     }
   }
 
@@ -250,12 +252,18 @@ final class Waits {
     }).onFailure(e -> LOG.atWarn().addKeyValue("lock", lock).log("could not wake lock: {}", e.getMessage()));
   }
 
-  private void updateEdge(Wait w, List<String> blockedBy) {
+  private void updateEdge(Wait w, List<String> blockedBy, boolean detect) {
     w.blockedBy = blockedBy;
     if (blockedBy.isEmpty()) {
       store.removeEdge(w.id);
       return;
     }
-    detector.check(new WaitEdge(w.id, w.owner, w.lock, blockedBy, w.since), w.timeout.plus(EDGE_TTL_MARGIN));
+    WaitEdge edge = new WaitEdge(w.id, w.owner, w.lock, blockedBy, w.since);
+    Duration ttl = w.timeout.plus(EDGE_TTL_MARGIN);
+    if (detect) {
+      detector.check(edge, ttl);
+    } else {
+      store.putEdge(edge, ttl).onFailure(e -> LOG.atDebug().setCause(e).log("could not update wait edge"));
+    }
   }
 }
