@@ -5,7 +5,6 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.pledge.api.v1.LockServiceGrpcService;
 import io.pledge.common.config.Config;
 import io.pledge.common.ops.OpsServer;
 import io.pledge.lock.cluster.LockEngine;
@@ -72,7 +71,7 @@ public final class LockServer implements AutoCloseable {
       RequestLimits limits = new RequestLimits(maxLease, min(options.get(LockServiceOptions.DEFAULT_LEASE), maxLease),
           maxWait, min(options.get(LockServiceOptions.DEFAULT_WAIT), maxWait));
       GrpcServer grpcServer = GrpcServer.server(vertx);
-      grpcServer.addService(LockServiceGrpcService.of(new LockGrpcService(engine, limits)));
+      new LockGrpcService(engine, limits).bindTo(grpcServer);
       Future<HttpServer> grpc = vertx.createHttpServer().requestHandler(grpcServer)
           .listen(options.get(LockServiceOptions.GRPC_PORT), options.get(LockServiceOptions.GRPC_HOST));
       Future<OpsServer> ops = OpsServer.start(vertx, options.get(LockServiceOptions.OPS_HOST),

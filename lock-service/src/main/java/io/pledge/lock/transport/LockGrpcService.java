@@ -5,6 +5,7 @@ import io.pledge.api.v1.AcquireLockResponse;
 import io.pledge.api.v1.InspectLockRequest;
 import io.pledge.api.v1.InspectLockResponse;
 import io.pledge.api.v1.LockQueued;
+import io.pledge.api.v1.LockServiceGrpcService;
 import io.pledge.api.v1.LockServiceService;
 import io.pledge.api.v1.LockWaitEvent;
 import io.pledge.api.v1.ReleaseAllLocksRequest;
@@ -18,8 +19,9 @@ import io.pledge.lock.cluster.LockEngine;
 import io.pledge.lock.cluster.LockFailure;
 import io.pledge.lock.table.Decision;
 import io.vertx.core.Future;
-import io.vertx.core.streams.WriteStream;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -59,10 +61,29 @@ public final class LockGrpcService extends LockServiceService {
     });
   }
 
-  @Override
-  protected void acquireStream(AcquireLockRequest r, WriteStream<LockWaitEvent> stream) {
-    GrpcServerResponse<AcquireLockRequest, LockWaitEvent> response =
-        (GrpcServerResponse<AcquireLockRequest, LockWaitEvent>) stream;
+  /**
+   * Binds this service on {@code server}. AcquireStream gets its own handler: the generated one does not expose the
+   * call, and the server must see the client cancel it to withdraw the wait.
+   */
+  public void bindTo(GrpcServer server) {
+    server.addService(LockServiceGrpcService.builder(this).bind(LockServiceGrpcService.Acquire,
+        LockServiceGrpcService.TryAcquire, LockServiceGrpcService.Renew, LockServiceGrpcService.Release,
+        LockServiceGrpcService.ReleaseAll, LockServiceGrpcService.Inspect).build());
+    server.callHandler(LockServiceGrpcService.AcquireStream, this::acquireStreamCall);
+  }
+
+  private void acquireStreamCall(GrpcServerRequest<AcquireLockRequest, LockWaitEvent> call) {
+    call.handler(request -> {
+      String waitId = acquireStream(request, call.response());
+      if (waitId != null) {
+        call.errorHandler(error -> engine.cancel(waitId, "the AcquireStream call was cancelled (" + error + ")"));
+        call.exceptionHandler(e -> engine.cancel(waitId, "the AcquireStream call failed: " + e.getMessage()));
+      }
+    });
+  }
+
+  /** Starts the wait and streams its progress; returns the wait id, or null if the request was refused at once. */
+  private String acquireStream(AcquireLockRequest r, GrpcServerResponse<AcquireLockRequest, LockWaitEvent> response) {
     LockEngine.Pending pending;
     String lock;
     try {
@@ -73,9 +94,8 @@ public final class LockGrpcService extends LockServiceService {
               .setQueued(LockQueued.newBuilder().setPosition(d.position()).addAllBlockedBy(d.blockedBy())).build()));
     } catch (IllegalArgumentException e) {
       response.status(GrpcStatus.INVALID_ARGUMENT).statusMessage(e.getMessage()).end();
-      return;
+      return null;
     }
-    response.exceptionHandler(e -> engine.cancel(pending.waitId(), "the AcquireStream call was cancelled"));
     pending.result().onComplete(ar -> {
       if (ar.succeeded()) {
         response.end(LockWaitEvent.newBuilder().setGranted(Protos.granted(lock, ar.result())).build());
@@ -84,6 +104,7 @@ public final class LockGrpcService extends LockServiceService {
         response.status(failure.status()).statusMessage(failure.getMessage()).end();
       }
     });
+    return pending.waitId();
   }
 
   @Override

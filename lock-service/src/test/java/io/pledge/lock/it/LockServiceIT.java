@@ -227,6 +227,38 @@ class LockServiceIT {
   }
 
   @Test
+  void anyoneWithOwnerAndTokenCanRenewLikeACoordinator() {
+    LockHandle h = a.acquireBlocking(Request.exclusive("in-doubt", "coord-0:3:17", Duration.ofSeconds(2)));
+    long before = h.leaseExpiresAtMs();
+    var renewed = join(b.renew("in-doubt", "coord-0:3:17", h.token(), LEASE));
+    assertTrue(renewed.getLeaseExpiresAtMs() > before);
+    assertEquals(renewed.getLeaseExpiresAtMs(), join(a.inspect("in-doubt")).getHolders(0).getLeaseExpiresAtMs());
+    assertEquals(List.of("in-doubt"), join(b.releaseAll("coord-0:3:17")).getReleasedList());
+  }
+
+  @Test
+  void cancellingTheStreamWithdrawsTheWait() throws Exception {
+    LockHandle h = a.acquireBlocking(Request.exclusive("stream-cancel", "first", LEASE));
+    Vertx vertx = Vertx.vertx();
+    try {
+      GrpcClient grpc = GrpcClient.client(vertx);
+      List<LockWaitEvent> events = new CopyOnWriteArrayList<>();
+      var request = grpc.request(new Endpoint("127.0.0.1", servers.get(1).grpcPort()).toSocketAddress(),
+          LockServiceGrpcClient.AcquireStream).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      request.end(AcquireLockRequest.newBuilder().setLock("stream-cancel").setOwner("quitter").setLeaseMs(5000)
+          .setWaitTimeoutMs(20_000).build());
+      request.response().onSuccess(resp -> resp.handler(events::add));
+      await().until(() -> events.size() == 1);
+      request.cancel();
+      await().atMost(Duration.ofSeconds(10)).until(() -> join(a.inspect("stream-cancel")).getWaitersCount() == 0);
+      h.close();
+      assertEquals(0, join(a.inspect("stream-cancel")).getHoldersCount(), "nobody got it for the quitter");
+    } finally {
+      vertx.close();
+    }
+  }
+
+  @Test
   void fencingCheckerRejectsStaleHolder() {
     FencingTokenChecker resource = new FencingTokenChecker();
     LockHandle old = a.acquireBlocking(Request.exclusive("fenced", "old", Duration.ofMillis(300)));
