@@ -1,0 +1,120 @@
+package io.pledge.lock;
+
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pledge.common.config.Config;
+import io.pledge.common.ops.OpsServer;
+import io.pledge.lock.cluster.LockEngine;
+import io.pledge.lock.config.LockServiceOptions;
+import io.pledge.lock.hazelcast.HazelcastLockStore;
+import io.pledge.lock.hazelcast.HazelcastSetup;
+import io.pledge.lock.hazelcast.LockGuard;
+import io.pledge.lock.metrics.LockMetrics;
+import io.pledge.lock.transport.LockGrpcService;
+import io.pledge.lock.transport.RequestLimits;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.grpc.server.GrpcServer;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One lock server: a Hazelcast member (or client), the gRPC LockService and the ops endpoint, wired together. Many can
+ * run in one JVM (tests): nothing is static.
+ */
+public final class LockServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LockServer.class);
+
+  private final HazelcastInstance hazelcast;
+  private final Vertx vertx;
+  private final HttpServer grpc;
+  private final OpsServer ops;
+
+  private LockServer(HazelcastInstance hazelcast, Vertx vertx, HttpServer grpc, OpsServer ops) {
+    this.hazelcast = hazelcast;
+    this.vertx = vertx;
+    this.grpc = grpc;
+    this.ops = ops;
+  }
+
+  /**
+   * Starts everything and returns once the gRPC and ops ports listen. Blocks (Hazelcast joins its cluster): call it
+   * from a main or test thread, never from an event loop.
+   */
+  public static LockServer start(Config options) throws InterruptedException, ExecutionException, TimeoutException {
+    boolean client = options.get(LockServiceOptions.HAZELCAST_CLIENT);
+    LockGuard guard = new LockGuard(LockServiceOptions.lockDelay(options), System::currentTimeMillis);
+    HazelcastInstance hz = client ? HazelcastClient.newHazelcastClient(HazelcastSetup.client(options))
+        : Hazelcast.newHazelcastInstance(HazelcastSetup.member(options, guard));
+    if (!client && (options.get(LockServiceOptions.DELAY_ON_START) || hz.getCluster().getMembers().size() > 1)) {
+      guard.onClusterChange(); // partitions are about to move here from the members already running
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      Context context = vertx.getOrCreateContext();
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      HazelcastLockStore store = new HazelcastLockStore(hz, !client, context);
+      LockMetrics metrics = new LockMetrics(registry, store::localCounts);
+      LockEngine engine = new LockEngine(vertx, context, store, metrics);
+      // Defaults never exceed the maxima, so that lowering a maximum alone is enough.
+      var maxLease = options.get(LockServiceOptions.MAX_LEASE);
+      var maxWait = options.get(LockServiceOptions.MAX_WAIT);
+      RequestLimits limits = new RequestLimits(maxLease, min(options.get(LockServiceOptions.DEFAULT_LEASE), maxLease),
+          maxWait, min(options.get(LockServiceOptions.DEFAULT_WAIT), maxWait));
+      GrpcServer grpcServer = GrpcServer.server(vertx);
+      new LockGrpcService(engine, limits).bindTo(grpcServer);
+      Future<HttpServer> grpc = vertx.createHttpServer().requestHandler(grpcServer)
+          .listen(options.get(LockServiceOptions.GRPC_PORT), options.get(LockServiceOptions.GRPC_HOST));
+      Future<OpsServer> ops = OpsServer.start(vertx, options.get(LockServiceOptions.OPS_HOST),
+          options.get(LockServiceOptions.OPS_PORT), "lock-service", registry, () -> hz.getLifecycleService()
+              .isRunning());
+      Future.all(grpc, ops).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      LockServer server = new LockServer(hz, vertx, grpc.result(), ops.result());
+      LOG.atInfo().addKeyValue("grpcPort", server.grpcPort()).addKeyValue("opsPort", server.opsPort())
+          .addKeyValue("mode", client ? "hazelcast-client" : "embedded-member")
+          .addKeyValue("members", hz.getCluster().getMembers().size()).log("lock service started");
+      return server;
+    } catch (InterruptedException | ExecutionException | TimeoutException | RuntimeException e) {
+      vertx.close();
+      hz.shutdown();
+      throw e;
+    }
+  }
+
+  private static java.time.Duration min(java.time.Duration a, java.time.Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  public int grpcPort() {
+    return grpc.actualPort();
+  }
+
+  public int opsPort() {
+    return ops.port();
+  }
+
+  public HazelcastInstance hazelcast() {
+    return hazelcast;
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.atWarn().setCause(e).log("vert.x did not close cleanly");
+    }
+    hazelcast.shutdown();
+  }
+}

@@ -1,0 +1,202 @@
+package io.pledge.lock.cluster;
+
+import io.pledge.lock.cluster.LockFailure.Kind;
+import io.pledge.lock.hazelcast.Processors;
+import io.pledge.lock.hazelcast.Reply;
+import io.pledge.lock.metrics.LockMetrics;
+import io.pledge.lock.table.Decision;
+import io.pledge.lock.table.Holder;
+import io.pledge.lock.table.LockMode;
+import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.LockTable.Acquire;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lock service's operations on top of a {@link LockStore}. Every operation and every notification runs on one
+ * Vert.x context (the engine's), so the bookkeeping of waits needs no locks; nothing here blocks.
+ *
+ * <p>Waiting without polling: a waiter is queued in the lock's state by the acquire processor; the server learns of
+ * its grant from the store's change notifications ({@link Waits}), and wakes the lock itself only at the instant a
+ * lease ends or a lock-delay passes.
+ */
+public final class LockEngine {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LockEngine.class);
+
+  private final Context context;
+  private final LockStore store;
+  private final LockMetrics metrics;
+  private final Waits waits;
+
+  /** A started acquire: its wait id (to cancel it) and its outcome. */
+  public record Pending(String waitId, Future<Holder> result) {}
+
+  public LockEngine(Vertx vertx, Context context, LockStore store, LockMetrics metrics) {
+    this.context = context;
+    this.store = store;
+    this.metrics = metrics;
+    this.waits = new Waits(vertx, store, metrics);
+    store.onChange(waits::onState);
+    store.onMembershipChange(waits::recheckAll);
+  }
+
+  /**
+   * Acquires {@code lock}. With {@code mayWait} false it never queues (TryAcquire). {@code onQueued} is told once if
+   * the owner has to wait.
+   */
+  public Pending acquire(String lock, String owner, LockMode mode, long leaseMs, boolean mayWait, Duration wait,
+      Consumer<Decision> onQueued) {
+    String id = UUID.randomUUID().toString();
+    long start = System.nanoTime();
+    Future<Holder> result = onContext(() -> {
+      Promise<Holder> promise = Promise.promise();
+      Waits.Wait w = mayWait ? waits.register(id, lock, owner, promise, start) : null;
+      store.apply(lock, new Processors.AcquireLock(new Acquire(owner, mode, leaseMs, mayWait, id)))
+          .onFailure(failure -> {
+            waits.forget(w);
+            promise.tryFail(failure);
+          })
+          .onSuccess(reply -> {
+            Decision d = reply.decision();
+            countSideEffects(reply);
+            switch (d.code()) {
+              case GRANTED, REENTERED, UPGRADED -> {
+                waits.forget(w);
+                metrics.granted(start);
+                log(lock, owner, "granted", d);
+                promise.tryComplete(d.holder());
+              }
+              case QUEUED -> {
+                onQueued.accept(d);
+                waits.queued(w, reply.state(), d.blockedBy(), wait);
+              }
+              default -> {
+                waits.forget(w);
+                metrics.refused();
+                promise.tryFail(new LockFailure(d.code() == Decision.Code.BUSY ? Kind.BUSY : Kind.ALREADY_WAITING,
+                    d.message()));
+              }
+            }
+            waits.onState(reply.state());
+          });
+      return promise.future();
+    });
+    return new Pending(id, result);
+  }
+
+  /** Withdraws a wait whose caller went away; a grant that raced with it is released. */
+  public void cancel(String waitId, String reason) {
+    context.runOnContext(v -> waits.cancel(waitId, reason, true));
+  }
+
+  public Future<Holder> renew(String lock, String owner, long token, long leaseMs) {
+    return onContext(() -> store.apply(lock, new Processors.RenewLock(owner, token, leaseMs)).compose(reply -> {
+      countSideEffects(reply);
+      waits.onState(reply.state());
+      return outcome(lock, owner, reply);
+    }));
+  }
+
+  /** Completes with the hold count left. */
+  public Future<Integer> release(String lock, String owner, long token) {
+    return onContext(() -> store.apply(lock, new Processors.ReleaseLock(owner, token)).compose(reply -> {
+      countSideEffects(reply);
+      waits.onState(reply.state());
+      return outcome(lock, owner, reply).map(h -> {
+        metrics.released(1);
+        log(lock, owner, "released", reply.decision());
+        return h == null ? 0 : h.count();
+      });
+    }));
+  }
+
+  /** What ReleaseAll did. */
+  public record Released(List<String> locks, int cancelledWaits) {}
+
+  /**
+   * Releases everything the owner holds and withdraws its waits. Idempotent. A lock the owner acquires while this
+   * runs may be missed: call it when the owner has stopped acquiring (a transaction's END).
+   */
+  public Future<Released> releaseAll(String owner) {
+    return onContext(() -> store.locksOf(owner).compose(names -> {
+      List<Future<Reply>> calls = new ArrayList<>();
+      for (String name : names) {
+        calls.add(store.apply(name, new Processors.ReleaseAll(owner)));
+      }
+      return Future.all(calls).map(all -> {
+        List<String> released = new ArrayList<>();
+        int cancelled = 0;
+        for (Future<Reply> f : calls) {
+          Reply r = f.result();
+          countSideEffects(r);
+          waits.onState(r.state());
+          if (r.decision().holder() != null) {
+            released.add(r.state().name());
+          }
+          cancelled += r.decision().position();
+        }
+        metrics.released(released.size());
+        LOG.atInfo().addKeyValue("owner", owner).addKeyValue("released", released.size())
+            .addKeyValue("cancelledWaits", cancelled).log("released all");
+        return new Released(released, cancelled);
+      });
+    }));
+  }
+
+  /** The lock's current state (expired leases ended first). */
+  public Future<LockState> inspect(String lock) {
+    return onContext(() -> store.apply(lock, new Processors.Tick()).map(reply -> {
+      countSideEffects(reply);
+      waits.onState(reply.state());
+      return reply.state();
+    }));
+  }
+
+  private Future<Holder> outcome(String lock, String owner, Reply reply) {
+    Decision d = reply.decision();
+    if (d.code().ok()) {
+      return Future.succeededFuture(d.holder());
+    }
+    metrics.refused();
+    LOG.atInfo().addKeyValue("owner", owner).addKeyValue("lock", lock).addKeyValue("code", d.code())
+        .log("refused: {}", d.message());
+    Kind kind = d.code() == Decision.Code.NOT_HELD ? Kind.NOT_HELD : Kind.TOKEN_MISMATCH;
+    return Future.failedFuture(new LockFailure(kind, d.message()));
+  }
+
+  private void countSideEffects(Reply reply) {
+    metrics.expired(reply.decision().expired().size());
+    for (Holder h : reply.decision().expired()) {
+      LOG.atInfo().addKeyValue("owner", h.owner()).addKeyValue("lock", reply.state().name()).addKeyValue("token", h.token())
+          .log("lease expired");
+    }
+  }
+
+  private static void log(String lock, String owner, String what, Decision d) {
+    LOG.atDebug().addKeyValue("owner", owner).addKeyValue("lock", lock).addKeyValue("code", d.code())
+        .addKeyValue("token", d.holder() == null ? 0 : d.holder().token()).log(what);
+  }
+
+  private <T> Future<T> onContext(Supplier<Future<T>> body) {
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        body.get().onComplete(promise);
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+}

@@ -1,0 +1,46 @@
+package io.pledge.lock.cluster;
+
+import io.pledge.lock.hazelcast.LockProcessor;
+import io.pledge.lock.hazelcast.Reply;
+import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.WaitEdge;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Where lock states live. Contract:
+ * <ul>
+ *   <li>{@link #apply} runs the processor atomically for that lock on the member owning it and completes once the new
+ *       state is on the backups too; it never blocks the caller's thread and completes on the caller's context;</li>
+ *   <li>{@link #onChange} delivers every change of every lock, in version order per lock, on the engine's context;
+ *       delivery is best effort across member failures (see {@link #onMembershipChange});</li>
+ *   <li>failures with no quorum complete with {@link LockFailure.Kind#UNAVAILABLE}.</li>
+ * </ul>
+ */
+public interface LockStore {
+
+  Future<Reply> apply(String lock, LockProcessor processor);
+
+  /** The lock's stored state (empty for a lock never written); a plain read, no rule runs. */
+  Future<LockState> read(String lock);
+
+  /** Names of the locks the owner holds or waits for (a query over the cluster). */
+  Future<Set<String>> locksOf(String owner);
+
+  void onChange(Consumer<LockState> listener);
+
+  /** Called after the cluster membership changed (events may have been lost with a member). */
+  void onMembershipChange(Runnable listener);
+
+  Future<Void> putEdge(WaitEdge edge, Duration ttl);
+
+  Future<Void> removeEdge(String waitId);
+
+  Future<Collection<WaitEdge>> edges();
+
+  /** Holders and waiters of the locks whose partitions this member owns, or {@code [-1, -1]} in client mode. */
+  long[] localCounts();
+}

@@ -1,0 +1,269 @@
+package io.pledge.lock.cluster;
+
+import io.pledge.lock.cluster.LockFailure.Kind;
+import io.pledge.lock.hazelcast.Processors;
+import io.pledge.lock.metrics.LockMetrics;
+import io.pledge.lock.table.Decision;
+import io.pledge.lock.table.Holder;
+import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.WaitEdge;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The acquire calls waiting on this server, and how they learn their fate: from lock states pushed by the store
+ * (a grant carries the wait's id; a withdrawn wait leaves a cancellation with the reason), from a timer at the
+ * wait's deadline, and from one timer per lock at the instant its next lease ends or its lock-delay passes. Runs on
+ * the engine's context only.
+ *
+ * <p>A notification may arrive before the acquire processor's reply says the wait is queued: it is kept and looked at
+ * once the reply has come, so no grant is missed and none is seen twice (states carry a version).
+ */
+final class Waits {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Waits.class);
+  private static final Duration EDGE_TTL_MARGIN = Duration.ofSeconds(5);
+
+  private final Vertx vertx;
+  private final LockStore store;
+  private final LockMetrics metrics;
+  private final DeadlockDetector detector;
+  private final Map<String, Map<String, Wait>> byLock = new HashMap<>();
+  private final Map<String, Wait> byId = new HashMap<>();
+  private final Map<String, long[]> wakeTimers = new HashMap<>();
+
+  static final class Wait {
+    final String id;
+    final String lock;
+    final String owner;
+    final Promise<Holder> promise;
+    final long startNanos;
+    long queuedVersion = -1;
+    long seenVersion = -1;
+    LockState early;
+    long deadlineTimer = -1;
+    long since;
+    Duration timeout = Duration.ZERO;
+    List<String> blockedBy = List.of();
+    boolean cancelling;
+
+    Wait(String id, String lock, String owner, Promise<Holder> promise, long startNanos) {
+      this.id = id;
+      this.lock = lock;
+      this.owner = owner;
+      this.promise = promise;
+      this.startNanos = startNanos;
+    }
+  }
+
+  Waits(Vertx vertx, LockStore store, LockMetrics metrics) {
+    this.vertx = vertx;
+    this.store = store;
+    this.metrics = metrics;
+    this.detector = new DeadlockDetector(store, metrics, this::onState);
+  }
+
+  Wait register(String id, String lock, String owner, Promise<Holder> promise, long startNanos) {
+    Wait w = new Wait(id, lock, owner, promise, startNanos);
+    byLock.computeIfAbsent(lock, k -> new LinkedHashMap<>()).put(id, w);
+    byId.put(id, w);
+    metrics.waitStarted();
+    return w;
+  }
+
+  /** The acquire processor queued the wait at {@code state}. */
+  void queued(Wait w, LockState state, List<String> blockedBy, Duration timeout) {
+    if (byId.get(w.id) != w) {
+      return;
+    }
+    w.queuedVersion = state.version();
+    w.seenVersion = state.version();
+    w.since = System.currentTimeMillis();
+    w.timeout = timeout;
+    w.deadlineTimer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> cancel(w.id, "TIMEOUT", false));
+    LOG.atDebug().addKeyValue("owner", w.owner).addKeyValue("lock", w.lock).addKeyValue("blockedBy", blockedBy)
+        .log("waiting");
+    updateEdge(w, blockedBy, true);
+    LockState early = w.early;
+    w.early = null;
+    if (early != null) {
+      evaluate(w, early);
+    }
+  }
+
+  void onState(LockState s) {
+    Map<String, Wait> ws = byLock.get(s.name());
+    if (ws == null) {
+      return;
+    }
+    for (Wait w : new ArrayList<>(ws.values())) {
+      if (w.queuedVersion < 0) {
+        if (w.early == null || s.version() > w.early.version()) {
+          w.early = s;
+        }
+      } else {
+        evaluate(w, s);
+      }
+    }
+    scheduleWake(s);
+  }
+
+  private void evaluate(Wait w, LockState s) {
+    if (w.cancelling || s.version() < w.seenVersion || byId.get(w.id) != w) {
+      return;
+    }
+    w.seenVersion = s.version();
+    var granted = s.grantedBy(w.id);
+    if (granted.isPresent()) {
+      forget(w);
+      metrics.granted(w.startNanos);
+      LOG.atDebug().addKeyValue("owner", w.owner).addKeyValue("lock", w.lock)
+          .addKeyValue("token", granted.get().token()).log("granted after wait");
+      w.promise.tryComplete(granted.get());
+      return;
+    }
+    var cancelled = s.cancellation(w.id);
+    if (cancelled.isPresent()) {
+      forget(w);
+      String reason = cancelled.get().reason();
+      boolean deadlock = reason.startsWith("DEADLOCK");
+      if (deadlock) {
+        metrics.deadlock();
+      }
+      LOG.atInfo().addKeyValue("owner", w.owner).addKeyValue("lock", w.lock).log("wait ended: {}", reason);
+      w.promise.tryFail(new LockFailure(deadlock ? Kind.DEADLOCK : Kind.CANCELLED, reason));
+      return;
+    }
+    if (s.waiter(w.id).isEmpty()) {
+      forget(w);
+      w.promise.tryFail(new LockFailure(Kind.CANCELLED, "CANCELLED: the wait for lock " + w.lock + " ended without"
+          + " a grant that could be delivered (granted, then released or expired before this server saw it)"));
+      return;
+    }
+    List<String> now = s.blockedBy(w.id);
+    if (!now.equals(w.blockedBy)) {
+      // In a FIFO hand-over the new holder was already ahead of us, so the blockers only shrink: such an edge
+      // cannot close a new cycle, and rescanning the graph for every waiter on every hand-over would be quadratic.
+      updateEdge(w, now, !w.blockedBy.containsAll(now));
+    }
+  }
+
+  /** Withdraws the wait. A grant that raced with the cancel is kept (timeout) or released (caller gone). */
+  void cancel(String waitId, String reason, boolean releaseIfGranted) {
+    Wait w = byId.get(waitId);
+    if (w == null || w.cancelling) {
+      return;
+    }
+    w.cancelling = true;
+    store.apply(w.lock, new Processors.CancelWait(waitId, reason)).onComplete(ar -> {
+      forget(w);
+      if (ar.failed()) {
+        w.promise.tryFail(ar.cause());
+        return;
+      }
+      Decision d = ar.result().decision();
+      metrics.expired(d.expired().size());
+      if (d.code() == Decision.Code.GRANTED_BEFORE_CANCEL) {
+        if (releaseIfGranted) {
+          store.apply(w.lock, new Processors.ReleaseLock(w.owner, d.holder().token()))
+              .onSuccess(r -> onState(r.state()));
+          w.promise.tryFail(new LockFailure(Kind.CANCELLED, "CANCELLED: " + reason));
+        } else {
+          metrics.granted(w.startNanos);
+          w.promise.tryComplete(d.holder());
+        }
+      } else if (reason.equals("TIMEOUT")) {
+        w.promise.tryFail(new LockFailure(Kind.TIMEOUT, "lock " + w.lock + " was not granted to " + w.owner
+            + " within " + w.timeout.toMillis() + " ms; the wait was withdrawn"));
+      } else {
+        w.promise.tryFail(new LockFailure(Kind.CANCELLED, "CANCELLED: " + reason));
+      }
+      onState(ar.result().state());
+    });
+  }
+
+  void forget(Wait w) {
+    if (w == null || byId.remove(w.id) == null) {
+      return;
+    }
+    metrics.waitEnded();
+    Map<String, Wait> ws = byLock.get(w.lock);
+    ws.remove(w.id);
+    if (ws.isEmpty()) {
+      byLock.remove(w.lock);
+      long[] timer = wakeTimers.remove(w.lock);
+      if (timer != null) {
+        vertx.cancelTimer(timer[0]);
+      }
+    }
+    if (w.deadlineTimer >= 0) {
+      vertx.cancelTimer(w.deadlineTimer);
+    }
+    if (w.queuedVersion >= 0) {
+      store.removeEdge(w.id).onFailure(e -> LOG.atDebug().setCause(e).log("could not remove wait edge"));
+    }
+  }
+
+  /** After a membership change notifications may have been lost: look at every lock someone waits for here. */
+  void recheckAll() {
+    for (String lock : new ArrayList<>(byLock.keySet())) {
+      tick(lock);
+    }
+  }
+
+  private void scheduleWake(LockState s) {
+    if (!byLock.containsKey(s.name())) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    long at = s.nextWakeAt(now);
+    long[] current = wakeTimers.get(s.name());
+    if (current != null && current[1] == at) {
+      return;
+    }
+    if (current != null) {
+      vertx.cancelTimer(current[0]);
+      wakeTimers.remove(s.name());
+    }
+    if (at == Long.MAX_VALUE) {
+      return;
+    }
+    // A few ms late on purpose: member clocks may trail ours slightly; an early tick would only be repeated.
+    long delay = Math.max(10, at - now + 3);
+    long id = vertx.setTimer(delay, t -> {
+      wakeTimers.remove(s.name());
+      tick(s.name());
+    });
+    wakeTimers.put(s.name(), new long[] {id, at});
+  }
+
+  private void tick(String lock) {
+    store.apply(lock, new Processors.Tick()).onSuccess(r -> {
+      metrics.expired(r.decision().expired().size());
+      onState(r.state());
+    }).onFailure(e -> LOG.atWarn().addKeyValue("lock", lock).log("could not wake lock: {}", e.getMessage()));
+  }
+
+  private void updateEdge(Wait w, List<String> blockedBy, boolean detect) {
+    w.blockedBy = blockedBy;
+    if (blockedBy.isEmpty()) {
+      store.removeEdge(w.id);
+      return;
+    }
+    WaitEdge edge = new WaitEdge(w.id, w.owner, w.lock, blockedBy, w.since);
+    Duration ttl = w.timeout.plus(EDGE_TTL_MARGIN);
+    if (detect) {
+      detector.check(edge, ttl);
+    } else {
+      store.putEdge(edge, ttl).onFailure(e -> LOG.atDebug().setCause(e).log("could not update wait edge"));
+    }
+  }
+}

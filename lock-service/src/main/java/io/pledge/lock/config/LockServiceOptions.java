@@ -1,0 +1,78 @@
+package io.pledge.lock.config;
+
+import io.pledge.common.config.Config;
+import io.pledge.common.config.ConfigKey;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Every setting of the lock server, with its default. File, environment ({@code PLEDGE_LOCK_MAX_LEASE}) and flags
+ * ({@code --lock.max-lease=30s}) map onto these keys (see {@link Config}).
+ */
+public final class LockServiceOptions {
+
+  public static final ConfigKey<String> GRPC_HOST = ConfigKey.string("grpc.host", "0.0.0.0",
+      "address the gRPC LockService listens on");
+  public static final ConfigKey<Integer> GRPC_PORT = ConfigKey.integer("grpc.port", 7600,
+      "gRPC port (0 picks a free port)");
+  public static final ConfigKey<String> OPS_HOST = ConfigKey.string("ops.host", "0.0.0.0",
+      "address of the /metrics and /health HTTP endpoint");
+  public static final ConfigKey<Integer> OPS_PORT = ConfigKey.integer("ops.port", 7601,
+      "port of the /metrics and /health HTTP endpoint (0 picks a free port)");
+  public static final ConfigKey<Boolean> HAZELCAST_CLIENT = ConfigKey.bool("hazelcast.client", false,
+      "join an existing Hazelcast cluster as a client instead of embedding a member; its members must have the"
+          + " lock-service jar on their classpath (see docs/lock-service.md)");
+  public static final ConfigKey<String> CLUSTER_NAME = ConfigKey.string("hazelcast.cluster-name", "pledge-locks",
+      "Hazelcast cluster name");
+  public static final ConfigKey<String> HAZELCAST_HOST = ConfigKey.string("hazelcast.host", "127.0.0.1",
+      "address the embedded member binds to and announces");
+  public static final ConfigKey<Integer> HAZELCAST_PORT = ConfigKey.integer("hazelcast.port", 5701,
+      "port of the embedded member");
+  public static final ConfigKey<String> MEMBERS = ConfigKey.string("hazelcast.members", "",
+      "comma-separated host:port of the members to join (TCP-IP join; empty: a cluster of one); in client mode,"
+          + " the members to connect to");
+  public static final ConfigKey<Boolean> KUBERNETES = ConfigKey.bool("hazelcast.kubernetes", false,
+      "discover members through Hazelcast's Kubernetes discovery instead of a member list");
+  public static final ConfigKey<String> KUBERNETES_SERVICE = ConfigKey.string("hazelcast.kubernetes.service-name",
+      "", "Kubernetes service whose endpoints are the members (empty: every pod in the namespace)");
+  public static final ConfigKey<String> KUBERNETES_NAMESPACE = ConfigKey.string("hazelcast.kubernetes.namespace",
+      "", "Kubernetes namespace (empty: the pod's own)");
+  public static final ConfigKey<Integer> QUORUM = ConfigKey.integer("cluster.quorum", 1,
+      "minimum members a side of the cluster needs to grant or renew (split-brain protection); set it to a majority"
+          + " of the cluster, e.g. 2 of 3");
+  public static final ConfigKey<Integer> BACKUPS = ConfigKey.integer("hazelcast.backup-count", 1,
+      "synchronous backups of each lock (a grant is answered once they have it)");
+  public static final ConfigKey<Duration> HEARTBEAT_TIMEOUT = ConfigKey.duration("hazelcast.heartbeat-timeout",
+      Duration.ofSeconds(10), "a member silent this long is removed from the cluster");
+  public static final ConfigKey<Duration> MAX_LEASE = ConfigKey.duration("lock.max-lease", Duration.ofSeconds(60),
+      "longest lease a grant may ask for; also the base of the lock-delay after a cluster change");
+  public static final ConfigKey<Duration> DEFAULT_LEASE = ConfigKey.duration("lock.default-lease",
+      Duration.ofSeconds(30), "lease when a request gives none");
+  public static final ConfigKey<Duration> MAX_WAIT = ConfigKey.duration("lock.max-wait", Duration.ofMinutes(10),
+      "longest an Acquire may wait");
+  public static final ConfigKey<Duration> DEFAULT_WAIT = ConfigKey.duration("lock.default-wait",
+      Duration.ofSeconds(30), "wait when an Acquire gives none");
+  public static final ConfigKey<Duration> DELAY_MARGIN = ConfigKey.duration("lock.delay-margin",
+      Duration.ofSeconds(2), "added to lock.max-lease for the lock-delay (covers clock drift and failure detection)");
+  public static final ConfigKey<Boolean> DELAY_ON_START = ConfigKey.bool("lock.delay-on-start", false,
+      "apply the lock-delay when this member starts too (set it when a restart can lose every copy of the locks,"
+          + " e.g. a single member)");
+
+  public static final List<ConfigKey<?>> ALL = List.of(GRPC_HOST, GRPC_PORT, OPS_HOST, OPS_PORT, HAZELCAST_CLIENT,
+      CLUSTER_NAME, HAZELCAST_HOST, HAZELCAST_PORT, MEMBERS, KUBERNETES, KUBERNETES_SERVICE, KUBERNETES_NAMESPACE,
+      QUORUM, BACKUPS, HEARTBEAT_TIMEOUT, MAX_LEASE, DEFAULT_LEASE, MAX_WAIT, DEFAULT_WAIT, DELAY_MARGIN,
+      DELAY_ON_START);
+
+  private LockServiceOptions() {}
+
+  /** The member list as entries, without blanks. */
+  public static List<String> members(Config config) {
+    return Arrays.stream(config.get(MEMBERS).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** The lock-delay: the longest lease plus the margin. */
+  public static Duration lockDelay(Config config) {
+    return config.get(MAX_LEASE).plus(config.get(DELAY_MARGIN));
+  }
+}

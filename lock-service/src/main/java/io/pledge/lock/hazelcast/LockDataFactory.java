@@ -1,0 +1,34 @@
+package io.pledge.lock.hazelcast;
+
+import com.hazelcast.nio.serialization.DataSerializableFactory;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/** Creates the lock service's processors and predicate on the members (IdentifiedDataSerializable, no reflection). */
+public final class LockDataFactory implements DataSerializableFactory {
+
+  /** "PLGL": unlikely to clash with another application's factory on a shared cluster. */
+  public static final int FACTORY_ID = 0x504C474C;
+  static final int ACQUIRE = 1;
+  static final int RENEW = 2;
+  static final int RELEASE = 3;
+  static final int RELEASE_ALL = 4;
+  static final int CANCEL_WAIT = 5;
+  static final int TICK = 6;
+  static final int STATE_BACKUP = 7;
+  static final int HELD_OR_AWAITED_BY = 8;
+
+  @Override
+  public IdentifiedDataSerializable create(int typeId) {
+    return switch (typeId) {
+      case ACQUIRE -> new Processors.AcquireLock();
+      case RENEW -> new Processors.RenewLock();
+      case RELEASE -> new Processors.ReleaseLock();
+      case RELEASE_ALL -> new Processors.ReleaseAll();
+      case CANCEL_WAIT -> new Processors.CancelWait();
+      case TICK -> new Processors.Tick();
+      case STATE_BACKUP -> new StateBackup();
+      case HELD_OR_AWAITED_BY -> new HeldOrAwaitedBy();
+      default -> throw new IllegalArgumentException("unknown lock-service type id " + typeId);
+    };
+  }
+}

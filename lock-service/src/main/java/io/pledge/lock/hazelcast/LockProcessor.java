@@ -1,0 +1,63 @@
+package io.pledge.lock.hazelcast;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.LockTable.Step;
+import java.util.Map;
+
+/**
+ * Runs one {@link io.pledge.lock.table.LockTable} rule on the member that owns the lock's partition: atomic for that
+ * lock, then replicated to the backups. The rule reads the member's clock, so a backup must not re-run it: the backup
+ * processor copies the state the primary computed ({@link StateBackup}).
+ *
+ * <p>Before the rule runs, the member's {@link LockGuard} window is applied to a lock whose last writer was another
+ * member (its partition moved here) or that has no state (it may have been lost with its replicas).
+ */
+public abstract class LockProcessor implements EntryProcessor<String, LockState, Reply>, IdentifiedDataSerializable,
+    HazelcastInstanceAware {
+
+  private transient HazelcastInstance member;
+  private transient LockState written;
+
+  @Override
+  public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+    this.member = hazelcastInstance;
+  }
+
+  /** The rule: the state (never null) and the member's clock to the new state and decision. */
+  protected abstract Step apply(LockState state, long now);
+
+  @Override
+  public final Reply process(Map.Entry<String, LockState> entry) {
+    long now = System.currentTimeMillis();
+    LockState current = entry.getValue();
+    LockState state = current == null ? LockState.empty(entry.getKey()) : current;
+    String me = member == null ? "" : member.getCluster().getLocalMember().getUuid().toString();
+    LockGuard guard = member == null ? null : (LockGuard) member.getUserContext().get(LockGuard.USER_CONTEXT_KEY);
+    if (guard != null && (current == null || !me.equals(state.lastWriter())) && guard.delayUntil() > now) {
+      state = state.delayedUntil(guard.delayUntil());
+    }
+    Step step = apply(state, now);
+    LockState next = step.state();
+    if (current != null && next.version() == current.version() || current == null && next.isIdle()
+        && next.lastToken() == 0) {
+      return new Reply(next, step.decision()); // nothing changed: no write, no backup
+    }
+    written = next.writtenBy(me);
+    entry.setValue(written);
+    return new Reply(written, step.decision());
+  }
+
+  @Override
+  public final EntryProcessor<String, LockState, Reply> getBackupProcessor() {
+    return written == null ? null : new StateBackup(written);
+  }
+
+  @Override
+  public final int getFactoryId() {
+    return LockDataFactory.FACTORY_ID;
+  }
+}

@@ -1,0 +1,156 @@
+package io.pledge.lock.transport;
+
+import io.pledge.api.v1.AcquireLockRequest;
+import io.pledge.api.v1.AcquireLockResponse;
+import io.pledge.api.v1.InspectLockRequest;
+import io.pledge.api.v1.InspectLockResponse;
+import io.pledge.api.v1.LockQueued;
+import io.pledge.api.v1.LockServiceGrpcService;
+import io.pledge.api.v1.LockServiceService;
+import io.pledge.api.v1.LockWaitEvent;
+import io.pledge.api.v1.ReleaseAllLocksRequest;
+import io.pledge.api.v1.ReleaseAllLocksResponse;
+import io.pledge.api.v1.ReleaseLockRequest;
+import io.pledge.api.v1.ReleaseLockResponse;
+import io.pledge.api.v1.RenewLockRequest;
+import io.pledge.api.v1.RenewLockResponse;
+import io.pledge.common.grpc.Rpc;
+import io.pledge.lock.cluster.LockEngine;
+import io.pledge.lock.cluster.LockFailure;
+import io.pledge.lock.table.Decision;
+import io.vertx.core.Future;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/** The gRPC face of the {@link LockEngine}: validates, converts, maps failures to statuses. No logic of its own. */
+public final class LockGrpcService extends LockServiceService {
+
+  private static final int MAX_LISTED = 1000;
+
+  private final LockEngine engine;
+  private final RequestLimits limits;
+
+  public LockGrpcService(LockEngine engine, RequestLimits limits) {
+    this.engine = engine;
+    this.limits = limits;
+  }
+
+  @Override
+  public Future<AcquireLockResponse> acquire(AcquireLockRequest request) {
+    return acquire(request, true, d -> { });
+  }
+
+  @Override
+  public Future<AcquireLockResponse> tryAcquire(AcquireLockRequest request) {
+    return acquire(request, false, d -> { });
+  }
+
+  private Future<AcquireLockResponse> acquire(AcquireLockRequest r, boolean mayWait, Consumer<Decision> onQueued) {
+    return guarded(() -> {
+      String lock = RequestLimits.id("lock", r.getLock());
+      String owner = RequestLimits.id("owner", r.getOwner());
+      long lease = limits.leaseMs(r.getLeaseMs());
+      Duration wait = limits.waitFor(r.getWaitTimeoutMs());
+      return engine.acquire(lock, owner, Protos.mode(r.getMode()), lease, mayWait, wait, onQueued).result()
+          .map(h -> Protos.granted(lock, h));
+    });
+  }
+
+  /**
+   * Binds this service on {@code server}. AcquireStream gets its own handler: the generated one does not expose the
+   * call, and the server must see the client cancel it to withdraw the wait.
+   */
+  public void bindTo(GrpcServer server) {
+    server.addService(LockServiceGrpcService.builder(this).bind(LockServiceGrpcService.Acquire,
+        LockServiceGrpcService.TryAcquire, LockServiceGrpcService.Renew, LockServiceGrpcService.Release,
+        LockServiceGrpcService.ReleaseAll, LockServiceGrpcService.Inspect).build());
+    server.callHandler(LockServiceGrpcService.AcquireStream, this::acquireStreamCall);
+  }
+
+  private void acquireStreamCall(GrpcServerRequest<AcquireLockRequest, LockWaitEvent> call) {
+    call.handler(request -> {
+      String waitId = acquireStream(request, call.response());
+      if (waitId != null) {
+        call.errorHandler(error -> engine.cancel(waitId, "the AcquireStream call was cancelled (" + error + ")"));
+        call.exceptionHandler(e -> engine.cancel(waitId, "the AcquireStream call failed: " + e.getMessage()));
+      }
+    });
+  }
+
+  /** Starts the wait and streams its progress; returns the wait id, or null if the request was refused at once. */
+  private String acquireStream(AcquireLockRequest r, GrpcServerResponse<AcquireLockRequest, LockWaitEvent> response) {
+    LockEngine.Pending pending;
+    String lock;
+    try {
+      lock = RequestLimits.id("lock", r.getLock());
+      String owner = RequestLimits.id("owner", r.getOwner());
+      pending = engine.acquire(lock, owner, Protos.mode(r.getMode()), limits.leaseMs(r.getLeaseMs()), true,
+          limits.waitFor(r.getWaitTimeoutMs()), d -> response.write(LockWaitEvent.newBuilder()
+              .setQueued(LockQueued.newBuilder().setPosition(d.position()).addAllBlockedBy(d.blockedBy())).build()));
+    } catch (IllegalArgumentException e) {
+      response.status(GrpcStatus.INVALID_ARGUMENT).statusMessage(e.getMessage()).end();
+      return null;
+    }
+    pending.result().onComplete(ar -> {
+      if (ar.succeeded()) {
+        response.end(LockWaitEvent.newBuilder().setGranted(Protos.granted(lock, ar.result())).build());
+      } else {
+        var failure = toStatus(ar.cause());
+        response.status(failure.status()).statusMessage(failure.getMessage()).end();
+      }
+    });
+    return pending.waitId();
+  }
+
+  @Override
+  public Future<RenewLockResponse> renew(RenewLockRequest r) {
+    return guarded(() -> engine.renew(RequestLimits.id("lock", r.getLock()), RequestLimits.id("owner", r.getOwner()),
+        RequestLimits.token(r.getFencingToken()), limits.leaseMs(r.getLeaseMs()))
+        .map(h -> RenewLockResponse.newBuilder().setLeaseExpiresAtMs(h.expiresAt()).build()));
+  }
+
+  @Override
+  public Future<ReleaseLockResponse> release(ReleaseLockRequest r) {
+    return guarded(() -> engine.release(RequestLimits.id("lock", r.getLock()),
+        RequestLimits.id("owner", r.getOwner()), RequestLimits.token(r.getFencingToken()))
+        .map(left -> ReleaseLockResponse.newBuilder().setHoldCount(left).build()));
+  }
+
+  @Override
+  public Future<ReleaseAllLocksResponse> releaseAll(ReleaseAllLocksRequest r) {
+    return guarded(() -> engine.releaseAll(RequestLimits.id("owner", r.getOwner()))
+        .map(done -> ReleaseAllLocksResponse.newBuilder()
+            .addAllReleased(done.locks().subList(0, Math.min(MAX_LISTED, done.locks().size())))
+            .setCancelledWaits(done.cancelledWaits()).build()));
+  }
+
+  @Override
+  public Future<InspectLockResponse> inspect(InspectLockRequest r) {
+    return guarded(() -> engine.inspect(RequestLimits.id("lock", r.getLock())).map(Protos::inspect));
+  }
+
+  private static <T> Future<T> guarded(Supplier<Future<T>> call) {
+    Future<T> f;
+    try {
+      f = call.get();
+    } catch (IllegalArgumentException e) {
+      return Rpc.fail(GrpcStatus.INVALID_ARGUMENT, e.getMessage());
+    }
+    return f.recover(failure -> Future.failedFuture(toStatus(failure)));
+  }
+
+  private static io.vertx.grpc.server.StatusException toStatus(Throwable failure) {
+    if (failure instanceof LockFailure f) {
+      return Rpc.status(Protos.status(f.kind()), f.getMessage());
+    }
+    if (failure instanceof io.vertx.grpc.server.StatusException s) {
+      return s;
+    }
+    return Rpc.status(GrpcStatus.INTERNAL, String.valueOf(failure));
+  }
+}

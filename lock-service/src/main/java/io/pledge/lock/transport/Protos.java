@@ -1,0 +1,61 @@
+package io.pledge.lock.transport;
+
+import io.pledge.api.v1.AcquireLockResponse;
+import io.pledge.api.v1.InspectLockResponse;
+import io.pledge.api.v1.LockHolderInfo;
+import io.pledge.api.v1.LockWaiterInfo;
+import io.pledge.lock.cluster.LockFailure;
+import io.pledge.lock.table.Holder;
+import io.pledge.lock.table.LockMode;
+import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.Waiter;
+import io.vertx.grpc.common.GrpcStatus;
+
+/** The one place where protobuf types meet the lock table's. */
+public final class Protos {
+
+  private Protos() {}
+
+  public static LockMode mode(io.pledge.api.v1.LockMode mode) {
+    return switch (mode) {
+      case LOCK_MODE_UNSPECIFIED, LOCK_MODE_EXCLUSIVE -> LockMode.EXCLUSIVE;
+      case LOCK_MODE_SHARED -> LockMode.SHARED;
+      default -> throw new IllegalArgumentException("unknown lock mode " + mode);
+    };
+  }
+
+  public static io.pledge.api.v1.LockMode mode(LockMode mode) {
+    return mode == LockMode.SHARED ? io.pledge.api.v1.LockMode.LOCK_MODE_SHARED
+        : io.pledge.api.v1.LockMode.LOCK_MODE_EXCLUSIVE;
+  }
+
+  public static AcquireLockResponse granted(String lock, Holder h) {
+    return AcquireLockResponse.newBuilder().setLock(lock).setOwner(h.owner()).setMode(mode(h.mode()))
+        .setFencingToken(h.token()).setHoldCount(h.count()).setLeaseExpiresAtMs(h.expiresAt()).build();
+  }
+
+  public static InspectLockResponse inspect(LockState s) {
+    InspectLockResponse.Builder b = InspectLockResponse.newBuilder().setLock(s.name())
+        .setLastFencingToken(s.lastToken()).setNotBeforeMs(s.notBefore());
+    for (Holder h : s.holders()) {
+      b.addHolders(LockHolderInfo.newBuilder().setOwner(h.owner()).setMode(mode(h.mode())).setFencingToken(h.token())
+          .setHoldCount(h.count()).setLeaseExpiresAtMs(h.expiresAt()));
+    }
+    for (Waiter w : s.waiters()) {
+      b.addWaiters(LockWaiterInfo.newBuilder().setOwner(w.owner()).setMode(mode(w.mode()))
+          .setWaitingSinceMs(w.since()));
+    }
+    return b.build();
+  }
+
+  public static GrpcStatus status(LockFailure.Kind kind) {
+    return switch (kind) {
+      case INVALID -> GrpcStatus.INVALID_ARGUMENT;
+      case BUSY, ALREADY_WAITING, TOKEN_MISMATCH -> GrpcStatus.FAILED_PRECONDITION;
+      case NOT_HELD -> GrpcStatus.NOT_FOUND;
+      case TIMEOUT -> GrpcStatus.DEADLINE_EXCEEDED;
+      case DEADLOCK, CANCELLED -> GrpcStatus.ABORTED;
+      case UNAVAILABLE -> GrpcStatus.UNAVAILABLE;
+    };
+  }
+}
