@@ -52,7 +52,16 @@ public final class JvmProcess implements AutoCloseable {
   /** Starts {@code mainClass} with {@code args}, extra environment variables, in {@code workDir}. */
   public static JvmProcess start(String name, String mainClass, List<String> args, Map<String, String> env,
       Path workDir) {
-    List<String> command = new ArrayList<>();
+    return start(name, List.of(), mainClass, args, env, workDir);
+  }
+
+  /**
+   * Like {@link #start(String, String, List, Map, Path)}, with the JVM run behind a command {@code prefix} such as
+   * {@code ip netns exec NS} (which execs it, so the pid stays the JVM's and {@link #kill()} still kills it).
+   */
+  public static JvmProcess start(String name, List<String> prefix, String mainClass, List<String> args,
+      Map<String, String> env, Path workDir) {
+    List<String> command = new ArrayList<>(prefix);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_FLAGS);
     command.add("-cp");
@@ -106,6 +115,11 @@ public final class JvmProcess implements AutoCloseable {
 
   public List<String> lines() {
     return List.copyOf(lines);
+  }
+
+  /** The first output line starting with {@code prefix}, or null while there is none. */
+  public String firstLine(String prefix) {
+    return lines.stream().filter(l -> l.startsWith(prefix)).findFirst().orElse(null);
   }
 
   public long pid() {

@@ -1,5 +1,7 @@
 package io.pledge.lock.it;
 
+import io.pledge.testkit.JvmProcess;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +12,7 @@ import io.pledge.lock.LockServer;
 import io.pledge.lock.client.LockClient;
 import io.pledge.lock.client.LockHandle;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,12 +27,12 @@ class ClientCrashIT {
   void lockOfKilledClientGoesToNextWaiterAfterLease() throws Exception {
     try (LockServer server = Servers.start(Servers.memberSettings(5931, List.of(5931), Map.of("lock.max-lease", "10s")));
         LockClient client = LockClient.create(new Endpoint("127.0.0.1", server.grpcPort()))) {
-      ChildJvm holder = ChildJvm.start(ChildHolder.class, List.of("127.0.0.1:" + server.grpcPort(), "crash-lock",
-          "doomed-session", Long.toString(LEASE_MS)));
+      JvmProcess holder = JvmProcess.start("holder", ChildHolder.class.getName(), List.of("127.0.0.1:" + server.grpcPort(), "crash-lock",
+          "doomed-session", Long.toString(LEASE_MS)), Map.of(), Path.of("."));
       try {
-        await().atMost(Duration.ofSeconds(60)).until(() -> holder.line("HELD ") != null || !holder.alive());
-        assertTrue(holder.alive(), () -> "holder died: " + holder.output());
-        long heldToken = Long.parseLong(holder.line("HELD ").substring(5).trim());
+        await().atMost(Duration.ofSeconds(60)).until(() -> holder.firstLine("HELD ") != null || !holder.isAlive());
+        assertTrue(holder.isAlive(), () -> "holder died: " + holder.lines());
+        long heldToken = Long.parseLong(holder.firstLine("HELD ").substring(5).trim());
         // Let one auto-renewal happen, so that "after the lease" means the renewed one.
         long firstExpiry = LockServiceIT.join(client.inspect("crash-lock")).getHolders(0).getLeaseExpiresAtMs();
         await().atMost(Duration.ofSeconds(10)).until(() -> LockServiceIT.join(client.inspect("crash-lock"))
@@ -50,7 +53,7 @@ class ClientCrashIT {
         LockHandle h = LockServiceIT.join(next);
         assertTrue(grantedAt.get() >= leaseEnd, "granted at " + grantedAt.get() + ", before the lease end " + leaseEnd);
         assertTrue(h.token() > heldToken);
-        assertFalse(holder.alive());
+        assertFalse(holder.isAlive());
         h.close();
       } finally {
         holder.kill();

@@ -1,5 +1,7 @@
 package io.pledge.lock.it;
 
+import io.pledge.testkit.JvmProcess;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -13,6 +15,8 @@ import io.pledge.lock.client.LockException;
 import io.pledge.lock.client.LockHandle;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -31,23 +35,23 @@ class PartitionIT {
   @Test
   void minoritySideRefusesGrantsAndRenewals() throws Exception {
     assumeTrue(Netns.available(), "needs root and ip netns");
-    List<ChildJvm> members = new ArrayList<>();
+    List<JvmProcess> members = new ArrayList<>();
     List<LockClient> clients = new ArrayList<>();
     try (Netns net = Netns.create(3)) {
       String memberList = IntStream.rangeClosed(1, 3).mapToObj(i -> Netns.CLUSTER_NET + (10 + i) + ":" + PORT)
           .collect(Collectors.joining(","));
       for (int i = 1; i <= 3; i++) {
-        members.add(ChildJvm.start(net.exec(i), ChildMember.class, List.of("--grpc.host=0.0.0.0", "--grpc.port=0",
+        members.add(JvmProcess.start("member-" + i, net.exec(i), ChildMember.class.getName(), List.of("--grpc.host=0.0.0.0", "--grpc.port=0",
             "--ops.host=127.0.0.1", "--ops.port=0", "--hazelcast.host=" + Netns.CLUSTER_NET + (10 + i),
             "--hazelcast.port=" + PORT, "--hazelcast.members=" + memberList, "--cluster.quorum=2",
             "--hazelcast.cluster-name=pledge-partition", "--hazelcast.heartbeat-timeout=4s",
-            "--lock.max-lease=2s", "--lock.delay-margin=1s")));
+            "--lock.max-lease=2s", "--lock.delay-margin=1s"), Map.of(), Path.of(".")));
       }
       for (int i = 0; i < 3; i++) {
-        ChildJvm m = members.get(i);
-        await().atMost(Duration.ofSeconds(90)).until(() -> m.line("READY ") != null || !m.alive());
-        assertTrue(m.alive(), () -> "member died: " + m.output());
-        int grpcPort = Integer.parseInt(m.line("READY ").substring(6).trim());
+        JvmProcess m = members.get(i);
+        await().atMost(Duration.ofSeconds(90)).until(() -> m.firstLine("READY ") != null || !m.isAlive());
+        assertTrue(m.isAlive(), () -> "member died: " + m.lines());
+        int grpcPort = Integer.parseInt(m.firstLine("READY ").substring(6).trim());
         clients.add(LockClient.create(new Endpoint(Netns.CLIENT_NET + (11 + i), grpcPort)));
       }
       LockClient majority = clients.get(0);
@@ -80,7 +84,7 @@ class PartitionIT {
       for (LockClient c : clients) {
         c.close();
       }
-      for (ChildJvm m : members) {
+      for (JvmProcess m : members) {
         m.kill();
       }
     }

@@ -1,5 +1,7 @@
 package io.pledge.lock.it;
 
+import io.pledge.testkit.JvmProcess;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +13,7 @@ import io.pledge.lock.client.LockHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,7 +60,7 @@ class SafetyIT {
   }
 
   private final AtomicReferenceArray<LockClient> clients = new AtomicReferenceArray<>(PORTS.size());
-  private final List<ChildJvm> members = new ArrayList<>();
+  private final List<JvmProcess> members = new ArrayList<>();
   private final List<Grant> grants = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> failures = new ConcurrentHashMap<>();
   private final FencedResource resource = new FencedResource();
@@ -95,7 +98,7 @@ class SafetyIT {
       check();
     } finally {
       running.set(false);
-      for (ChildJvm m : members) {
+      for (JvmProcess m : members) {
         if (m != null) {
           m.kill();
         }
@@ -115,11 +118,11 @@ class SafetyIT {
     Servers.memberSettings(port, PORTS, Map.of("cluster.quorum", "2", "lock.max-lease", "2s",
         "lock.delay-margin", "1s", "hazelcast.heartbeat-timeout", "5s", "hazelcast.cluster-name", "pledge-safety"))
         .forEach((k, v) -> args.add("--" + k + "=" + v));
-    ChildJvm m = ChildJvm.start(ChildMember.class, args);
+    JvmProcess m = JvmProcess.start("member", ChildMember.class.getName(), args, Map.of(), Path.of("."));
     members.set(i, m);
-    await().atMost(Duration.ofSeconds(90)).until(() -> m.line("READY ") != null || !m.alive());
-    assertTrue(m.alive(), () -> "member died: " + m.output());
-    int grpcPort = Integer.parseInt(m.line("READY ").substring(6).trim());
+    await().atMost(Duration.ofSeconds(90)).until(() -> m.firstLine("READY ") != null || !m.isAlive());
+    assertTrue(m.isAlive(), () -> "member died: " + m.lines());
+    int grpcPort = Integer.parseInt(m.firstLine("READY ").substring(6).trim());
     clients.set(i, LockClient.create(new Endpoint("127.0.0.1", grpcPort)));
   }
 
