@@ -1,0 +1,64 @@
+package io.pledge.participant.support;
+
+import io.pledge.participant.spi.ResourceManager;
+import io.pledge.participant.spi.Vote;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A resource manager that records every call; its vote per transaction is scripted. */
+public final class MemoryResource implements ResourceManager {
+
+  public enum Script { YES, NO, READ_ONLY, FAIL }
+
+  public final List<String> calls = new CopyOnWriteArrayList<>();
+  private final ConcurrentHashMap<String, Script> scripts = new ConcurrentHashMap<>();
+  private final Set<String> held = ConcurrentHashMap.newKeySet();
+
+  public MemoryResource script(String txId, Script script) {
+    scripts.put(txId, script);
+    return this;
+  }
+
+  /** Makes {@link #recover} report {@code txId} as prepared in the resource. */
+  public MemoryResource holdPrepared(String txId) {
+    held.add(txId);
+    return this;
+  }
+
+  @Override
+  public Future<Vote> prepare(String txId) {
+    calls.add("prepare " + txId);
+    return switch (scripts.getOrDefault(txId, Script.YES)) {
+      case YES -> Future.succeededFuture(Vote.yes());
+      case NO -> Future.succeededFuture(Vote.no("insufficient funds"));
+      case READ_ONLY -> Future.succeededFuture(Vote.readOnly());
+      case FAIL -> Future.failedFuture(new IllegalStateException("disk on fire"));
+    };
+  }
+
+  @Override
+  public Future<Void> commit(String txId) {
+    calls.add("commit " + txId);
+    held.remove(txId);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> rollback(String txId) {
+    calls.add("rollback " + txId);
+    held.remove(txId);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Set<String>> recover() {
+    return Future.succeededFuture(Set.copyOf(held));
+  }
+
+  public long count(String call) {
+    return calls.stream().filter(call::equals).count();
+  }
+}
