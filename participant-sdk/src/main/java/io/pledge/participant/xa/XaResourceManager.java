@@ -43,6 +43,8 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(XaResourceManager.class);
 
+  private static final int H2_TRANSACTION_NOT_FOUND = 90129;
+
   private final Vertx vertx;
   private final XADataSource dataSource;
   private final String participantId;
@@ -206,7 +208,7 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
         }
         return null;
       } catch (XAException e) {
-        if (e.errorCode == XAException.XAER_NOTA) {
+        if (isUnknownBranch(e)) {
           return null; // already finished, or never prepared here: nothing to do (idempotent by contract)
         }
         throw new CompletionException(e);
@@ -239,7 +241,7 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     try {
       b.resource.rollback(b.xid);
     } catch (XAException e) {
-      if (e.errorCode != XAException.XAER_NOTA) {
+      if (!isUnknownBranch(e)) {
         throw e;
       }
     }
@@ -275,6 +277,22 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     });
     return context != null ? Future.fromCompletionStage(unwrapped, context)
         : Future.fromCompletionStage(unwrapped, vertx.getOrCreateContext());
+  }
+
+  /**
+   * "No such branch": {@code XAER_NOTA} by the XA spec; H2 instead reports error code 0 with its SQL error 90129
+   * (TRANSACTION_NOT_FOUND) as the cause, which is recognised here too.
+   */
+  static boolean isUnknownBranch(XAException e) {
+    if (e.errorCode == XAException.XAER_NOTA) {
+      return true;
+    }
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && sql.getErrorCode() == H2_TRANSACTION_NOT_FOUND) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String describe(XAException e) {
