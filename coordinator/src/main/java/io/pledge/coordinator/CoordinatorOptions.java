@@ -1,0 +1,78 @@
+package io.pledge.coordinator;
+
+import io.pledge.common.config.Config;
+import io.pledge.common.config.ConfigKey;
+import io.pledge.coordinator.protocol.ProtocolSettings;
+import io.pledge.coordinator.state.TxId;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** Every setting of the coordinator, with its default. {@code --help} prints this table. */
+public record CoordinatorOptions(String nodeId, String host, int grpcPort, int httpPort, Path dataDir,
+    int logMaxBatch, Duration logRetention, Duration purgeInterval, ProtocolSettings protocol) {
+
+  public static final ConfigKey<String> NODE_ID = ConfigKey.string("node.id", "coord-0",
+      "this coordinator's id: the first part of every transaction id it issues; keep it stable across restarts");
+  public static final ConfigKey<String> HOST = ConfigKey.string("host", "127.0.0.1",
+      "address the gRPC and HTTP servers bind to (0.0.0.0 for every interface)");
+  public static final ConfigKey<Integer> GRPC_PORT = ConfigKey.integer("grpc.port", 7400,
+      "gRPC port of the TransactionCoordinator service (0 picks a free port)");
+  public static final ConfigKey<Integer> HTTP_PORT = ConfigKey.integer("http.port", 7401,
+      "HTTP port of /metrics and /health (0 picks a free port)");
+  public static final ConfigKey<String> DATA_DIR = ConfigKey.string("data.dir", "data/coordinator",
+      "directory of the transaction log (an H2 database)");
+  public static final ConfigKey<Duration> DEFAULT_TX_TIMEOUT = ConfigKey.duration("tx.default-timeout",
+      Duration.ofSeconds(60), "lifetime of a transaction whose Begin asks for none; expired ones are aborted");
+  public static final ConfigKey<Duration> MAX_TX_TIMEOUT = ConfigKey.duration("tx.max-timeout",
+      Duration.ofHours(1), "longest lifetime a Begin may ask for");
+  public static final ConfigKey<Duration> PREPARE_TIMEOUT = ConfigKey.duration("tx.prepare-timeout",
+      Duration.ofSeconds(10), "how long votes are awaited; a missing vote then counts as no");
+  public static final ConfigKey<Duration> CALL_TIMEOUT = ConfigKey.duration("participant.call-timeout",
+      Duration.ofSeconds(5), "deadline of one phase-2 call to a participant before it is retried");
+  public static final ConfigKey<Duration> RETRY_BASE = ConfigKey.duration("participant.retry-base",
+      Duration.ofMillis(100), "first delay before a phase-2 call is retried; doubles per attempt");
+  public static final ConfigKey<Duration> RETRY_CAP = ConfigKey.duration("participant.retry-cap",
+      Duration.ofSeconds(30), "longest delay between phase-2 retries");
+  public static final ConfigKey<Integer> LOG_MAX_BATCH = ConfigKey.integer("log.max-batch", 1024,
+      "most records committed (and synced) together by the log writer");
+  public static final ConfigKey<Duration> LOG_RETENTION = ConfigKey.duration("log.retention", Duration.ofDays(7),
+      "how long finished transactions stay in the log before they are purged");
+  public static final ConfigKey<Duration> PURGE_INTERVAL = ConfigKey.duration("log.purge-interval",
+      Duration.ofMinutes(1), "how often finished transactions past the retention are purged");
+  public static final ConfigKey<Duration> FINISHED_IN_MEMORY = ConfigKey.duration("memory.finished-retention",
+      Duration.ofMinutes(1), "how long finished transactions stay in memory (later lookups read the log)");
+  public static final ConfigKey<Integer> MAX_FINISHED_IN_MEMORY = ConfigKey.integer("memory.max-finished", 100_000,
+      "most finished transactions kept in memory");
+
+  public static final List<ConfigKey<?>> KEYS = List.of(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, DATA_DIR,
+      DEFAULT_TX_TIMEOUT, MAX_TX_TIMEOUT, PREPARE_TIMEOUT, CALL_TIMEOUT, RETRY_BASE, RETRY_CAP, LOG_MAX_BATCH,
+      LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY);
+
+  public CoordinatorOptions {
+    if (!TxId.isValidNode(nodeId)) {
+      throw new IllegalArgumentException("node.id '" + nodeId + "' must be letters, digits, '.', '_' or '-'"
+          + " (at most 63), starting with a letter or digit");
+    }
+    checkPort("grpc.port", grpcPort);
+    checkPort("http.port", httpPort);
+    if (logMaxBatch < 1) {
+      throw new IllegalArgumentException("log.max-batch must be positive");
+    }
+  }
+
+  /** @throws IllegalArgumentException or {@link io.pledge.common.config.ConfigException} for an unusable setting */
+  public static CoordinatorOptions from(Config c) {
+    ProtocolSettings protocol = new ProtocolSettings(c.get(DEFAULT_TX_TIMEOUT), c.get(MAX_TX_TIMEOUT),
+        c.get(PREPARE_TIMEOUT), c.get(CALL_TIMEOUT), c.get(RETRY_BASE), c.get(RETRY_CAP), c.get(FINISHED_IN_MEMORY),
+        c.get(MAX_FINISHED_IN_MEMORY));
+    return new CoordinatorOptions(c.get(NODE_ID), c.get(HOST), c.get(GRPC_PORT), c.get(HTTP_PORT),
+        Path.of(c.get(DATA_DIR)), c.get(LOG_MAX_BATCH), c.get(LOG_RETENTION), c.get(PURGE_INTERVAL), protocol);
+  }
+
+  private static void checkPort(String key, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(key + " " + port + " is out of range 0..65535");
+    }
+  }
+}

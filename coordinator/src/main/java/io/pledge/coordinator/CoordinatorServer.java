@@ -1,0 +1,141 @@
+package io.pledge.coordinator;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pledge.api.v1.TransactionCoordinatorGrpcService;
+import io.pledge.common.config.Config;
+import io.pledge.common.ops.OpsServer;
+import io.pledge.coordinator.log.H2TxLog;
+import io.pledge.coordinator.log.TxLog;
+import io.pledge.coordinator.metrics.CoordinatorMetrics;
+import io.pledge.coordinator.protocol.ParticipantChannel;
+import io.pledge.coordinator.protocol.TransactionManager;
+import io.pledge.coordinator.transport.CoordinatorGrpcService;
+import io.pledge.coordinator.transport.GrpcParticipantChannel;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.grpc.server.GrpcServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One coordinator: its log, protocol engine, gRPC server and ops endpoint, all on one Vert.x context (a verticle).
+ * Many can run in one JVM (tests); nothing is static.
+ */
+public final class CoordinatorServer extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CoordinatorServer.class);
+
+  private final CoordinatorOptions options;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Promise<Void> ready = Promise.promise();
+  private TxLog log;
+  private ParticipantChannel channel;
+  private TransactionManager manager;
+  private HttpServer grpcHttpServer;
+  private OpsServer ops;
+  private long purgeTimer = -1;
+
+  private CoordinatorServer(CoordinatorOptions options) {
+    this.options = options;
+  }
+
+  /**
+   * Starts a coordinator; the future completes once it serves requests and recovery is done (/health is ready).
+   */
+  public static Future<CoordinatorServer> start(Vertx vertx, Config config) {
+    CoordinatorOptions options;
+    try {
+      options = CoordinatorOptions.from(config);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    CoordinatorServer server = new CoordinatorServer(options);
+    return vertx.deployVerticle(server).compose(id -> server.ready.future()).map(server);
+  }
+
+  @Override
+  public Future<?> start() {
+    // Opening the log (file, schema migration) blocks: a worker does it, never the event loop.
+    return vertx.executeBlocking(() -> H2TxLog.open(options.dataDir(), options.logMaxBatch(), registry,
+        System::currentTimeMillis)).compose(opened -> {
+          log = opened;
+          channel = new GrpcParticipantChannel(vertx);
+          manager = new TransactionManager(vertx, context, options.nodeId(), log, channel, options.protocol(),
+              new CoordinatorMetrics(registry), System::currentTimeMillis);
+          return OpsServer.start(vertx, options.host(), options.httpPort(), "coordinator", registry,
+              manager::isReady);
+        }).compose(opsServer -> {
+          ops = opsServer;
+          GrpcServer grpc = GrpcServer.server(vertx);
+          grpc.addService(TransactionCoordinatorGrpcService.of(new CoordinatorGrpcService(manager)));
+          return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()))
+              .requestHandler(grpc).listen();
+        }).compose(http -> {
+          grpcHttpServer = http;
+          // Recovery runs after the servers listen: until it is done, requests get UNAVAILABLE and /health 503.
+          manager.start().onComplete(ar -> {
+            if (ar.succeeded()) {
+              schedulePurge();
+              LOG.atInfo().addKeyValue("node", options.nodeId()).addKeyValue("grpcPort", grpcPort())
+                  .addKeyValue("httpPort", httpPort()).addKeyValue("dataDir", options.dataDir().toAbsolutePath())
+                  .log("coordinator started");
+              ready.complete();
+            } else {
+              LOG.error("recovery failed", ar.cause());
+              ready.fail(ar.cause());
+            }
+          });
+          return Future.succeededFuture();
+        });
+  }
+
+  private void schedulePurge() {
+    purgeTimer = vertx.setPeriodic(options.purgeInterval().toMillis(), t ->
+        manager.purge(options.logRetention()).onFailure(e -> LOG.warn("purging the log failed", e)));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (purgeTimer >= 0) {
+      vertx.cancelTimer(purgeTimer);
+    }
+    if (manager != null) {
+      manager.stop();
+    }
+    Future<Void> grpcClosed = grpcHttpServer == null ? Future.succeededFuture() : grpcHttpServer.close();
+    Future<Void> opsClosed = ops == null ? Future.succeededFuture() : ops.close();
+    return Future.join(grpcClosed, opsClosed).eventually(() -> channel == null ? Future.succeededFuture()
+        : channel.close()).eventually(() -> vertx.executeBlocking(() -> {
+          if (log != null) {
+            log.close();
+          }
+          return null;
+        }));
+  }
+
+  /** Undeploys: servers close, then the log is closed cleanly. */
+  public Future<Void> close() {
+    return deploymentID() == null ? Future.succeededFuture() : vertx.undeploy(deploymentID());
+  }
+
+  public int grpcPort() {
+    return grpcHttpServer.actualPort();
+  }
+
+  public int httpPort() {
+    return ops.port();
+  }
+
+  public String nodeId() {
+    return options.nodeId();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+}

@@ -1,0 +1,232 @@
+package io.pledge.coordinator.log;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pledge.common.durable.Durability;
+import io.pledge.common.durable.DurableStore;
+import io.pledge.coordinator.log.LoggedTx.Kind;
+import io.pledge.coordinator.state.AbortCause;
+import io.pledge.coordinator.state.AbortReason;
+import io.pledge.coordinator.state.Outcome;
+import io.pledge.coordinator.state.Participant;
+import io.pledge.coordinator.state.TxId;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.LongSupplier;
+
+/**
+ * {@link TxLog} on an H2 file database through a group-committing {@link DurableStore}: forced records share one
+ * sync per batch. See {@code db/coordinator/V1__transaction_log.sql} for the schema.
+ */
+public final class H2TxLog implements TxLog {
+
+  private final DurableStore store;
+  private final LongSupplier clock;
+
+  private H2TxLog(DurableStore store, LongSupplier clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** Opens (or creates) {@code dataDir/coordinator-log.mv.db}. */
+  public static H2TxLog open(Path dataDir, int maxBatch, MeterRegistry registry, LongSupplier clock)
+      throws SQLException {
+    DurableStore store = DurableStore.open(dataDir.resolve("coordinator-log"), "coordinator",
+        "classpath:db/coordinator", maxBatch, registry);
+    return new H2TxLog(store, clock);
+  }
+
+  @Override
+  public CompletionStage<Long> nextEpoch() {
+    return store.submit(Durability.FORCED, c -> {
+      try (PreparedStatement up = c.prepareStatement(
+          "UPDATE coordinator_meta SET meta_value = meta_value + 1 WHERE meta_key = 'epoch'")) {
+        up.executeUpdate();
+      }
+      return meta(c, "epoch");
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
+      long deadlineMillis) {
+    long now = clock.getAsLong();
+    return store.submit(Durability.WRITTEN, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "MERGE INTO tx (tx_id, epoch, state, one_phase, deadline_at, updated_at) KEY (tx_id) "
+              + "VALUES (?, ?, 'INTENT', ?, ?, ?)")) {
+        ps.setString(1, id.toString());
+        ps.setLong(2, id.epoch());
+        ps.setBoolean(3, onePhase);
+        ps.setLong(4, deadlineMillis);
+        ps.setLong(5, now);
+        ps.executeUpdate();
+      }
+      replaceParticipants(c, id, participants);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> forceCommit(TxId id, List<Participant> participants) {
+    long now = clock.getAsLong();
+    return store.submit(Durability.FORCED, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE tx SET state = 'COMMIT', updated_at = ? WHERE tx_id = ? AND state IN ('INTENT', 'COMMIT')")) {
+        ps.setLong(1, now);
+        ps.setString(2, id.toString());
+        if (ps.executeUpdate() != 1) {
+          throw new SQLException("no intent record for " + id + ": cannot log its commit decision");
+        }
+      }
+      replaceParticipants(c, id, participants);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason) {
+    long now = clock.getAsLong();
+    String state = outcome == Outcome.COMMITTED ? Kind.COMMITTED.name() : Kind.ROLLED_BACK.name();
+    return store.submit(Durability.WRITTEN, c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET state = ?, updated_at = ?, abort_cause = ?, "
+          + "abort_by = ?, abort_detail = ? WHERE tx_id = ?")) {
+        ps.setString(1, state);
+        ps.setLong(2, now);
+        ps.setString(3, reason == null ? null : reason.cause().name());
+        ps.setString(4, reason == null ? null : reason.participantId());
+        ps.setString(5, reason == null ? null : truncate(reason.detail(), 1024));
+        ps.setString(6, id.toString());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<List<LoggedTx>> unfinished() {
+    return store.submit(Durability.NONE, c -> select(c, "WHERE t.state IN ('INTENT', 'COMMIT')", null));
+  }
+
+  @Override
+  public CompletionStage<Optional<LoggedTx>> find(TxId id) {
+    return store.submit(Durability.NONE,
+        c -> select(c, "WHERE t.tx_id = ?", id.toString()).stream().findFirst());
+  }
+
+  @Override
+  public CompletionStage<Integer> purgeEndedBefore(long endedBeforeMillis) {
+    return store.submit(Durability.WRITTEN, c -> {
+      String ended = "state IN ('COMMITTED', 'ROLLED_BACK') AND updated_at < ?";
+      long maxEpoch;
+      try (PreparedStatement ps = c.prepareStatement("SELECT MAX(epoch) FROM tx WHERE " + ended)) {
+        ps.setLong(1, endedBeforeMillis);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          maxEpoch = rs.getLong(1);
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM tx_participant WHERE tx_id IN (SELECT tx_id FROM tx WHERE " + ended + ")")) {
+        ps.setLong(1, endedBeforeMillis);
+        ps.executeUpdate();
+      }
+      int deleted;
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM tx WHERE " + ended)) {
+        ps.setLong(1, endedBeforeMillis);
+        deleted = ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("UPDATE coordinator_meta SET meta_value = GREATEST(meta_value, ?)"
+          + " WHERE meta_key = 'purged_through_epoch'")) {
+        ps.setLong(1, maxEpoch);
+        ps.executeUpdate();
+      }
+      return deleted;
+    });
+  }
+
+  @Override
+  public CompletionStage<Long> purgedThroughEpoch() {
+    return store.submit(Durability.NONE, c -> meta(c, "purged_through_epoch"));
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+
+  private static long meta(Connection c, String key) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT meta_value FROM coordinator_meta WHERE meta_key = ?")) {
+      ps.setString(1, key);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("coordinator_meta has no " + key);
+        }
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private static void replaceParticipants(Connection c, TxId id, List<Participant> participants)
+      throws SQLException {
+    try (PreparedStatement del = c.prepareStatement("DELETE FROM tx_participant WHERE tx_id = ?")) {
+      del.setString(1, id.toString());
+      del.executeUpdate();
+    }
+    try (PreparedStatement ins = c.prepareStatement(
+        "INSERT INTO tx_participant (tx_id, participant_id, endpoint) VALUES (?, ?, ?)")) {
+      for (Participant p : participants) {
+        ins.setString(1, id.toString());
+        ins.setString(2, p.id());
+        ins.setString(3, p.endpoint());
+        ins.addBatch();
+      }
+      ins.executeBatch();
+    }
+  }
+
+  private static List<LoggedTx> select(Connection c, String where, String param) throws SQLException {
+    Map<String, List<Participant>> participants = new LinkedHashMap<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT p.tx_id, p.participant_id, p.endpoint FROM tx_participant p "
+        + "JOIN tx t ON t.tx_id = p.tx_id " + where + " ORDER BY p.tx_id, p.participant_id")) {
+      if (param != null) {
+        ps.setString(1, param);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          participants.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+              .add(new Participant(rs.getString(2), rs.getString(3)));
+        }
+      }
+    }
+    List<LoggedTx> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT t.tx_id, t.state, t.one_phase, t.deadline_at, "
+        + "t.updated_at, t.abort_cause, t.abort_by, t.abort_detail FROM tx t " + where + " ORDER BY t.tx_id")) {
+      if (param != null) {
+        ps.setString(1, param);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String cause = rs.getString(6);
+          AbortReason reason = cause == null ? null
+              : new AbortReason(AbortCause.valueOf(cause), rs.getString(7), rs.getString(8));
+          out.add(new LoggedTx(TxId.parse(rs.getString(1)), Kind.valueOf(rs.getString(2)), rs.getBoolean(3),
+              rs.getLong(4), rs.getLong(5), participants.getOrDefault(rs.getString(1), List.of()), reason));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String truncate(String s, int max) {
+    return s == null || s.length() <= max ? s : s.substring(0, max);
+  }
+}

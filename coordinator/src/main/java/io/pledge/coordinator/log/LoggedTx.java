@@ -1,0 +1,39 @@
+package io.pledge.coordinator.log;
+
+import io.pledge.coordinator.state.AbortReason;
+import io.pledge.coordinator.state.Participant;
+import io.pledge.coordinator.state.TxId;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the log knows of one transaction.
+ *
+ * @param participants for INTENT, every enlisted participant; for COMMIT and after, those phase 2 must reach
+ * @param abortReason set for ROLLED_BACK
+ */
+public record LoggedTx(TxId id, Kind kind, boolean onePhase, long deadlineMillis, long updatedAtMillis,
+    List<Participant> participants, AbortReason abortReason) {
+
+  /** The last record written for the transaction. */
+  public enum Kind {
+    /** Participant list, no decision. */
+    INTENT,
+    /** The forced commit decision. */
+    COMMIT,
+    /** END, committed. */
+    COMMITTED,
+    /** END, rolled back. */
+    ROLLED_BACK;
+
+    public boolean isEnd() {
+      return this == COMMITTED || this == ROLLED_BACK;
+    }
+  }
+
+  public LoggedTx {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(kind, "kind");
+    participants = List.copyOf(participants);
+  }
+}

@@ -1,0 +1,61 @@
+package io.pledge.coordinator.log;
+
+import io.pledge.coordinator.state.AbortReason;
+import io.pledge.coordinator.state.Outcome;
+import io.pledge.coordinator.state.Participant;
+import io.pledge.coordinator.state.TxId;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The coordinator's transaction log.
+ *
+ * <p><b>Durability contract.</b> When a stage returned by a {@code force} method completes, the record survives
+ * {@code kill -9} of the process and a power loss. When a stage returned by a {@code write} method completes, the
+ * record survives {@code kill -9} of the process, not necessarily a power loss: recovery is correct without those
+ * records (presumed abort), they only let it tell participants sooner.
+ *
+ * <p><b>Ordering.</b> Records of one transaction are applied in the order they are submitted. A later forced
+ * record makes every earlier record durable too.
+ *
+ * <p><b>Threading.</b> Methods may be called from any thread and never block; stages complete on the log's own
+ * thread, so callers hop back to their context before touching their state.
+ *
+ * <p><b>Idempotency.</b> Writing the same record twice has the effect of writing it once.
+ */
+public interface TxLog extends AutoCloseable {
+
+  /** Increments and forces the boot epoch; called once at start, before any transaction id is handed out. */
+  CompletionStage<Long> nextEpoch();
+
+  /** The participant list of a transaction about to prepare (or one-phase commit). Written, not forced. */
+  CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis);
+
+  /** The commit decision, with the participants phase 2 must reach. Forced. */
+  CompletionStage<Void> forceCommit(TxId id, List<Participant> participants);
+
+  /** The END record once every participant acknowledged. Written, not forced: losing it only repeats phase 2. */
+  CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason);
+
+  /** Every transaction without an END record: what recovery must finish. */
+  CompletionStage<List<LoggedTx>> unfinished();
+
+  CompletionStage<Optional<LoggedTx>> find(TxId id);
+
+  /**
+   * Deletes ended transactions whose END is older than {@code endedBeforeMillis}.
+   *
+   * @return how many were deleted
+   */
+  CompletionStage<Integer> purgeEndedBefore(long endedBeforeMillis);
+
+  /**
+   * The highest epoch any purged record belonged to. An id of an earlier epoch above this one that has no record
+   * never reached a commit decision: it is aborted (presumed abort). At or below it, the record may have been purged.
+   */
+  CompletionStage<Long> purgedThroughEpoch();
+
+  @Override
+  void close();
+}

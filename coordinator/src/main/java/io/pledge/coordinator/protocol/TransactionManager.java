@@ -1,0 +1,376 @@
+package io.pledge.coordinator.protocol;
+
+import io.pledge.coordinator.log.LoggedTx;
+import io.pledge.coordinator.log.TxLog;
+import io.pledge.coordinator.metrics.CoordinatorMetrics;
+import io.pledge.coordinator.protocol.CoordinatorException.Code;
+import io.pledge.coordinator.state.Effect;
+import io.pledge.coordinator.state.Outcome;
+import io.pledge.coordinator.state.Participant;
+import io.pledge.coordinator.state.Result;
+import io.pledge.coordinator.state.Transaction;
+import io.pledge.coordinator.state.TxEvent;
+import io.pledge.coordinator.state.TxId;
+import io.pledge.coordinator.state.TxState;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator's protocol engine: owns every in-memory {@link Transaction}, feeds them events, and hands their
+ * effects to an {@link EffectRunner}. Everything runs on one Vert.x context (its event loop): public methods must
+ * be called there, and every asynchronous answer (log, participants, timers) is brought back there before it
+ * touches a transaction. Nothing here blocks.
+ */
+public final class TransactionManager {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TransactionManager.class);
+
+  /** A transaction with what the engine keeps beside its state machine. */
+  static final class Entry {
+    final Transaction tx;
+    final List<Promise<Decision>> waiters = new ArrayList<>(1);
+    long commitRequestedNanos = -1;
+    long prepareTimer = -1;
+
+    Entry(Transaction tx) {
+      this.tx = tx;
+    }
+  }
+
+  private record Deadline(long atMillis, TxId id) {}
+
+  private record FinishedAt(long atMillis, TxId id) {}
+
+  private final Vertx vertx;
+  private final Context context;
+  private final String nodeId;
+  private final TxLog log;
+  private final ProtocolSettings settings;
+  private final CoordinatorMetrics metrics;
+  private final LongSupplier clock;
+  private final EffectRunner effects;
+  private final NavigableMap<TxId, Entry> txs = new TreeMap<>();
+  private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.atMillis, b.atMillis));
+  private final ArrayDeque<FinishedAt> finished = new ArrayDeque<>();
+  private final TxLookup lookup;
+  private long epoch;
+  private long sequence;
+  private long reaperTimer = -1;
+  private volatile boolean ready;
+  private Thread ownerThread;
+
+  public TransactionManager(Vertx vertx, Context context, String nodeId, TxLog log, ParticipantChannel channel,
+      ProtocolSettings settings, CoordinatorMetrics metrics, LongSupplier clock) {
+    if (!TxId.isValidNode(nodeId)) {
+      throw new IllegalArgumentException("invalid node id '" + nodeId + "'");
+    }
+    this.vertx = vertx;
+    this.context = context;
+    this.nodeId = nodeId;
+    this.log = log;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.effects = new EffectRunner(vertx, context, log, channel, settings, metrics, this);
+    this.lookup = new TxLookup(nodeId, log, context);
+  }
+
+  /**
+   * Takes a new epoch, finishes what the log left unfinished (COMMIT without END: phase 2 again; an intent without
+   * decision: abort, or a one-phase commit driven again), then turns ready. Call once, on the context.
+   */
+  public Future<Void> start() {
+    ownerThread = Thread.currentThread();
+    assertOnContext();
+    return onContext(log.nextEpoch()).compose(e -> {
+      epoch = e;
+      return onContext(log.purgedThroughEpoch());
+    }).compose(purged -> {
+      lookup.purgedThroughEpoch(purged);
+      return onContext(log.unfinished());
+    }).map(unfinished -> {
+      unfinished.forEach(this::recover);
+      reaperTimer = vertx.setPeriodic(200, id -> reap());
+      ready = true;
+      LOG.atInfo().addKeyValue("node", nodeId).addKeyValue("epoch", epoch)
+          .addKeyValue("recovered", unfinished.size()).log("coordinator ready");
+      return null;
+    });
+  }
+
+  public boolean isReady() {
+    return ready;
+  }
+
+  public long epoch() {
+    return epoch;
+  }
+
+  public void stop() {
+    ready = false;
+    if (reaperTimer >= 0) {
+      vertx.cancelTimer(reaperTimer);
+    }
+  }
+
+  // ---- client and participant requests ----
+
+  public Future<TxView> begin(long timeoutMillis, Map<String, String> labels) {
+    requireReady();
+    if (timeoutMillis < 0 || timeoutMillis > settings.maxTxTimeout().toMillis()) {
+      return fail(Code.INVALID_ARGUMENT, "timeout_ms " + timeoutMillis + " is out of range 0.."
+          + settings.maxTxTimeout().toMillis() + " (0 takes the default of " + settings.defaultTxTimeout().toMillis()
+          + " ms)");
+    }
+    long timeout = timeoutMillis == 0 ? settings.defaultTxTimeout().toMillis() : timeoutMillis;
+    long now = clock.getAsLong();
+    TxId id = new TxId(nodeId, epoch, ++sequence);
+    Entry entry = new Entry(new Transaction(id, now, now + timeout, labels));
+    txs.put(id, entry);
+    deadlines.add(new Deadline(now + timeout, id));
+    metrics.begun();
+    metrics.moved(null, TxState.ACTIVE);
+    LOG.atDebug().addKeyValue("txId", id).addKeyValue("timeoutMs", timeout).log("begun");
+    return Future.succeededFuture(TxView.of(entry.tx));
+  }
+
+  /** Completes with true when the participant was already enlisted. */
+  public Future<Boolean> enlist(TxId id, Participant participant) {
+    requireReady();
+    Entry entry = txs.get(id);
+    if (entry == null) {
+      return lookup.find(id, sequence, epoch).compose(view -> fail(Code.FAILED_PRECONDITION,
+          "cannot enlist participant " + participant.id() + ": transaction " + id + " is " + view.state()));
+    }
+    Result result = apply(entry, new TxEvent.Enlist(participant));
+    if (result instanceof Result.Rejected r) {
+      return fail(Code.FAILED_PRECONDITION, r.message());
+    }
+    if (result instanceof Result.Applied) {
+      LOG.atDebug().addKeyValue("txId", id).addKeyValue("participant", participant.id()).log("enlisted");
+    }
+    return Future.succeededFuture(result instanceof Result.Ignored);
+  }
+
+  /** Runs two-phase commit; completes once the decision is durable. A repeated call gets the same decision. */
+  public Future<Decision> commit(TxId id) {
+    requireReady();
+    Entry entry = txs.get(id);
+    if (entry == null) {
+      return lookup.find(id, sequence, epoch).compose(view -> switch (view.state()) {
+        case COMMITTED, COMMITTING -> Future.succeededFuture(new Decision(Outcome.COMMITTED, null));
+        case ROLLED_BACK, ROLLING_BACK -> Future.succeededFuture(new Decision(Outcome.ABORTED, view.abortReason()));
+        default -> fail(Code.FAILED_PRECONDITION, "transaction " + id + " is " + view.state());
+      });
+    }
+    Promise<Decision> waiter = Promise.promise();
+    entry.waiters.add(waiter);
+    if (entry.tx.state() == TxState.ACTIVE) {
+      entry.commitRequestedNanos = System.nanoTime();
+    }
+    Result result = apply(entry, new TxEvent.CommitRequested());
+    if (result instanceof Result.Rejected r) {
+      entry.waiters.remove(waiter);
+      return fail(Code.FAILED_PRECONDITION, r.message());
+    }
+    if (entry.tx.state().isDecided() && !waiter.future().isComplete()) {
+      entry.waiters.remove(waiter);
+      waiter.complete(new Decision(entry.tx.state().outcome(), entry.tx.abortReason()));
+    }
+    return waiter.future();
+  }
+
+  /** Aborts; completes with ABORTED at once (participants are told in the background). */
+  public Future<Outcome> rollback(TxId id) {
+    requireReady();
+    Entry entry = txs.get(id);
+    if (entry == null) {
+      return lookup.find(id, sequence, epoch).compose(view -> view.state().outcome() == Outcome.ABORTED
+          ? Future.succeededFuture(Outcome.ABORTED)
+          : fail(Code.FAILED_PRECONDITION, "cannot roll back transaction " + id + ": it is " + view.state()));
+    }
+    Result result = apply(entry, new TxEvent.RollbackRequested());
+    if (result instanceof Result.Rejected r) {
+      return fail(Code.FAILED_PRECONDITION, r.message());
+    }
+    return Future.succeededFuture(Outcome.ABORTED);
+  }
+
+  /** For a participant in doubt: COMMITTED, ABORTED, or PENDING while undecided. Presumed abort when unknown. */
+  public Future<Outcome> outcome(TxId id) {
+    requireReady();
+    Entry entry = txs.get(id);
+    if (entry != null) {
+      return Future.succeededFuture(entry.tx.state().outcome());
+    }
+    return lookup.outcome(id, sequence, epoch);
+  }
+
+  public Future<TxView> get(TxId id) {
+    requireReady();
+    Entry entry = txs.get(id);
+    return entry != null ? Future.succeededFuture(TxView.of(entry.tx)) : lookup.find(id, sequence, epoch);
+  }
+
+  /** In-memory transactions after {@code after} (exclusive, null for the start), in id order. */
+  public List<TxView> list(Set<TxState> states, TxId after, int limit) {
+    requireReady();
+    Collection<Entry> tail = after == null ? txs.values() : txs.tailMap(after, false).values();
+    List<TxView> page = new ArrayList<>(Math.min(limit, 64));
+    for (Entry e : tail) {
+      if (states.isEmpty() || states.contains(e.tx.state())) {
+        page.add(TxView.of(e.tx));
+        if (page.size() == limit) {
+          break;
+        }
+      }
+    }
+    return page;
+  }
+
+  /** Deletes ended transactions older than {@code retention} from the log. */
+  public Future<Integer> purge(java.time.Duration retention) {
+    assertOnContext();
+    return onContext(log.purgeEndedBefore(clock.getAsLong() - retention.toMillis()))
+        .compose(deleted -> onContext(log.purgedThroughEpoch()).map(epochPurged -> {
+          lookup.purgedThroughEpoch(epochPurged);
+          if (deleted > 0) {
+            LOG.atInfo().addKeyValue("purged", deleted).log("purged finished transactions past the retention");
+          }
+          return deleted;
+        }));
+  }
+
+  // ---- the engine ----
+
+  /** Applies an event and runs its effects. Package-private: the effect runner feeds answers back through it. */
+  Result apply(Entry entry, TxEvent event) {
+    assertOnContext();
+    TxState before = entry.tx.state();
+    Result result = entry.tx.apply(event);
+    if (result instanceof Result.Applied applied) {
+      if (before != entry.tx.state()) {
+        metrics.moved(before, entry.tx.state());
+      }
+      for (Effect effect : applied.effects()) {
+        effects.run(entry, effect);
+      }
+    } else if (result instanceof Result.Ignored ignored) {
+      LOG.atDebug().addKeyValue("txId", entry.tx.id()).addKeyValue("event", event).log("ignored: " + ignored.why());
+    }
+    return result;
+  }
+
+  /** Called by the effect runner when a transaction finished: it stays in memory for lookups, then leaves. */
+  void finished(Entry entry) {
+    finished.add(new FinishedAt(clock.getAsLong(), entry.tx.id()));
+  }
+
+  /** Recovery replays the log through the same transitions as live traffic; only the last step's effects run. */
+  private void recover(LoggedTx logged) {
+    Transaction tx = new Transaction(logged.id(), logged.updatedAtMillis(), logged.deadlineMillis(), Map.of());
+    Entry entry = new Entry(tx);
+    txs.put(tx.id(), entry);
+    metrics.moved(null, TxState.ACTIVE);
+    List<TxEvent> history = new ArrayList<>();
+    logged.participants().forEach(p -> history.add(new TxEvent.Enlist(p)));
+    history.add(new TxEvent.CommitRequested());
+    TxEvent last;
+    if (logged.kind() == LoggedTx.Kind.COMMIT) {
+      history.add(new TxEvent.IntentLogged());
+      logged.participants().forEach(p -> history.add(new TxEvent.VoteReceived(p.id(), io.pledge.coordinator.state.Vote.YES, "")));
+      last = new TxEvent.DecisionLogged();
+    } else if (logged.onePhase()) {
+      last = new TxEvent.IntentLogged();
+    } else {
+      history.add(new TxEvent.IntentLogged());
+      last = new TxEvent.CoordinatorRestarted();
+    }
+    for (TxEvent event : history) {
+      TxState before = tx.state();
+      Result r = tx.apply(event);
+      if (r instanceof Result.Rejected rejected) {
+        throw new IllegalStateException("log replay of " + tx.id() + " rejected " + event + ": " + rejected.message());
+      }
+      if (before != tx.state()) {
+        metrics.moved(before, tx.state());
+      }
+    }
+    LOG.atInfo().addKeyValue("txId", tx.id()).addKeyValue("logged", logged.kind())
+        .addKeyValue("participants", logged.participants().size()).log("recovering");
+    apply(entry, last);
+  }
+
+  /** Aborts expired transactions and lets finished ones leave memory. */
+  private void reap() {
+    long now = clock.getAsLong();
+    while (!deadlines.isEmpty() && deadlines.peek().atMillis() <= now) {
+      Entry entry = txs.get(deadlines.poll().id());
+      if (entry != null && entry.tx.state() == TxState.ACTIVE) {
+        LOG.atInfo().addKeyValue("txId", entry.tx.id()).log("transaction timed out before commit; aborting");
+        apply(entry, new TxEvent.TimedOut());
+      }
+    }
+    long horizon = now - settings.finishedInMemory().toMillis();
+    while (!finished.isEmpty()
+        && (finished.peek().atMillis() < horizon || finished.size() > settings.maxFinishedInMemory())) {
+      txs.remove(finished.poll().id());
+    }
+  }
+
+  void setPrepareTimer(Entry entry) {
+    if (entry.prepareTimer < 0) {
+      entry.prepareTimer = vertx.setTimer(settings.prepareTimeout().toMillis(),
+          t -> apply(entry, new TxEvent.PrepareTimedOut()));
+    }
+  }
+
+  void cancelPrepareTimer(Entry entry) {
+    if (entry.prepareTimer >= 0) {
+      vertx.cancelTimer(entry.prepareTimer);
+      entry.prepareTimer = -1;
+    }
+  }
+
+  long now() {
+    return clock.getAsLong();
+  }
+
+  /** Brings a stage completed on another thread back to this context. */
+  <T> Future<T> onContext(java.util.concurrent.CompletionStage<T> stage) {
+    return Future.fromCompletionStage(stage, context);
+  }
+
+  private void requireReady() {
+    assertOnContext();
+    if (!ready) {
+      throw new CoordinatorException(Code.UNAVAILABLE, "the coordinator is recovering its log; try again shortly");
+    }
+  }
+
+  private void assertOnContext() {
+    // Compare threads, not contexts: Vert.x runs each gRPC request on a duplicate of the server's context.
+    Context current = Vertx.currentContext();
+    if (current == null || !current.isEventLoopContext() || ownerThread != Thread.currentThread()) {
+      throw new IllegalStateException("transaction manager used off its context, from " + Thread.currentThread());
+    }
+  }
+
+  private static <T> Future<T> fail(Code code, String message) {
+    return Future.failedFuture(new CoordinatorException(code, message));
+  }
+}

@@ -1,0 +1,11 @@
+package io.pledge.coordinator.state;
+
+/** Why a transaction aborted; mirrors {@code pledge.v1.AbortCause} and labels the aborted-transactions metric. */
+public enum AbortCause {
+  ROLLBACK_REQUESTED,
+  VOTED_NO,
+  PREPARE_FAILED,
+  PREPARE_TIMEOUT,
+  TRANSACTION_TIMEOUT,
+  COORDINATOR_RESTARTED
+}

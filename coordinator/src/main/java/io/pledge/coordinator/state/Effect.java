@@ -1,0 +1,36 @@
+package io.pledge.coordinator.state;
+
+import java.util.List;
+
+/** What the state machine asks its adapters (log, participant channel, clients) to do. */
+public sealed interface Effect {
+
+  /** Write (not force) the participant list, so that recovery can tell them the outcome; then IntentLogged. */
+  record LogIntent(List<Participant> participants, boolean onePhase) implements Effect {
+    public LogIntent {
+      participants = List.copyOf(participants);
+    }
+  }
+
+  record SendPrepare(Participant participant) implements Effect {}
+
+  /** Commit with {@code one_phase}; {@code attempt} 0 is the first send, later ones follow a backoff. */
+  record SendOnePhaseCommit(Participant participant, int attempt) implements Effect {}
+
+  /** Force the commit decision with the participants phase 2 must reach; then DecisionLogged. */
+  record ForceCommitRecord(List<Participant> participants) implements Effect {
+    public ForceCommitRecord {
+      participants = List.copyOf(participants);
+    }
+  }
+
+  record SendCommit(Participant participant, int attempt) implements Effect {}
+
+  record SendRollback(Participant participant, int attempt) implements Effect {}
+
+  /** The outcome is decided (and, for a commit, durable): answer waiting clients. */
+  record Decided(Outcome outcome, AbortReason reason) implements Effect {}
+
+  /** Every participant is done: write the END record (not forced, when an intent was logged) and let go. */
+  record Finished(Outcome outcome, AbortReason reason, boolean intentLogged) implements Effect {}
+}

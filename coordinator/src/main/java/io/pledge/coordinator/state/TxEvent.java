@@ -1,0 +1,70 @@
+package io.pledge.coordinator.state;
+
+import java.util.Objects;
+
+/** What can happen to a transaction. Every event may arrive twice or late; {@link Transaction#apply} copes. */
+public sealed interface TxEvent {
+
+  record Enlist(Participant participant) implements TxEvent {
+    public Enlist {
+      Objects.requireNonNull(participant, "participant");
+    }
+  }
+
+  record CommitRequested() implements TxEvent {}
+
+  record RollbackRequested() implements TxEvent {}
+
+  /** The intent record (participant list) is written: prepares (or the one-phase commit) may go out. */
+  record IntentLogged() implements TxEvent {}
+
+  /** The intent record could not be written: no prepare went out, so the transaction aborts. */
+  record IntentLogFailed(String detail) implements TxEvent {}
+
+  record VoteReceived(String participantId, Vote vote, String reason) implements TxEvent {
+    public VoteReceived {
+      Objects.requireNonNull(participantId, "participantId");
+      Objects.requireNonNull(vote, "vote");
+      reason = reason == null ? "" : reason;
+    }
+  }
+
+  /** Prepare failed at or on the way to the participant: counts as a no vote. */
+  record PrepareFailed(String participantId, String detail) implements TxEvent {
+    public PrepareFailed {
+      Objects.requireNonNull(participantId, "participantId");
+    }
+  }
+
+  /** The prepare timeout passed with votes missing. */
+  record PrepareTimedOut() implements TxEvent {}
+
+  /** The commit record is forced: the decision is durable. */
+  record DecisionLogged() implements TxEvent {}
+
+  /** The commit record could not be forced: nothing is decided, so the transaction may still abort. */
+  record DecisionLogFailed(String detail) implements TxEvent {}
+
+  /** The single participant answered the one-phase commit: COMMITTED or ABORTED. */
+  record OnePhaseFinished(Outcome outcome, String reason) implements TxEvent {
+    public OnePhaseFinished {
+      if (outcome == Outcome.PENDING) {
+        throw new IllegalArgumentException("a one-phase commit ends committed or aborted");
+      }
+    }
+  }
+
+  /** The one-phase commit got no definite answer (unreachable, error): it is sent again. */
+  record OnePhaseFailed(String detail) implements TxEvent {}
+
+  record PhaseTwoAcked(String participantId) implements TxEvent {}
+
+  /** A phase-2 message was not acknowledged: it is sent again after a backoff. */
+  record PhaseTwoFailed(String participantId, String detail) implements TxEvent {}
+
+  /** The transaction outlived its timeout. */
+  record TimedOut() implements TxEvent {}
+
+  /** Recovery: the coordinator restarted while this undecided transaction was preparing. */
+  record CoordinatorRestarted() implements TxEvent {}
+}

@@ -1,0 +1,137 @@
+package io.pledge.coordinator.transport;
+
+import io.pledge.api.v1.BeginRequest;
+import io.pledge.api.v1.BeginResponse;
+import io.pledge.api.v1.CommitRequest;
+import io.pledge.api.v1.CommitResponse;
+import io.pledge.api.v1.EnlistRequest;
+import io.pledge.api.v1.EnlistResponse;
+import io.pledge.api.v1.GetOutcomeRequest;
+import io.pledge.api.v1.GetOutcomeResponse;
+import io.pledge.api.v1.GetTransactionRequest;
+import io.pledge.api.v1.GetTransactionResponse;
+import io.pledge.api.v1.ListTransactionsRequest;
+import io.pledge.api.v1.ListTransactionsResponse;
+import io.pledge.api.v1.RollbackRequest;
+import io.pledge.api.v1.RollbackResponse;
+import io.pledge.api.v1.TransactionCoordinatorService;
+import io.pledge.common.grpc.Rpc;
+import io.pledge.coordinator.protocol.CoordinatorException;
+import io.pledge.coordinator.protocol.TransactionManager;
+import io.pledge.coordinator.protocol.TxView;
+import io.pledge.coordinator.state.TxId;
+import io.pledge.coordinator.state.TxState;
+import io.vertx.core.Future;
+import io.vertx.grpc.common.GrpcStatus;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code pledge.v1.TransactionCoordinator} service: validates requests, converts them, and maps failures onto
+ * gRPC statuses (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, UNAVAILABLE). Runs on the manager's context: the
+ * gRPC server is created there.
+ */
+public final class CoordinatorGrpcService extends TransactionCoordinatorService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CoordinatorGrpcService.class);
+
+  private final TransactionManager manager;
+
+  public CoordinatorGrpcService(TransactionManager manager) {
+    this.manager = manager;
+  }
+
+  @Override
+  public Future<BeginResponse> begin(BeginRequest request) {
+    return guarded(() -> manager.begin(request.getTimeoutMs(), Requests.labels(request.getLabelsMap()))
+        .map(view -> BeginResponse.newBuilder().setTxId(view.id().toString())
+            .setDeadlineEpochMs(view.deadlineMillis()).build()));
+  }
+
+  @Override
+  public Future<EnlistResponse> enlist(EnlistRequest request) {
+    return guarded(() -> {
+      TxId id = Requests.txId(request.getTxId());
+      return manager.enlist(id, Requests.participant(request.getParticipantId(), request.getEndpoint()))
+          .map(already -> EnlistResponse.newBuilder().setAlreadyEnlisted(already).build());
+    });
+  }
+
+  @Override
+  public Future<CommitResponse> commit(CommitRequest request) {
+    return guarded(() -> manager.commit(Requests.txId(request.getTxId())).map(decision -> {
+      CommitResponse.Builder b = CommitResponse.newBuilder().setOutcome(Protos.outcome(decision.outcome()));
+      if (decision.reason() != null) {
+        b.setAbortReason(Protos.abortReason(decision.reason()));
+      }
+      return b.build();
+    }));
+  }
+
+  @Override
+  public Future<RollbackResponse> rollback(RollbackRequest request) {
+    return guarded(() -> manager.rollback(Requests.txId(request.getTxId()))
+        .map(outcome -> RollbackResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build()));
+  }
+
+  @Override
+  public Future<GetOutcomeResponse> getOutcome(GetOutcomeRequest request) {
+    return guarded(() -> manager.outcome(Requests.txId(request.getTxId()))
+        .map(outcome -> GetOutcomeResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build()));
+  }
+
+  @Override
+  public Future<GetTransactionResponse> getTransaction(GetTransactionRequest request) {
+    return guarded(() -> manager.get(Requests.txId(request.getTxId()))
+        .map(view -> GetTransactionResponse.newBuilder().setTransaction(Protos.transaction(view)).build()));
+  }
+
+  @Override
+  public Future<ListTransactionsResponse> listTransactions(ListTransactionsRequest request) {
+    return guarded(() -> {
+      int pageSize = Requests.pageSize(request.getPageSize());
+      Set<TxState> states = EnumSet.noneOf(TxState.class);
+      request.getStatesList().forEach(s -> states.add(Protos.state(s)));
+      TxId after = request.getPageToken().isEmpty() ? null : TxId.parse(request.getPageToken());
+      List<TxView> page = manager.list(states, after, pageSize + 1);
+      ListTransactionsResponse.Builder b = ListTransactionsResponse.newBuilder();
+      page.stream().limit(pageSize).forEach(v -> b.addTransactions(Protos.transaction(v)));
+      if (page.size() > pageSize) {
+        b.setNextPageToken(page.get(pageSize - 1).id().toString());
+      }
+      return Future.succeededFuture(b.build());
+    });
+  }
+
+  /** Runs a handler, turning every failure into a status with a clear message; never a stack trace on the wire. */
+  private static <T> Future<T> guarded(Supplier<Future<T>> handler) {
+    Future<T> result;
+    try {
+      result = handler.get();
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    return result.recover(failure -> Future.failedFuture(toStatus(failure)));
+  }
+
+  private static Throwable toStatus(Throwable failure) {
+    if (failure instanceof CoordinatorException e) {
+      GrpcStatus status = switch (e.code()) {
+        case INVALID_ARGUMENT -> GrpcStatus.INVALID_ARGUMENT;
+        case NOT_FOUND -> GrpcStatus.NOT_FOUND;
+        case FAILED_PRECONDITION -> GrpcStatus.FAILED_PRECONDITION;
+        case UNAVAILABLE -> GrpcStatus.UNAVAILABLE;
+      };
+      return Rpc.status(status, e.getMessage());
+    }
+    if (failure instanceof IllegalArgumentException e) {
+      return Rpc.status(GrpcStatus.INVALID_ARGUMENT, e.getMessage());
+    }
+    LOG.error("unexpected failure in a coordinator request", failure);
+    return Rpc.status(GrpcStatus.INTERNAL, "internal error: " + failure.getClass().getSimpleName());
+  }
+}

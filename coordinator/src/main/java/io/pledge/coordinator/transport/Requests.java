@@ -1,0 +1,61 @@
+package io.pledge.coordinator.transport;
+
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.coordinator.state.Participant;
+import io.pledge.coordinator.state.TxId;
+import java.util.Map;
+
+/** Validation of what clients send, with messages a person understands; throws IllegalArgumentException. */
+final class Requests {
+
+  static final int MAX_LABELS = 16;
+  static final int MAX_LABEL_LENGTH = 256;
+  static final int MAX_PAGE_SIZE = 1000;
+  static final int DEFAULT_PAGE_SIZE = 100;
+
+  private Requests() {}
+
+  static TxId txId(String text) {
+    if (text == null || text.isEmpty()) {
+      throw new IllegalArgumentException("tx_id is empty");
+    }
+    return TxId.parse(text);
+  }
+
+  static Participant participant(String participantId, String endpoint) {
+    if (participantId == null || participantId.isBlank()) {
+      throw new IllegalArgumentException("participant_id is empty");
+    }
+    if (participantId.length() > Participant.MAX_ID_LENGTH) {
+      throw new IllegalArgumentException("participant_id is longer than " + Participant.MAX_ID_LENGTH + " characters");
+    }
+    return new Participant(participantId, Endpoint.parse(endpoint).toString());
+  }
+
+  static Map<String, String> labels(Map<String, String> labels) {
+    if (labels.size() > MAX_LABELS) {
+      throw new IllegalArgumentException("too many labels: " + labels.size() + " (at most " + MAX_LABELS + ")");
+    }
+    labels.forEach((k, v) -> {
+      if (k.isEmpty()) {
+        throw new IllegalArgumentException("a label has an empty key");
+      }
+      if (k.length() > MAX_LABEL_LENGTH || v.length() > MAX_LABEL_LENGTH) {
+        throw new IllegalArgumentException("label '" + abbreviate(k) + "' is longer than " + MAX_LABEL_LENGTH
+            + " characters (key or value)");
+      }
+    });
+    return labels;
+  }
+
+  static int pageSize(int requested) {
+    if (requested < 0 || requested > MAX_PAGE_SIZE) {
+      throw new IllegalArgumentException("page_size " + requested + " is out of range 0.." + MAX_PAGE_SIZE);
+    }
+    return requested == 0 ? DEFAULT_PAGE_SIZE : requested;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+  }
+}
