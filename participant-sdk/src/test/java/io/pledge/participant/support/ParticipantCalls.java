@@ -40,10 +40,14 @@ public final class ParticipantCalls implements AutoCloseable {
         .await(20, TimeUnit.SECONDS);
   }
 
-  public void rollback(String txId, String participantId) throws Exception {
-    Rpc.call(client, address, ParticipantGrpcClient.Rollback,
+  public Future<Void> rollbackAsync(String txId, String participantId) {
+    return Rpc.call(client, address, ParticipantGrpcClient.Rollback,
         BranchRollbackRequest.newBuilder().setTxId(txId).setParticipantId(participantId).build(),
-        Duration.ofSeconds(10)).await(20, TimeUnit.SECONDS);
+        Duration.ofSeconds(10)).mapEmpty();
+  }
+
+  public void rollback(String txId, String participantId) throws Exception {
+    rollbackAsync(txId, participantId).await(20, TimeUnit.SECONDS);
   }
 
   @Override
