@@ -193,7 +193,12 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     }, executor));
   }
 
-  /** Commit or rollback of a branch known only to the database (found by recover, or already finished). */
+  /**
+   * Commit or rollback of a branch known only to the database (found by recover, or already finished). As the XA
+   * recovery protocol has it, the branch is first looked up with {@code recover()} on the same XA resource: a
+   * branch not listed is already finished (nothing to do), and some drivers only act on a listed one (H2's
+   * rollback of an in-doubt branch is a no-op on a connection that has not recovered it).
+   */
   private Future<Void> recovered(String txId, boolean commit) {
     PledgeXid xid = new PledgeXid(txId, participantId);
     return toFuture(CompletableFuture.supplyAsync(() -> {
@@ -201,6 +206,13 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
       try {
         xac = dataSource.getXAConnection();
         XAResource resource = xac.getXAResource();
+        boolean listed = false;
+        for (Xid x : resource.recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN)) {
+          listed |= PledgeXid.of(x, participantId).map(xid::equals).orElse(false);
+        }
+        if (!listed) {
+          return null; // already finished, or never prepared here: nothing to do (idempotent by contract)
+        }
         if (commit) {
           resource.commit(xid, false);
         } else {
@@ -209,7 +221,7 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
         return null;
       } catch (XAException e) {
         if (isUnknownBranch(e)) {
-          return null; // already finished, or never prepared here: nothing to do (idempotent by contract)
+          return null;
         }
         throw new CompletionException(e);
       } catch (SQLException e) {

@@ -16,6 +16,13 @@ public final class MemoryResource implements ResourceManager {
   public final List<String> calls = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<String, Script> scripts = new ConcurrentHashMap<>();
   private final Set<String> held = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<String, Future<?>> gates = new ConcurrentHashMap<>();
+
+  /** The vote for {@code txId} is only cast once {@code gate} completes. */
+  public MemoryResource gate(String txId, Future<?> gate) {
+    gates.put(txId, gate);
+    return this;
+  }
 
   public MemoryResource script(String txId, Script script) {
     scripts.put(txId, script);
@@ -31,6 +38,11 @@ public final class MemoryResource implements ResourceManager {
   @Override
   public Future<Vote> prepare(String txId) {
     calls.add("prepare " + txId);
+    Future<?> gate = gates.getOrDefault(txId, Future.succeededFuture());
+    return gate.transform(ignored -> vote(txId));
+  }
+
+  private Future<Vote> vote(String txId) {
     return switch (scripts.getOrDefault(txId, Script.YES)) {
       case YES -> Future.succeededFuture(Vote.yes());
       case NO -> Future.succeededFuture(Vote.no("insufficient funds"));

@@ -144,6 +144,7 @@ class XaResourceManagerTest {
       await(restarted.commit("coord-0:3:17"));
       assertEquals(150, balance());
       assertEquals(100, balance("b"));
+      assertEquals(Set.of(), await(restarted.recover()), "no branch is left prepared");
     } finally {
       restarted.close();
     }
