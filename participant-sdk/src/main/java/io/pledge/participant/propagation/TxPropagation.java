@@ -83,8 +83,9 @@ public final class TxPropagation {
           handler.handle(request);
           request.resume();
         } else {
-          GrpcStatus status = ar.cause() instanceof io.pledge.common.grpc.RpcException
-              ? GrpcStatus.UNAVAILABLE : GrpcStatus.FAILED_PRECONDITION;
+          // The coordinator's own status when enlisting failed there; otherwise the branch refused the join.
+          GrpcStatus status = ar.cause() instanceof io.pledge.common.grpc.RpcException e
+              ? e.status() : GrpcStatus.FAILED_PRECONDITION;
           request.response().status(status).statusMessage("cannot join transaction " + txId.get() + ": "
               + ar.cause().getMessage()).end();
         }

@@ -13,7 +13,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -38,15 +37,17 @@ public final class BankParticipantMain {
   static final ConfigKey<Boolean> STALL = ConfigKey.bool("bank.stall-phase2", false, "never finish phase 2");
   static final ConfigKey<Integer> ACCOUNTS = ConfigKey.integer("bank.accounts", 10, "accounts created at first start");
   static final ConfigKey<Integer> INITIAL = ConfigKey.integer("bank.initial", 1000, "initial balance of each");
-  static final String PARTICIPANT = "bank";
+  static final ConfigKey<String> PARTICIPANT_ID =
+      ConfigKey.string("bank.participant-id", "bank", "participant id (distinct per bank)");
 
   private BankParticipantMain() {}
 
   public static void main(String[] args) throws Exception {
     List<ConfigKey<?>> keys = new ArrayList<>(ParticipantOptions.KEYS);
-    keys.addAll(List.of(HTTP_PORT, STALL, ACCOUNTS, INITIAL));
+    keys.addAll(List.of(HTTP_PORT, STALL, ACCOUNTS, INITIAL, PARTICIPANT_ID));
     Config config = Config.load(keys, args, System.getenv());
     ParticipantOptions options = ParticipantOptions.from(config);
+    String participant = config.get(PARTICIPANT_ID);
     String url = "jdbc:h2:file:" + options.dataDir().resolve("bank").toAbsolutePath() + ";WRITE_DELAY=0";
     createAccounts(url, config.get(ACCOUNTS), config.get(INITIAL));
 
@@ -55,12 +56,12 @@ public final class BankParticipantMain {
     ds.setURL(url);
     ds.setUser("sa");
     ds.setPassword("");
-    XaResourceManager xa = XaResourceManager.create(vertx, ds, PARTICIPANT, 16);
+    XaResourceManager xa = XaResourceManager.create(vertx, ds, participant, 16);
     ResourceManager resource = config.get(STALL) ? new Stalling(xa) : xa;
-    ParticipantNode node = ParticipantNode.builder(vertx, options).resource(PARTICIPANT, resource).start()
+    ParticipantNode node = ParticipantNode.builder(vertx, options).resource(participant, resource).start()
         .toCompletionStage().toCompletableFuture().get();
     int httpPort = vertx.createHttpServer()
-        .requestHandler(req -> handle(vertx, req, node, xa, url))
+        .requestHandler(req -> handle(vertx, req, node, xa, url, participant))
         .listen(config.get(HTTP_PORT), "127.0.0.1").toCompletionStage().toCompletableFuture().get().actualPort();
     System.out.println("BANK READY grpc=" + node.port() + " http=" + httpPort);
     System.out.flush();
@@ -81,7 +82,7 @@ public final class BankParticipantMain {
   }
 
   private static void handle(Vertx vertx, HttpServerRequest req, ParticipantNode node, XaResourceManager xa,
-      String url) {
+      String url, String participant) {
     if (req.path().equals("/status")) {
       Future.all(xa.recover(), vertx.executeBlocking(() -> total(url))).onComplete(ar -> {
         if (ar.failed()) {
@@ -102,7 +103,7 @@ public final class BankParticipantMain {
     }
     int account = Integer.parseInt(req.getParam("account"));
     long amount = Long.parseLong(req.getParam("amount"));
-    node.join(PARTICIPANT, txId.get())
+    node.join(participant, txId.get())
         .compose(v -> xa.work(txId.get(), c -> {
           try (var s = c.prepareStatement("UPDATE account SET balance = balance + ? WHERE id = ?")) {
             s.setLong(1, amount);
@@ -156,9 +157,5 @@ public final class BankParticipantMain {
     public Future<Set<String>> recover() {
       return delegate.recover();
     }
-  }
-
-  static Path dataDir(Path base, String name) {
-    return base.resolve(name);
   }
 }

@@ -33,7 +33,7 @@ final class BankProcess implements AutoCloseable {
     List<String> args = new ArrayList<>(List.of("--coordinator.endpoint=127.0.0.1:" + coordinatorPort,
         "--participant.data.dir=" + dataDir, "--participant.port=" + grpcPort, "--bank.http.port=" + httpPort,
         "--participant.recovery.backoff.initial=50ms", "--participant.recovery.backoff.max=500ms",
-        "--bank.stall-phase2=" + stallPhase2));
+        "--bank.stall-phase2=" + stallPhase2, "--bank.participant-id=" + name));
     process = JvmProcess.start(name, BankParticipantMain.class.getName(), args, Map.of(), dataDir.getParent());
     String ready = process.awaitLine(l -> l.startsWith("BANK READY"), Duration.ofSeconds(60));
     grpcPort = Integer.parseInt(ready.replaceAll(".*grpc=(\\d+).*", "$1"));

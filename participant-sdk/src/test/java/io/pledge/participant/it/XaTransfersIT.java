@@ -83,18 +83,15 @@ class XaTransfersIT {
 
   @Test
   void moneyIsConservedAcrossAbortsAndAKill() throws Exception {
-    runTransfers(TRANSFERS / 3);
+    runTransfers(TRANSFERS / 3).await(180, TimeUnit.SECONDS);
     // Kill while transfers are in flight, so some die between the yes vote and the outcome.
-    Future<Void> during = vertx.executeBlocking(() -> {
-      runTransfers(TRANSFERS / 3);
-      return null;
-    });
+    Future<Void> during = runTransfers(TRANSFERS / 3);
     Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> committed.get() + aborted.get() + failed.get()
         >= TRANSFERS / 3 + 10);
     left.kill();
     during.await(180, TimeUnit.SECONDS);
     left.start(false);
-    runTransfers(TRANSFERS / 3);
+    runTransfers(TRANSFERS / 3).await(180, TimeUnit.SECONDS);
 
     LOG.info("transfers: {} committed, {} aborted, {} failed", committed, aborted, failed);
     Awaitility.await("no branch left in doubt or prepared").atMost(Duration.ofSeconds(90))
@@ -109,14 +106,14 @@ class XaTransfersIT {
     return status.getInteger("inDoubt") == 0 && status.getInteger("xaPrepared") == 0;
   }
 
-  /** Runs {@code n} transfers, {@value #IN_FLIGHT} at a time; blocks the calling (test or worker) thread. */
-  private void runTransfers(int n) throws Exception {
+  /** Runs {@code n} transfers, {@value #IN_FLIGHT} at a time. */
+  private Future<Void> runTransfers(int n) {
     AtomicInteger started = new AtomicInteger();
     List<Future<Void>> lanes = new ArrayList<>();
     for (int lane = 0; lane < IN_FLIGHT; lane++) {
       lanes.add(lane(started, n));
     }
-    Future.join(lanes).await(180, TimeUnit.SECONDS);
+    return Future.join(lanes).mapEmpty();
   }
 
   private Future<Void> lane(AtomicInteger started, int n) {
