@@ -117,7 +117,8 @@ public final class ParticipantNode {
             GrpcClient client = GrpcClient.client(vertx);
             String[] advertised = new String[1];
             BranchEngine engine = new BranchEngine(context, resources, log, leases,
-                (txId, participantId) -> enlist(client, txId, participantId, advertised[0]), registry);
+                (txId, participantId) -> enlist(client, txId, participantId, advertised[0]), registry,
+                options.activeTimeout());
             GrpcServer grpc = GrpcServer.server(vertx);
             grpc.addService(ParticipantGrpcService.of(new ParticipantEndpointService(engine)));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc);

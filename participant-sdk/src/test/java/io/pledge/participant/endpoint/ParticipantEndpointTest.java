@@ -54,9 +54,12 @@ class ParticipantEndpointTest {
   }
 
   private ParticipantNode startNode(MemoryResource rm, LeaseCheck leases) throws Exception {
-    ParticipantOptions options = new ParticipantOptions("127.0.0.1", 0, Optional.empty(),
-        Endpoint.parse(coordinator.endpoint()), dir, Duration.ofSeconds(5), Duration.ofMillis(20),
-        Duration.ofMillis(200));
+    return startNode(rm, leases, Duration.ofMinutes(10));
+  }
+
+  private ParticipantNode startNode(MemoryResource rm, LeaseCheck leases, Duration activeTimeout) throws Exception {
+    ParticipantOptions options = ParticipantOptions.defaults(Endpoint.parse(coordinator.endpoint()), dir)
+        .withRecoveryBackoff(Duration.ofMillis(20), Duration.ofMillis(200)).withActiveTimeout(activeTimeout);
     return ParticipantNode.builder(vertx, options).resource(RM, rm).leases(leases).start()
         .await(20, TimeUnit.SECONDS);
   }
@@ -176,6 +179,21 @@ class ParticipantEndpointTest {
     assertEquals(Vote.VOTE_NO, vote.getVote());
     assertTrue(vote.getReason().contains("acct-7"));
     assertEquals(List.of("rollback tx-1"), resource.calls, "the resource is not prepared");
+  }
+
+  @Test
+  void aBranchNeverPreparedIsRolledBackAfterTheActiveTimeout() throws Exception {
+    node.close().await(10, TimeUnit.SECONDS);
+    node = startNode(resource, LeaseCheck.NONE, Duration.ofMillis(200));
+    calls.close();
+    calls = new ParticipantCalls(vertx, node.port());
+    join("tx-forgotten");
+    join("tx-prepared");
+    calls.prepare("tx-prepared", RM);
+    await().atMost(Duration.ofSeconds(10)).until(() -> resource.calls.contains("rollback tx-forgotten"));
+    assertEquals(Vote.VOTE_NO, calls.prepare("tx-forgotten", RM).getVote());
+    assertTrue(resource.calls.stream().noneMatch(c -> c.equals("rollback tx-prepared")),
+        "a prepared branch never times out: only the coordinator decides it");
   }
 
   @Test

@@ -25,7 +25,6 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -63,9 +62,8 @@ class ParticipantCrashIT {
     startCoordinator();
     client = TransactionClient.create(vertx, new Endpoint("127.0.0.1", coordinatorPort));
     http = vertx.createHttpClient();
-    otherNode = ParticipantNode.builder(vertx, new ParticipantOptions("127.0.0.1", 0, Optional.empty(),
-        new Endpoint("127.0.0.1", coordinatorPort), dir.resolve("other"), Duration.ofSeconds(5),
-        Duration.ofMillis(50), Duration.ofMillis(500))).resource("other", other).start().await(30, TimeUnit.SECONDS);
+    otherNode = ParticipantNode.builder(vertx, ParticipantOptions.defaults(new Endpoint("127.0.0.1", coordinatorPort),
+        dir.resolve("other")).withRecoveryBackoff(Duration.ofMillis(50), Duration.ofMillis(500))).resource("other", other).start().await(30, TimeUnit.SECONDS);
     bank = new BankProcess("bank", dir.resolve("bank"), coordinatorPort).start(true);
   }
 

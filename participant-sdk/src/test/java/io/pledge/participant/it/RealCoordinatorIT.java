@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,8 +63,8 @@ class RealCoordinatorIT {
   }
 
   private ParticipantOptions options(Endpoint coord, String name) {
-    return new ParticipantOptions("127.0.0.1", 0, Optional.empty(), coord, dir.resolve(name), Duration.ofSeconds(5),
-        Duration.ofMillis(50), Duration.ofSeconds(1));
+    return ParticipantOptions.defaults(coord, dir.resolve(name))
+        .withRecoveryBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
   }
 
   @AfterEach

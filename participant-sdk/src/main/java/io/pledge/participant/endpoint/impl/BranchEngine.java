@@ -60,11 +60,13 @@ public final class BranchEngine {
   /** A branch in memory while it is in use; dropped when idle and final (the log remembers what matters). */
   private static final class Entry {
     BranchState state;
+    long expiryTimer = -1;
     Future<?> tail = Future.succeededFuture();
     int pending;
   }
 
   private final Context context;
+  private final java.time.Duration activeTimeout;
   private final Map<String, ResourceManager> resources;
   private final BranchLog log;
   private final LeaseCheck leases;
@@ -73,9 +75,15 @@ public final class BranchEngine {
   private final Timer prepareTimer;
   private final Counter votesNo;
 
+  /**
+   * @param activeTimeout how long a branch may stay ACTIVE (worked for, not prepared) before it is rolled back
+   *     here: the coordinator may have forgotten the transaction (a restart before any decision is a presumed
+   *     abort that tells nobody), and an unprepared branch may be aborted unilaterally.
+   */
   public BranchEngine(Context context, Map<String, ResourceManager> resources, BranchLog log, LeaseCheck leases,
-      Enlistment enlistment, MeterRegistry registry) {
+      Enlistment enlistment, MeterRegistry registry, java.time.Duration activeTimeout) {
     this.context = context;
+    this.activeTimeout = activeTimeout;
     this.resources = Map.copyOf(resources);
     this.log = log;
     this.leases = leases;
@@ -107,6 +115,8 @@ public final class BranchEngine {
     return run(txId, participantId, BranchCall.JOIN, state -> switch (Barrier.decide(state, BranchCall.JOIN)) {
       case ENLIST -> enlistment.enlist(txId, participantId).map(v -> {
         move(txId, participantId, BranchState.ACTIVE);
+        live.get(new Key(txId, participantId)).expiryTimer =
+            context.owner().setTimer(activeTimeout.toMillis(), id -> expire(txId, participantId));
         return (Void) null;
       });
       case ACK -> Future.succeededFuture();
@@ -199,6 +209,18 @@ public final class BranchEngine {
     });
   }
 
+  /** Rolls back a branch still ACTIVE after {@code activeTimeout}; any other state means it moved on in time. */
+  private void expire(String txId, String participantId) {
+    run(txId, participantId, BranchCall.ROLLBACK, state -> {
+      if (state != BranchState.ACTIVE) {
+        return Future.<Void>succeededFuture();
+      }
+      LOG.atWarn().addKeyValue("txId", txId).addKeyValue("participantId", participantId)
+          .addKeyValue("activeTimeout", activeTimeout).log("branch never prepared: rolling it back");
+      return rollbackResource(txId, participantId);
+    });
+  }
+
   private Future<Void> rollbackResource(String txId, String participantId) {
     return resource(participantId).rollback(txId).compose(v -> finish(txId, participantId, BranchState.ROLLED_BACK));
   }
@@ -247,6 +269,10 @@ public final class BranchEngine {
   private void move(String txId, String participantId, BranchState next) {
     Entry entry = live.get(new Key(txId, participantId));
     entry.state = entry.state.checkTransition(next);
+    if (entry.state != BranchState.ACTIVE && entry.expiryTimer >= 0) {
+      context.owner().cancelTimer(entry.expiryTimer);
+      entry.expiryTimer = -1;
+    }
   }
 
   private <T> Future<T> reject(String txId, BranchState state, BranchCall call) {
