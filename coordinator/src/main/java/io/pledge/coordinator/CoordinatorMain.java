@@ -42,7 +42,10 @@ public final class CoordinatorMain {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        server.close().eventually(vertx::close).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        // Awaited one after the other from this plain thread: a listener chained onto vertx.close() would be
+        // dispatched to an event loop that is already gone.
+        server.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         LOG.warn("unclean shutdown", e);
       }

@@ -13,7 +13,9 @@ import java.util.Properties;
 /**
  * Settings of one server, layered from lowest to highest precedence: each key's default, a properties file
  * ({@code --config FILE} or {@code PLEDGE_CONFIG}), environment variables ({@code PLEDGE_GRPC_PORT}) and flags
- * ({@code --grpc.port=7400} or {@code --grpc.port 7400}). Unknown keys are errors, so a typo never goes unnoticed.
+ * ({@code --grpc.port=7400} or {@code --grpc.port 7400}). Unknown keys in the file and flags are errors, so a typo
+ * never goes unnoticed there; the environment is shared with other software, so only declared {@code PLEDGE_*}
+ * names are read from it.
  *
  * <p>Immutable; nothing is read from system properties or static state, so many servers can run in one JVM.
  */

@@ -28,6 +28,9 @@ public record Endpoint(String host, int port) {
     if (text.length() > MAX_LENGTH) {
       throw new IllegalArgumentException("endpoint is longer than " + MAX_LENGTH + " characters");
     }
+    if (text.startsWith("[") && text.endsWith("]")) {
+      throw new IllegalArgumentException("endpoint '" + text + "' has no port: write " + text + ":port");
+    }
     int colon = text.lastIndexOf(':');
     if (colon <= 0 || colon == text.length() - 1) {
       throw new IllegalArgumentException("endpoint '" + text + "' is not host:port");
@@ -41,11 +44,14 @@ public record Endpoint(String host, int port) {
     if (!host.matches("[A-Za-z0-9._:-]+")) {
       throw new IllegalArgumentException("endpoint '" + text + "' has an invalid host");
     }
-    int port;
-    try {
-      port = Integer.parseInt(text.substring(colon + 1));
-    } catch (NumberFormatException e) {
+    String portText = text.substring(colon + 1);
+    if (!portText.matches("-?\\d+")) {
       throw new IllegalArgumentException("endpoint '" + text + "' has a port that is not a number");
+    }
+    // A whole number by now: more than five digits can only be out of range.
+    int port = portText.length() > 6 ? -1 : Integer.parseInt(portText);
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("endpoint port " + portText + " is out of range 1..65535");
     }
     return new Endpoint(host, port);
   }

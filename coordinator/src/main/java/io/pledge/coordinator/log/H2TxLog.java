@@ -96,15 +96,28 @@ public final class H2TxLog implements TxLog {
   public CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason) {
     long now = clock.getAsLong();
     String state = outcome == Outcome.COMMITTED ? Kind.COMMITTED.name() : Kind.ROLLED_BACK.name();
+    // An upsert: a commit that needed no intent (no participants, all read-only) gets its END all the same.
     return store.submit(Durability.WRITTEN, c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET state = ?, updated_at = ?, abort_cause = ?, "
-          + "abort_by = ?, abort_detail = ? WHERE tx_id = ?")) {
-        ps.setString(1, state);
-        ps.setLong(2, now);
-        ps.setString(3, reason == null ? null : reason.cause().name());
-        ps.setString(4, reason == null ? null : reason.participantId());
-        ps.setString(5, reason == null ? null : truncate(reason.detail(), 1024));
-        ps.setString(6, id.toString());
+      try (PreparedStatement ps = c.prepareStatement("MERGE INTO tx t USING (VALUES (CAST(? AS VARCHAR(128)))) s(id)"
+          + " ON t.tx_id = s.id"
+          + " WHEN MATCHED THEN UPDATE SET state = ?, updated_at = ?, abort_cause = ?, abort_by = ?, abort_detail = ?"
+          + " WHEN NOT MATCHED THEN INSERT (tx_id, epoch, state, one_phase, deadline_at, updated_at, abort_cause,"
+          + " abort_by, abort_detail) VALUES (s.id, ?, ?, FALSE, 0, ?, ?, ?, ?)")) {
+        String cause = reason == null ? null : reason.cause().name();
+        String by = reason == null ? null : reason.participantId();
+        String detail = reason == null ? null : truncate(reason.detail(), 1024);
+        ps.setString(1, id.toString());
+        ps.setString(2, state);
+        ps.setLong(3, now);
+        ps.setString(4, cause);
+        ps.setString(5, by);
+        ps.setString(6, detail);
+        ps.setLong(7, id.epoch());
+        ps.setString(8, state);
+        ps.setLong(9, now);
+        ps.setString(10, cause);
+        ps.setString(11, by);
+        ps.setString(12, detail);
         ps.executeUpdate();
       }
       return null;

@@ -74,8 +74,15 @@ final class EffectRunner {
       }));
     } else if (effect instanceof Effect.ForceCommitRecord e) {
       manager.cancelPrepareTimer(entry);
-      fromLog(log.forceCommit(id, e.participants()), ar -> manager.apply(entry,
-          ar.succeeded() ? new TxEvent.DecisionLogged() : new TxEvent.DecisionLogFailed(message(ar.cause()))));
+      later(e.attempt(), () -> fromLog(log.forceCommit(id, e.participants()), ar -> {
+        if (ar.failed()) {
+          LOG.atError().addKeyValue("txId", id).addKeyValue("attempt", e.attempt())
+              .log("forcing the commit decision failed; the transaction stays in doubt and the force is retried: "
+                  + message(ar.cause()));
+        }
+        manager.apply(entry, ar.succeeded() ? new TxEvent.DecisionLogged()
+            : new TxEvent.DecisionLogFailed(message(ar.cause())));
+      }));
     } else if (effect instanceof Effect.SendCommit e) {
       phaseTwo(entry, e.participant(), e.attempt(), true);
     } else if (effect instanceof Effect.SendRollback e) {
@@ -142,9 +149,10 @@ final class EffectRunner {
   private void finished(Entry entry, Effect.Finished e) {
     manager.cancelPrepareTimer(entry);
     TxId id = entry.tx.id();
-    // A commit always gets an END record, so that a retried Commit finds it after the transaction left memory; an
-    // abort only needs one if an intent was logged (no record means aborted).
-    if (e.intentLogged() || e.outcome() == Outcome.COMMITTED) {
+    // END goes to the log whenever commit was requested: then an intent was (or is being) written, and the single
+    // log writer applies the END after it; and a commit that needed no intent is found by a retried Commit later.
+    // An abort before commit was requested needs no record at all (presumed abort).
+    if (entry.tx.isCommitRequested()) {
       log.writeEnd(id, e.outcome(), e.reason()).whenComplete((v, failure) -> {
         if (failure != null) {
           LOG.atWarn().addKeyValue("txId", id).log("END record not written (recovery will finish phase 2 again): "

@@ -17,10 +17,17 @@ public sealed interface Effect {
   /** Commit with {@code one_phase}; {@code attempt} 0 is the first send, later ones follow a backoff. */
   record SendOnePhaseCommit(Participant participant, int attempt) implements Effect {}
 
-  /** Force the commit decision with the participants phase 2 must reach; then DecisionLogged. */
-  record ForceCommitRecord(List<Participant> participants) implements Effect {
+  /**
+   * Force the commit decision with the participants phase 2 must reach; then DecisionLogged. {@code attempt} 0 is
+   * the first try; a failed force is tried again after a backoff (see {@link TxEvent.DecisionLogFailed}).
+   */
+  record ForceCommitRecord(List<Participant> participants, int attempt) implements Effect {
     public ForceCommitRecord {
       participants = List.copyOf(participants);
+    }
+
+    public ForceCommitRecord(List<Participant> participants) {
+      this(participants, 0);
     }
   }
 

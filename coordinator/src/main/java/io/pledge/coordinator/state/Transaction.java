@@ -69,6 +69,7 @@ public final class Transaction {
   private boolean commitRequested;
   private boolean onePhase;
   private boolean intentLogged;
+  private int decisionAttempts;
   private AbortReason abortReason;
 
   public Transaction(TxId id, long begunAtMillis, long deadlineMillis, Map<String, String> labels) {
@@ -151,6 +152,11 @@ public final class Transaction {
   }
 
   private Result rollbackRequested() {
+    if (state == TxState.PREPARING && onePhase && intentLogged) {
+      // The one-phase commit is out: the participant may already have committed, so only its answer decides.
+      return new Rejected("cannot roll back transaction " + id + ": it is " + state
+          + " (its one-phase commit was sent to " + branches.keySet().iterator().next() + ", which decides)");
+    }
     return switch (state) {
       case ACTIVE, PREPARING -> abort(AbortReason.of(AbortCause.ROLLBACK_REQUESTED, "rollback requested by client"));
       case ROLLING_BACK, ROLLED_BACK -> new Ignored("already aborted");
@@ -198,8 +204,7 @@ public final class Transaction {
     if (branches.values().stream().anyMatch(x -> x.vote == null)) {
       return new Applied(List.of());
     }
-    List<Participant> toCommit = branches.values().stream().filter(x -> x.vote == Vote.YES)
-        .map(x -> x.participant).toList();
+    List<Participant> toCommit = yesVoters();
     if (toCommit.isEmpty()) {
       moveTo(TxState.COMMITTED);
       return new Applied(List.of(new Decided(Outcome.COMMITTED, null),
@@ -207,6 +212,10 @@ public final class Transaction {
     }
     moveTo(TxState.PREPARED);
     return new Applied(List.of(new ForceCommitRecord(toCommit)));
+  }
+
+  private List<Participant> yesVoters() {
+    return branches.values().stream().filter(x -> x.vote == Vote.YES).map(x -> x.participant).toList();
   }
 
   private Result prepareFailed(PrepareFailed e) {
@@ -242,7 +251,9 @@ public final class Transaction {
     if (state != TxState.PREPARED) {
       return new Ignored("decision log failure while " + state);
     }
-    return abort(AbortReason.of(AbortCause.PREPARE_FAILED, "the commit decision could not be logged: " + detail));
+    // Not an abort: a failed force may still have left the record on disk, and recovery would then commit.
+    decisionAttempts++;
+    return new Applied(List.of(new ForceCommitRecord(yesVoters(), decisionAttempts)));
   }
 
   private Result onePhaseFinished(OnePhaseFinished e) {

@@ -42,7 +42,10 @@ public sealed interface TxEvent {
   /** The commit record is forced: the decision is durable. */
   record DecisionLogged() implements TxEvent {}
 
-  /** The commit record could not be forced: nothing is decided, so the transaction may still abort. */
+  /**
+   * Forcing the commit record failed. The record may be on disk all the same (a commit that succeeded before a
+   * failed sync), so the decision is unknown rather than abort: the force is tried again until it succeeds.
+   */
   record DecisionLogFailed(String detail) implements TxEvent {}
 
   /** The single participant answered the one-phase commit: COMMITTED or ABORTED. */

@@ -32,8 +32,8 @@ public enum TxState {
       case COMMITTING -> EnumSet.of(PREPARED);
       // From ACTIVE: no participants. From PREPARING: every vote read-only, or a one-phase commit succeeded.
       case COMMITTED -> EnumSet.of(ACTIVE, PREPARING, COMMITTING);
-      // From PREPARED: the commit record could not be forced, so nothing was decided.
-      case ROLLING_BACK -> EnumSet.of(ACTIVE, PREPARING, PREPARED);
+      // Never from PREPARED: once the commit record may be on disk, only COMMITTING can follow.
+      case ROLLING_BACK -> EnumSet.of(ACTIVE, PREPARING);
       // From ACTIVE: rollback with no participants. From PREPARING: a one-phase commit aborted at the participant.
       case ROLLED_BACK -> EnumSet.of(ACTIVE, PREPARING, ROLLING_BACK);
     };

@@ -278,12 +278,15 @@ class TwoPhaseCommitIT {
     client.commit(committed);
     awaitState(committed, TransactionState.TRANSACTION_STATE_COMMITTED);
     String abandoned = txWith(a, b);
+    String empty = client.begin();
+    client.commit(empty);
     Await.result(coordinator.close());
 
     coordinator = startCoordinator(Map.of());
     client.port(coordinator.grpcPort());
     assertEquals(Outcome.OUTCOME_COMMITTED, client.outcome(committed));
     assertEquals(Outcome.OUTCOME_COMMITTED, client.commit(committed).getOutcome());
+    assertEquals(Outcome.OUTCOME_COMMITTED, client.commit(empty).getOutcome(), "no participants, still recorded");
     assertEquals(Outcome.OUTCOME_ABORTED, client.outcome(abandoned));
     CommitResponse late = client.commit(abandoned);
     assertEquals(Outcome.OUTCOME_ABORTED, late.getOutcome());

@@ -1,0 +1,143 @@
+package io.pledge.coordinator.log;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pledge.coordinator.state.AbortCause;
+import io.pledge.coordinator.state.AbortReason;
+import io.pledge.coordinator.state.Outcome;
+import io.pledge.coordinator.state.Participant;
+import io.pledge.coordinator.state.TxId;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The H2 log's records, lookups, purge and group commit, on a real H2 file. */
+class H2TxLogTest {
+
+  @TempDir
+  Path dir;
+
+  final AtomicLong clock = new AtomicLong(1_000_000);
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  final List<Participant> ab = List.of(new Participant("a", "127.0.0.1:1"), new Participant("b", "127.0.0.1:2"));
+
+  H2TxLog open() throws Exception {
+    return H2TxLog.open(dir, 512, registry, clock::get);
+  }
+
+  static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get();
+  }
+
+  @Test
+  void epochGrowsAcrossOpens() throws Exception {
+    try (H2TxLog log = open()) {
+      assertEquals(1, get(log.nextEpoch()));
+    }
+    try (H2TxLog log = open()) {
+      assertEquals(2, get(log.nextEpoch()));
+    }
+  }
+
+  @Test
+  void recordsMoveFromIntentToCommitToEnd() throws Exception {
+    try (H2TxLog log = open()) {
+      TxId id = new TxId("coord-0", 1, 1);
+      get(log.writeIntent(id, ab, false, 5_000));
+      assertEquals(LoggedTx.Kind.INTENT, get(log.find(id)).orElseThrow().kind());
+      get(log.forceCommit(id, List.of(ab.get(0))));
+      LoggedTx committing = get(log.unfinished()).get(0);
+      assertEquals(LoggedTx.Kind.COMMIT, committing.kind());
+      assertEquals(List.of(ab.get(0)), committing.participants(), "read-only voters leave the commit record");
+      get(log.writeEnd(id, Outcome.COMMITTED, null));
+      assertTrue(get(log.unfinished()).isEmpty());
+      assertEquals(LoggedTx.Kind.COMMITTED, get(log.find(id)).orElseThrow().kind());
+    }
+  }
+
+  @Test
+  void abortReasonIsKeptWithTheEnd() throws Exception {
+    try (H2TxLog log = open()) {
+      TxId id = new TxId("coord-0", 1, 2);
+      get(log.writeIntent(id, ab, false, 5_000));
+      get(log.writeEnd(id, Outcome.ABORTED, new AbortReason(AbortCause.VOTED_NO, "b", "no funds")));
+      LoggedTx ended = get(log.find(id)).orElseThrow();
+      assertEquals(LoggedTx.Kind.ROLLED_BACK, ended.kind());
+      assertEquals(new AbortReason(AbortCause.VOTED_NO, "b", "no funds"), ended.abortReason());
+    }
+  }
+
+  @Test
+  void endWithoutIntentIsRecorded() throws Exception {
+    try (H2TxLog log = open()) {
+      TxId id = new TxId("coord-0", 1, 7);
+      get(log.writeEnd(id, Outcome.COMMITTED, null));
+      assertEquals(LoggedTx.Kind.COMMITTED, get(log.find(id)).orElseThrow().kind());
+      assertTrue(get(log.unfinished()).isEmpty());
+    }
+  }
+
+  @Test
+  void commitWithoutIntentFails() throws Exception {
+    try (H2TxLog log = open()) {
+      CompletableFuture<Void> f = log.forceCommit(new TxId("coord-0", 1, 3), ab).toCompletableFuture();
+      assertTrue(f.isCompletedExceptionally() || failsEventually(f));
+    }
+  }
+
+  private static boolean failsEventually(CompletableFuture<?> f) {
+    try {
+      f.get();
+      return false;
+    } catch (Exception e) {
+      return true;
+    }
+  }
+
+  @Test
+  void purgeRemovesOnlyEndedRecordsPastRetention() throws Exception {
+    try (H2TxLog log = open()) {
+      TxId old = new TxId("coord-0", 3, 1);
+      TxId recent = new TxId("coord-0", 4, 1);
+      TxId open = new TxId("coord-0", 2, 9);
+      get(log.writeIntent(old, ab, false, 0));
+      get(log.writeEnd(old, Outcome.COMMITTED, null));
+      get(log.writeIntent(open, ab, false, 0));
+      get(log.forceCommit(open, ab));
+      clock.addAndGet(10_000);
+      get(log.writeIntent(recent, ab, false, 0));
+      get(log.writeEnd(recent, Outcome.COMMITTED, null));
+      assertEquals(1, get(log.purgeEndedBefore(clock.get() - 5_000)));
+      assertTrue(get(log.find(old)).isEmpty());
+      assertTrue(get(log.find(recent)).isPresent());
+      assertTrue(get(log.find(open)).isPresent(), "an unfinished transaction is never purged");
+      assertEquals(3, get(log.purgedThroughEpoch()));
+    }
+  }
+
+  @Test
+  void concurrentForcedWritesShareSyncs() throws Exception {
+    int n = 2000;
+    try (H2TxLog log = open()) {
+      List<CompletableFuture<Void>> all = new ArrayList<>();
+      for (int i = 1; i <= n; i++) {
+        TxId id = new TxId("coord-0", 1, i);
+        all.add(log.writeIntent(id, ab, false, 0).thenCompose(v -> log.forceCommit(id, ab)).toCompletableFuture());
+      }
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get();
+      assertEquals(n, get(log.unfinished()).size());
+    }
+    double syncs = registry.get("pledge.log.syncs").counter().count();
+    DistributionSummary batch = registry.get("pledge.log.batch.size").summary();
+    System.out.printf("group commit: %d forced records, %.0f syncs, mean batch %.1f, max batch %.0f%n", n, syncs,
+        batch.mean(), batch.max());
+    assertTrue(syncs < n / 2.0, "forced writes submitted together share syncs: " + syncs + " syncs for " + n);
+  }
+}
