@@ -22,11 +22,11 @@ public final class Barrier {
         case UNKNOWN, ROLLED_BACK -> Action.VOTE_NO;
         case ACTIVE -> Action.RUN_PREPARE;
         // Duplicate prepare: the record is already forced (or the branch even committed): same vote again.
-        case PREPARED, COMMITTED -> Action.VOTE_YES;
+        case PREPARED, COMMITTING, COMMITTED -> Action.VOTE_YES;
         case READ_ONLY -> Action.VOTE_READ_ONLY;
       };
       case COMMIT -> switch (state) {
-        case PREPARED -> Action.RUN_COMMIT;
+        case PREPARED, COMMITTING -> Action.RUN_COMMIT;
         case COMMITTED, READ_ONLY -> Action.ACK;
         // A two-phase commit of a branch that never forced a yes vote: the coordinator broke the protocol.
         case UNKNOWN, ACTIVE, ROLLED_BACK -> Action.REJECT;
@@ -34,7 +34,7 @@ public final class Barrier {
       case COMMIT_ONE_PHASE -> switch (state) {
         case ACTIVE -> Action.RUN_ONE_PHASE;
         // A one-phase retry after our earlier answer was lost: finish what was started.
-        case PREPARED -> Action.RUN_COMMIT;
+        case PREPARED, COMMITTING -> Action.RUN_COMMIT;
         case COMMITTED, READ_ONLY -> Action.ACK;
         case UNKNOWN, ROLLED_BACK -> Action.ANSWER_ABORTED;
       };
@@ -42,7 +42,8 @@ public final class Barrier {
         case UNKNOWN -> Action.RECORD_ROLLBACK;
         case ACTIVE, PREPARED -> Action.RUN_ROLLBACK;
         case ROLLED_BACK, READ_ONLY -> Action.ACK;
-        case COMMITTED -> Action.REJECT;
+        // One-phase: this participant already decided to commit; a rollback cannot undo that decision.
+        case COMMITTING, COMMITTED -> Action.REJECT;
       };
     };
   }

@@ -17,6 +17,12 @@ public enum BranchState {
   ACTIVE,
   /** The resource prepared and the PREPARED record is forced: the outcome is the coordinator's alone. */
   PREPARED,
+  /**
+   * One-phase commit: the resource prepared and this participant decided to commit (the coordinator delegated the
+   * decision to its only participant); the COMMITTING record is forced, so a crash before the COMMITTED record
+   * finishes the commit at restart instead of forgetting a decision the resource may already have applied.
+   */
+  COMMITTING,
   COMMITTED,
   ROLLED_BACK,
   /** The resource changed nothing and voted read-only: no phase 2 follows. */
@@ -24,8 +30,9 @@ public enum BranchState {
 
   private static final Map<BranchState, Set<BranchState>> NEXT = Map.of(
       UNKNOWN, EnumSet.of(ACTIVE, ROLLED_BACK),
-      ACTIVE, EnumSet.of(PREPARED, COMMITTED, ROLLED_BACK, READ_ONLY),
+      ACTIVE, EnumSet.of(PREPARED, COMMITTING, ROLLED_BACK, READ_ONLY),
       PREPARED, EnumSet.of(COMMITTED, ROLLED_BACK),
+      COMMITTING, EnumSet.of(COMMITTED),
       COMMITTED, EnumSet.noneOf(BranchState.class),
       ROLLED_BACK, EnumSet.noneOf(BranchState.class),
       READ_ONLY, EnumSet.noneOf(BranchState.class));

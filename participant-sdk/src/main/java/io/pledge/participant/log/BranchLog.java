@@ -21,12 +21,15 @@ public interface BranchLog extends AutoCloseable {
 
   Future<Void> prepared(String txId, String participantId);
 
+  /** Forces the one-phase decision to commit (COMMITTING), before the resource is told to commit. */
+  Future<Void> committing(String txId, String participantId);
+
   /** @param record a COMMITTED or ROLLED_BACK record */
   Future<Void> finished(BranchRecord record);
 
   Future<Optional<BranchRecord>> find(String txId, String participantId);
 
-  /** Every branch still PREPARED: the in-doubt set a restart must resolve. */
+  /** Every branch still PREPARED or COMMITTING: what a restart must finish (asking the coordinator for PREPARED). */
   Future<List<BranchRecord>> inDoubt();
 
   @Override

@@ -45,9 +45,14 @@ public final class DurableBranchLog implements BranchLog {
   }
 
   @Override
+  public Future<Void> committing(String txId, String participantId) {
+    return write(new BranchRecord(txId, participantId, BranchState.COMMITTING), Durability.FORCED);
+  }
+
+  @Override
   public Future<Void> finished(BranchRecord record) {
-    if (record.state() == BranchState.PREPARED) {
-      throw new IllegalArgumentException("finished() takes COMMITTED or ROLLED_BACK, not PREPARED");
+    if (record.state() != BranchState.COMMITTED && record.state() != BranchState.ROLLED_BACK) {
+      throw new IllegalArgumentException("finished() takes COMMITTED or ROLLED_BACK, not " + record.state());
     }
     return write(record, Durability.WRITTEN);
   }
@@ -86,10 +91,11 @@ public final class DurableBranchLog implements BranchLog {
     return run(Durability.NONE, c -> {
       List<BranchRecord> out = new ArrayList<>();
       try (PreparedStatement s = c.prepareStatement(
-          "SELECT tx_id, participant_id FROM branch WHERE state = 'PREPARED' ORDER BY updated_ms");
+          "SELECT tx_id, participant_id, state FROM branch WHERE state IN ('PREPARED', 'COMMITTING')"
+              + " ORDER BY updated_ms");
           ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
-          out.add(new BranchRecord(rs.getString(1), rs.getString(2), BranchState.PREPARED));
+          out.add(new BranchRecord(rs.getString(1), rs.getString(2), BranchState.valueOf(rs.getString(3))));
         }
       }
       return out;

@@ -13,6 +13,8 @@ import java.util.Set;
  *       (JDBC, XA) on a worker and return its future.</li>
  *   <li>Ordering: the endpoint never calls two methods for the same transaction at once, and never prepares a
  *       transaction it already finished (the barrier filters duplicates and reordered calls first).</li>
+ *   <li>One-phase commit (a transaction with this participant alone) is prepare, a forced COMMITTING record,
+ *       then commit: the participant decides, and must remember its decision across a crash.</li>
  *   <li>Durability: when {@link #prepare} completes with yes, the resource must be able to commit or roll back the
  *       branch even after a crash of this process ({@code kill -9}). The endpoint forces its own PREPARED record
  *       after that, and only then votes yes.</li>
@@ -29,18 +31,6 @@ public interface ResourceManager {
   Future<Void> commit(String txId);
 
   Future<Void> rollback(String txId);
-
-  /**
-   * Single-participant optimisation: prepare and commit in one step. Completes with {@code true} if committed,
-   * {@code false} if the resource rolled the branch back instead. The default prepares, then commits.
-   */
-  default Future<Boolean> commitOnePhase(String txId) {
-    return prepare(txId).compose(vote -> switch (vote.kind()) {
-      case YES -> commit(txId).map(true);
-      case READ_ONLY -> Future.succeededFuture(true);
-      case NO -> rollback(txId).map(false);
-    });
-  }
 
   /**
    * Transactions this resource holds prepared but whose outcome it does not know, found at start-up (for XA:

@@ -137,32 +137,6 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
   }
 
   @Override
-  public Future<Boolean> commitOnePhase(String txId) {
-    XaBranch branch = branches.get(txId);
-    if (branch == null) {
-      return Future.succeededFuture(true);
-    }
-    return toFuture(branch.sequence(executor, b -> {
-      if (b.phase == XaBranch.Phase.NEW) {
-        forget(b);
-        return true;
-      }
-      try {
-        endIfActive(b, XAResource.TMSUCCESS);
-        b.resource.commit(b.xid, true);
-        forget(b);
-        return true;
-      } catch (XAException e) {
-        if (e.errorCode >= XAException.XA_RBBASE && e.errorCode <= XAException.XA_RBEND) {
-          forget(b);
-          return false;
-        }
-        throw e;
-      }
-    }));
-  }
-
-  @Override
   public Future<Void> rollback(String txId) {
     XaBranch branch = branches.get(txId);
     if (branch == null) {

@@ -20,6 +20,8 @@ class BarrierTest {
     row(BranchState.ACTIVE, Action.ACK, Action.RUN_PREPARE, Action.REJECT, Action.RUN_ONE_PHASE, Action.RUN_ROLLBACK);
     row(BranchState.PREPARED, Action.REJECT, Action.VOTE_YES, Action.RUN_COMMIT, Action.RUN_COMMIT,
         Action.RUN_ROLLBACK);
+    row(BranchState.COMMITTING, Action.REJECT, Action.VOTE_YES, Action.RUN_COMMIT, Action.RUN_COMMIT,
+        Action.REJECT);
     row(BranchState.COMMITTED, Action.REJECT, Action.VOTE_YES, Action.ACK, Action.ACK, Action.REJECT);
     row(BranchState.ROLLED_BACK, Action.REJECT, Action.VOTE_NO, Action.REJECT, Action.ANSWER_ABORTED, Action.ACK);
     row(BranchState.READ_ONLY, Action.REJECT, Action.VOTE_READ_ONLY, Action.ACK, Action.ACK, Action.ACK);
@@ -59,8 +61,10 @@ class BarrierTest {
           }
           case RUN_COMMIT -> assertTrue(state.canMoveTo(BranchState.COMMITTED));
           case RUN_ONE_PHASE -> {
-            assertTrue(state.canMoveTo(BranchState.COMMITTED));
+            assertTrue(state.canMoveTo(BranchState.COMMITTING));
+            assertTrue(state.canMoveTo(BranchState.READ_ONLY));
             assertTrue(state.canMoveTo(BranchState.ROLLED_BACK));
+            assertTrue(BranchState.COMMITTING.canMoveTo(BranchState.COMMITTED));
           }
           case RUN_ROLLBACK, RECORD_ROLLBACK -> assertTrue(state.canMoveTo(BranchState.ROLLED_BACK));
           default -> { }

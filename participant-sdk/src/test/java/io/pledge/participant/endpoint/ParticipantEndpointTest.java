@@ -169,6 +169,24 @@ class ParticipantEndpointTest {
   }
 
   @Test
+  void aOnePhaseDecisionSurvivesAFailedCommitAndARestart() throws Exception {
+    resource.failCommit("tx-1");
+    join("tx-1");
+    RpcException e = assertThrows(RpcException.class, () -> calls.commit("tx-1", RM, true));
+    assertEquals(GrpcStatus.UNAVAILABLE, e.status(), "an error, never ABORTED: the decision to commit is taken");
+    RpcException noRollback = assertThrows(RpcException.class, () -> calls.rollback("tx-1", RM));
+    assertEquals(GrpcStatus.FAILED_PRECONDITION, noRollback.status());
+    node.close().await(10, TimeUnit.SECONDS);
+
+    MemoryResource afterRestart = new MemoryResource();
+    node = startNode(afterRestart, LeaseCheck.NONE);
+    await().atMost(Duration.ofSeconds(10)).until(() -> afterRestart.calls.contains("commit tx-1"));
+    calls.close();
+    calls = new ParticipantCalls(vertx, node.port());
+    assertEquals(Outcome.OUTCOME_COMMITTED, calls.commit("tx-1", RM, true).getOutcome());
+  }
+
+  @Test
   void lostLockLeaseVotesNo() throws Exception {
     node.close().await(10, TimeUnit.SECONDS);
     node = startNode(resource, txId -> Future.succeededFuture(Optional.of("lease of lock 'acct-7' expired")));

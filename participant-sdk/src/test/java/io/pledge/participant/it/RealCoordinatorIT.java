@@ -99,7 +99,7 @@ class RealCoordinatorIT {
     TxResult<Void> result = await(client.inTransaction(tx -> nodeA.join("a", tx)));
     assertTrue(result.committed());
     String tx = result.outcome().txId();
-    // MemoryResource's default one-phase commit is prepare then commit, without a forced PREPARED record.
+    // One-phase at the participant: prepare, force the COMMITTING decision, commit.
     assertEquals(List.of("prepare " + tx, "commit " + tx), a.calls);
   }
 

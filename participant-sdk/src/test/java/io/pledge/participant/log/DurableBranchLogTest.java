@@ -41,10 +41,12 @@ class DurableBranchLogTest {
     try (DurableBranchLog log = open()) {
       await(log.prepared("tx-1", "db"));
       await(log.prepared("tx-2", "db"));
+      await(log.committing("tx-3", "db"));
       await(log.finished(new BranchRecord("tx-1", "db", BranchState.COMMITTED)));
-      assertEquals(List.of(new BranchRecord("tx-2", "db", BranchState.PREPARED)), await(log.inDoubt()));
+      assertEquals(List.of(new BranchRecord("tx-2", "db", BranchState.PREPARED),
+          new BranchRecord("tx-3", "db", BranchState.COMMITTING)), await(log.inDoubt()));
       assertEquals(Optional.of(new BranchRecord("tx-1", "db", BranchState.COMMITTED)), await(log.find("tx-1", "db")));
-      assertEquals(Optional.empty(), await(log.find("tx-3", "db")));
+      assertEquals(Optional.empty(), await(log.find("tx-4", "db")));
     }
   }
 

@@ -51,9 +51,24 @@ public final class MemoryResource implements ResourceManager {
     };
   }
 
+  private final Set<String> failCommit = ConcurrentHashMap.newKeySet();
+
+  /** The next commits of {@code txId} fail (until {@link #healCommit}). */
+  public MemoryResource failCommit(String txId) {
+    failCommit.add(txId);
+    return this;
+  }
+
+  public void healCommit(String txId) {
+    failCommit.remove(txId);
+  }
+
   @Override
   public Future<Void> commit(String txId) {
     calls.add("commit " + txId);
+    if (failCommit.contains(txId)) {
+      return Future.failedFuture(new IllegalStateException("commit failed for now"));
+    }
     held.remove(txId);
     return Future.succeededFuture();
   }

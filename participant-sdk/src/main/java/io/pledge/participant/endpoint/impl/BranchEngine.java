@@ -185,18 +185,31 @@ public final class BranchEngine {
     });
   }
 
+  /**
+   * One-phase commit: the coordinator lets its only participant decide. Prepare, force COMMITTING (the decision),
+   * then commit: a crash after the resource committed but before the COMMITTED record must not let a retried
+   * one-phase commit answer ABORTED, so the decision is durable before the resource applies it. A failed commit
+   * after the decision is an error (the coordinator retries; the branch stays COMMITTING), never an abort.
+   */
   private Future<Boolean> runOnePhase(String txId, String participantId) {
     ResourceManager rm = resource(participantId);
     return leases.lostLease(txId)
-        .compose(lost -> lost.isPresent() ? Future.succeededFuture(false) : rm.commitOnePhase(txId))
-        .recover(failure -> {
-          LOG.atWarn().addKeyValue("txId", txId).addKeyValue("participantId", participantId)
-              .addKeyValue("error", describe(failure)).log("one-phase commit failed; rolling back");
-          return Future.succeededFuture(false);
-        })
-        .compose(committed -> committed
-            ? finish(txId, participantId, BranchState.COMMITTED).map(true)
-            : rollbackResource(txId, participantId).map(false));
+        .compose(lost -> lost.isPresent()
+            ? Future.succeededFuture(Vote.no("lock lease lost: " + lost.get()))
+            : rm.prepare(txId))
+        .recover(failure -> Future.succeededFuture(Vote.no("prepare failed: " + describe(failure))))
+        .compose(vote -> switch (vote.kind()) {
+          case YES -> log.committing(txId, participantId)
+              .onSuccess(v -> move(txId, participantId, BranchState.COMMITTING))
+              .compose(v -> rm.commit(txId))
+              .compose(v -> finish(txId, participantId, BranchState.COMMITTED))
+              .map(true);
+          case READ_ONLY -> {
+            move(txId, participantId, BranchState.READ_ONLY);
+            yield Future.succeededFuture(true);
+          }
+          case NO -> abortLocally(txId, participantId, vote).map(false);
+        });
   }
 
   public Future<Void> rollback(String txId, String participantId) {

@@ -43,7 +43,12 @@ public final class StartupRecovery {
       Set<String> inLog = new HashSet<>();
       for (BranchRecord r : prepared) {
         inLog.add(r.participantId() + "\n" + r.txId());
-        if (engine.serves(r.participantId())) {
+        if (engine.serves(r.participantId()) && r.state() == BranchState.COMMITTING) {
+          // A one-phase decision of this participant's own: finish it, there is nothing to ask.
+          engine.commit(r.txId(), r.participantId(), true).onFailure(e -> LOG.atWarn()
+              .addKeyValue("txId", r.txId()).addKeyValue("error", e.getMessage())
+              .log("finishing a one-phase commit failed; the coordinator's retry will finish it"));
+        } else if (engine.serves(r.participantId())) {
           resolver.resolve(r.txId(), r.participantId());
         } else {
           LOG.atError().addKeyValue("txId", r.txId()).addKeyValue("participantId", r.participantId())
