@@ -23,6 +23,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -43,6 +44,9 @@ import java.util.Objects;
  * recovery may race: both go through the same barrier, whichever is first wins and the other is acknowledged.
  */
 public final class ParticipantNode {
+
+  /** Largest request the endpoint accepts: participant calls carry two short ids, so anything bigger is abuse. */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024;
 
   private final Vertx vertx;
   private final BranchEngine engine;
@@ -119,7 +123,7 @@ public final class ParticipantNode {
             BranchEngine engine = new BranchEngine(context, resources, log, leases,
                 (txId, participantId) -> enlist(client, txId, participantId, advertised[0]), registry,
                 options.activeTimeout());
-            GrpcServer grpc = GrpcServer.server(vertx);
+            GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
             grpc.addService(ParticipantGrpcService.of(new ParticipantEndpointService(engine)));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc);
             return http.listen(options.port(), options.host()).compose(s -> {

@@ -4,16 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pledge.common.config.Config;
 import io.pledge.common.grpc.Endpoint;
-import io.pledge.coordinator.CoordinatorOptions;
-import io.pledge.coordinator.CoordinatorServer;
 import io.pledge.participant.client.TransactionClient;
 import io.pledge.participant.client.TxOutcome;
 import io.pledge.participant.endpoint.ParticipantNode;
 import io.pledge.participant.endpoint.ParticipantOptions;
 import io.pledge.participant.propagation.TxPropagation;
 import io.pledge.participant.support.MemoryResource;
+import io.pledge.testkit.JvmProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -24,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -35,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A participant JVM (XA over an H2 file) is killed with SIGKILL after it voted yes and before the outcome reached
  * it; on restart it resolves both a committed and an aborted branch to the coordinator's decision, also when the
- * coordinator is down while it restarts.
+ * coordinator (a JVM of its own, killed with SIGKILL too) is down while it restarts.
  */
 class ParticipantCrashIT {
 
@@ -46,7 +45,7 @@ class ParticipantCrashIT {
 
   private Vertx vertx;
   private int coordinatorPort;
-  private CoordinatorServer coordinator;
+  private JvmProcess coordinator;
   private TransactionClient client;
   private HttpClient http;
   private final MemoryResource other = new MemoryResource();
@@ -67,10 +66,10 @@ class ParticipantCrashIT {
     bank = new BankProcess("bank", dir.resolve("bank"), coordinatorPort).start(true);
   }
 
-  private void startCoordinator() throws Exception {
-    coordinator = CoordinatorServer.start(vertx, Config.of(CoordinatorOptions.KEYS, Map.of(
-        "grpc.port", String.valueOf(coordinatorPort), "http.port", "0",
-        "data.dir", dir.resolve("coordinator").toString()))).await(60, TimeUnit.SECONDS);
+  private void startCoordinator() {
+    coordinator = JvmProcess.start("coordinator", "io.pledge.coordinator.CoordinatorMain", List.of(
+        "--grpc.port=" + coordinatorPort, "--http.port=0", "--data.dir=" + dir.resolve("coordinator")), Map.of(), dir);
+    coordinator.awaitLine(l -> l.startsWith("PLEDGE-COORDINATOR READY"), Duration.ofSeconds(60));
   }
 
   @AfterEach
@@ -78,9 +77,7 @@ class ParticipantCrashIT {
     bank.close();
     client.close();
     otherNode.close().await(10, TimeUnit.SECONDS);
-    if (coordinator != null) {
-      coordinator.close().await(10, TimeUnit.SECONDS);
-    }
+    coordinator.close();
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
@@ -99,8 +96,7 @@ class ParticipantCrashIT {
   void restartWhileTheCoordinatorIsDownWaitsThenResolves() throws Exception {
     String committed = leaveCommittedBranch();
     String aborted = leaveAbortedBranch();
-    coordinator.close().await(20, TimeUnit.SECONDS);
-    coordinator = null;
+    coordinator.kill();
     bank.kill();
 
     bank.start(false);
