@@ -11,6 +11,7 @@ import io.pledge.participant.endpoint.impl.BranchEngine;
 import io.pledge.participant.endpoint.impl.ParticipantEndpointService;
 import io.pledge.participant.endpoint.impl.StartupRecovery;
 import io.pledge.participant.log.BranchLog;
+import io.pledge.participant.log.BranchRecord;
 import io.pledge.participant.log.DurableBranchLog;
 import io.pledge.participant.recovery.Backoff;
 import io.pledge.participant.recovery.CoordinatorOutcomes;
@@ -164,6 +165,10 @@ public final class ParticipantNode {
    * branch is prepared or finished (the coordinator moved on: the work would not be part of the transaction).
    */
   public Future<Void> join(String participantId, String txId) {
+    if (txId == null || txId.isBlank() || txId.length() > BranchRecord.MAX_TX_ID) {
+      return Future.failedFuture(new IllegalArgumentException("transaction id must be 1.." + BranchRecord.MAX_TX_ID
+          + " characters, got " + (txId == null ? "null" : txId.length() + " characters")));
+    }
     return engine.join(txId, participantId);
   }
 

@@ -215,6 +215,14 @@ class ParticipantEndpointTest {
   }
 
   @Test
+  void joinRejectsMalformedIdsAndUnknownParticipants() {
+    assertThrows(IllegalArgumentException.class, () -> join(""));
+    assertThrows(IllegalArgumentException.class, () -> join("x".repeat(257)));
+    assertThrows(Exception.class, () -> node.join("nobody", "tx-1").await(10, TimeUnit.SECONDS));
+    assertTrue(coordinator.enlisted.isEmpty());
+  }
+
+  @Test
   void malformedRequestsGetStatuses() {
     RpcException empty = assertThrows(RpcException.class, () -> calls.prepare("", RM));
     assertEquals(GrpcStatus.INVALID_ARGUMENT, empty.status());
