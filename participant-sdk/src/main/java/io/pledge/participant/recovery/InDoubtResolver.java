@@ -35,6 +35,8 @@ public final class InDoubtResolver {
   private final Apply apply;
   private final Backoff backoff;
   private final Set<Branch> waiting = ConcurrentHashMap.newKeySet();
+  private final MeterRegistry registry;
+  private final Gauge gauge;
   private volatile boolean closed;
 
   public InDoubtResolver(Vertx vertx, OutcomeSource source, Apply apply, Backoff backoff, MeterRegistry registry) {
@@ -42,7 +44,8 @@ public final class InDoubtResolver {
     this.source = source;
     this.apply = apply;
     this.backoff = backoff;
-    Gauge.builder("pledge.participant.in_doubt", waiting, Set::size)
+    this.registry = registry;
+    this.gauge = Gauge.builder("pledge.participant.in_doubt", waiting, Set::size)
         .description("Prepared branches waiting for the coordinator's outcome").register(registry);
   }
 
@@ -84,7 +87,9 @@ public final class InDoubtResolver {
     return waiting.size();
   }
 
+  /** Stops asking; also unregisters the gauge, which would otherwise keep reporting this (closed) resolver. */
   public void close() {
     closed = true;
+    registry.remove(gauge);
   }
 }

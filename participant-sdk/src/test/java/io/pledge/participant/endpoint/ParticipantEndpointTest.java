@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pledge.api.v1.Outcome;
 import io.pledge.api.v1.Vote;
 import io.pledge.common.grpc.Endpoint;
@@ -57,10 +58,12 @@ class ParticipantEndpointTest {
     return startNode(rm, leases, Duration.ofMinutes(10));
   }
 
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
   private ParticipantNode startNode(MemoryResource rm, LeaseCheck leases, Duration activeTimeout) throws Exception {
     ParticipantOptions options = ParticipantOptions.defaults(Endpoint.parse(coordinator.endpoint()), dir)
         .withRecoveryBackoff(Duration.ofMillis(20), Duration.ofMillis(200)).withActiveTimeout(activeTimeout);
-    return ParticipantNode.builder(vertx, options).resource(RM, rm).leases(leases).start()
+    return ParticipantNode.builder(vertx, options).resource(RM, rm).leases(leases).registry(registry).start()
         .await(20, TimeUnit.SECONDS);
   }
 
@@ -263,12 +266,14 @@ class ParticipantEndpointTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> afterRestart.calls.contains("rollback tx-orphan"));
     await().atMost(Duration.ofSeconds(10)).until(() -> coordinator.outcomeQueries.get() >= 4);
     assertEquals(2, node.inDoubt(), "pending answers keep both in doubt");
+    assertEquals(2.0, registry.get("pledge.participant.in_doubt").gauge().value());
     assertTrue(afterRestart.calls.stream().noneMatch(c -> c.endsWith("tx-c") || c.endsWith("tx-a")),
         "a prepared participant never decides alone");
 
     coordinator.outcomes.put("tx-c", Outcome.OUTCOME_COMMITTED);
     coordinator.outcomes.put("tx-a", Outcome.OUTCOME_ABORTED);
     await().atMost(Duration.ofSeconds(10)).until(() -> node.inDoubt() == 0);
+    assertEquals(0.0, registry.get("pledge.participant.in_doubt").gauge().value());
     assertTrue(afterRestart.calls.contains("commit tx-c"));
     assertTrue(afterRestart.calls.contains("rollback tx-a"));
   }
