@@ -10,6 +10,7 @@ import io.pledge.common.grpc.Rpc;
 import io.pledge.common.grpc.RpcException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
 import java.util.Map;
@@ -31,11 +32,14 @@ public final class TransactionClient implements AutoCloseable {
   private final GrpcClient client;
   private final Endpoint coordinator;
   private final Duration callTimeout;
+  private final Map<String, String> credentials;
 
-  private TransactionClient(GrpcClient client, Endpoint coordinator, Duration callTimeout) {
+  private TransactionClient(GrpcClient client, Endpoint coordinator, Duration callTimeout,
+      Map<String, String> credentials) {
     this.client = client;
     this.coordinator = coordinator;
     this.callTimeout = callTimeout;
+    this.credentials = credentials;
   }
 
   public static TransactionClient create(Vertx vertx, Endpoint coordinator) {
@@ -43,11 +47,21 @@ public final class TransactionClient implements AutoCloseable {
   }
 
   public static TransactionClient create(Vertx vertx, Endpoint coordinator, Duration callTimeout) {
+    return create(vertx, coordinator, callTimeout, new HttpClientOptions(), Map.of());
+  }
+
+  /**
+   * @param transport HTTP/2 client options: TLS, and a client certificate for mutual TLS
+   * @param credentials metadata sent with every call (per-call credentials such as a bearer token)
+   */
+  public static TransactionClient create(Vertx vertx, Endpoint coordinator, Duration callTimeout,
+      HttpClientOptions transport, Map<String, String> credentials) {
     Objects.requireNonNull(coordinator, "coordinator");
     if (callTimeout.isNegative() || callTimeout.isZero()) {
       throw new IllegalArgumentException("callTimeout must be positive");
     }
-    return new TransactionClient(GrpcClient.client(vertx), coordinator, callTimeout);
+    return new TransactionClient(GrpcClient.client(vertx, GrpcTransport.of(transport)), coordinator,
+        callTimeout, Map.copyOf(credentials));
   }
 
   /** Begins a transaction with the coordinator's default timeout; completes with its id. */
@@ -108,7 +122,7 @@ public final class TransactionClient implements AutoCloseable {
 
   private <Req, Resp> Future<Resp> call(String txId, io.vertx.grpc.common.ServiceMethod<Resp, Req> method,
       Req request) {
-    return Rpc.call(client, coordinator.toSocketAddress(), method, request, callTimeout)
+    return Rpc.call(client, coordinator.toSocketAddress(), method, request, callTimeout, credentials)
         .recover(failure -> Future.failedFuture(ClientErrors.map(txId, Rpc.toRpcException(failure))));
   }
 

@@ -7,6 +7,7 @@ import io.pledge.api.v1.ParticipantGrpcService;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.Rpc;
+import io.pledge.participant.client.GrpcTransport;
 import io.pledge.participant.endpoint.impl.BranchEngine;
 import io.pledge.participant.endpoint.impl.ParticipantEndpointService;
 import io.pledge.participant.endpoint.impl.StartupRecovery;
@@ -21,7 +22,9 @@ import io.pledge.participant.spi.ResourceManager;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
@@ -79,6 +82,9 @@ public final class ParticipantNode {
     private final Map<String, ResourceManager> resources = new LinkedHashMap<>();
     private LeaseCheck leases = LeaseCheck.NONE;
     private MeterRegistry registry = new SimpleMeterRegistry();
+    private HttpServerOptions serverOptions = new HttpServerOptions();
+    private HttpClientOptions coordinatorTransport = new HttpClientOptions();
+    private Map<String, String> coordinatorCredentials = Map.of();
 
     private Builder(Vertx vertx, ParticipantOptions options) {
       this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -107,6 +113,27 @@ public final class ParticipantNode {
       return this;
     }
 
+    /**
+     * Options of the endpoint's HTTP/2 server: TLS (and mutual TLS: client authentication) goes here. Host and port
+     * still come from {@link ParticipantOptions}.
+     */
+    public Builder serverOptions(HttpServerOptions options) {
+      this.serverOptions = new HttpServerOptions(Objects.requireNonNull(options, "options"));
+      return this;
+    }
+
+    /** Transport to the coordinator (TLS, client certificate for mutual TLS). */
+    public Builder coordinatorTransport(HttpClientOptions options) {
+      this.coordinatorTransport = new HttpClientOptions(Objects.requireNonNull(options, "options"));
+      return this;
+    }
+
+    /** Metadata sent with every call to the coordinator: per-call credentials such as a bearer token. */
+    public Builder coordinatorCredentials(Map<String, String> metadata) {
+      this.coordinatorCredentials = Map.copyOf(metadata);
+      return this;
+    }
+
     public Future<ParticipantNode> start() {
       if (resources.isEmpty()) {
         return Future.failedFuture(new IllegalStateException("a participant node needs at least one resource"));
@@ -119,20 +146,20 @@ public final class ParticipantNode {
       return vertx.executeBlocking(() -> DurableBranchLog.open(vertx,
               options.dataDir().resolve("participant-log"), registry))
           .compose(log -> {
-            GrpcClient client = GrpcClient.client(vertx);
+            GrpcClient client = GrpcClient.client(vertx, GrpcTransport.of(coordinatorTransport));
             String[] advertised = new String[1];
             BranchEngine engine = new BranchEngine(context, resources, log, leases,
                 (txId, participantId) -> enlist(client, txId, participantId, advertised[0]), registry,
                 options.activeTimeout());
             GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
             grpc.addService(ParticipantGrpcService.of(new ParticipantEndpointService(engine)));
-            HttpServer http = vertx.createHttpServer().requestHandler(grpc);
+            HttpServer http = vertx.createHttpServer(serverOptions).requestHandler(grpc);
             return http.listen(options.port(), options.host()).compose(s -> {
               advertised[0] = options.advertisedEndpoint()
                   .map(Endpoint::toString)
                   .orElse(new Endpoint(options.host(), s.actualPort()).toString());
               InDoubtResolver resolver = new InDoubtResolver(vertx,
-                  new CoordinatorOutcomes(client, options.coordinator(), options.rpcTimeout()),
+                  new CoordinatorOutcomes(client, options.coordinator(), options.rpcTimeout(), coordinatorCredentials),
                   new InDoubtResolver.Apply() {
                     @Override
                     public Future<Void> commit(String txId, String participantId) {
@@ -155,7 +182,7 @@ public final class ParticipantNode {
       EnlistRequest request =
           EnlistRequest.newBuilder().setTxId(txId).setParticipantId(participantId).setEndpoint(endpoint).build();
       return Rpc.call(client, options.coordinator().toSocketAddress(), TransactionCoordinatorGrpcClient.Enlist,
-          request, options.rpcTimeout()).mapEmpty();
+          request, options.rpcTimeout(), coordinatorCredentials).mapEmpty();
     }
   }
 

@@ -16,6 +16,9 @@ import io.pledge.participant.support.MemoryResource;
 import io.pledge.participant.support.ParticipantCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.grpc.common.GrpcStatus;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -215,6 +218,23 @@ class ParticipantEndpointTest {
     assertEquals(Vote.VOTE_NO, calls.prepare("tx-forgotten", RM).getVote());
     assertTrue(resource.calls.stream().noneMatch(c -> c.equals("rollback tx-prepared")),
         "a prepared branch never times out: only the coordinator decides it");
+  }
+
+  @Test
+  void theEndpointServesOverTls() throws Exception {
+    node.close().await(10, TimeUnit.SECONDS);
+    SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
+    node = ParticipantNode.builder(vertx, ParticipantOptions.defaults(Endpoint.parse(coordinator.endpoint()), dir))
+        .resource(RM, resource)
+        .serverOptions(new HttpServerOptions().setSsl(true).setUseAlpn(true).setKeyCertOptions(cert.keyCertOptions()))
+        .start().await(20, TimeUnit.SECONDS);
+    try (ParticipantCalls tls = new ParticipantCalls(vertx, node.port(),
+        new HttpClientOptions().setSsl(true).setTrustOptions(cert.trustOptions()).setVerifyHost(false));
+        ParticipantCalls plain = new ParticipantCalls(vertx, node.port())) {
+      join("tx-1");
+      assertEquals(Vote.VOTE_YES, tls.prepare("tx-1", RM).getVote());
+      assertThrows(Exception.class, () -> plain.prepare("tx-1", RM), "plaintext is refused by a TLS endpoint");
+    }
   }
 
   @Test

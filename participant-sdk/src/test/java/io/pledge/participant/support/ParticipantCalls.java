@@ -21,7 +21,11 @@ public final class ParticipantCalls implements AutoCloseable {
   private final SocketAddress address;
 
   public ParticipantCalls(Vertx vertx, int port) {
-    this.client = GrpcClient.client(vertx);
+    this(vertx, port, new io.vertx.core.http.HttpClientOptions());
+  }
+
+  public ParticipantCalls(Vertx vertx, int port, io.vertx.core.http.HttpClientOptions transport) {
+    this.client = GrpcClient.client(vertx, io.pledge.participant.client.GrpcTransport.of(transport));
     this.address = SocketAddress.inetSocketAddress(port, "127.0.0.1");
   }
 
