@@ -1,5 +1,7 @@
 package io.pledge.participant.it;
 
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
 import io.pledge.participant.endpoint.ParticipantNode;
@@ -21,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.h2.jdbcx.JdbcDataSource;
 
 /**
@@ -58,10 +61,12 @@ public final class BankParticipantMain {
     ds.setPassword("");
     XaResourceManager xa = XaResourceManager.create(vertx, ds, participant, 16);
     ResourceManager resource = config.get(STALL) ? new Stalling(xa) : xa;
-    ParticipantNode node = ParticipantNode.builder(vertx, options).resource(participant, resource).start()
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ParticipantNode node = ParticipantNode.builder(vertx, options).resource(participant, resource).registry(registry)
+        .start()
         .toCompletionStage().toCompletableFuture().get();
     int httpPort = vertx.createHttpServer()
-        .requestHandler(req -> handle(vertx, req, node, xa, url, participant))
+        .requestHandler(req -> handle(vertx, req, node, xa, url, participant, registry))
         .listen(config.get(HTTP_PORT), "127.0.0.1").toCompletionStage().toCompletableFuture().get().actualPort();
     System.out.println("BANK READY grpc=" + node.port() + " http=" + httpPort);
     System.out.flush();
@@ -82,7 +87,7 @@ public final class BankParticipantMain {
   }
 
   private static void handle(Vertx vertx, HttpServerRequest req, ParticipantNode node, XaResourceManager xa,
-      String url, String participant) {
+      String url, String participant, SimpleMeterRegistry registry) {
     if (req.path().equals("/status")) {
       Future.all(xa.recover(), vertx.executeBlocking(() -> total(url))).onComplete(ar -> {
         if (ar.failed()) {
@@ -91,8 +96,10 @@ public final class BankParticipantMain {
         }
         Set<String> prepared = ar.result().resultAt(0);
         long total = ar.result().resultAt(1);
+        Timer prepare = registry.get("pledge.participant.prepare.latency").timer();
         req.response().end(new JsonObject().put("inDoubt", node.inDoubt()).put("xaPrepared", prepared.size())
-            .put("total", total).encode());
+            .put("total", total).put("prepares", prepare.count())
+            .put("prepareMeanMs", prepare.mean(TimeUnit.MILLISECONDS)).encode());
       });
       return;
     }

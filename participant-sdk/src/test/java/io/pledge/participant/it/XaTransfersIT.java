@@ -96,7 +96,10 @@ class XaTransfersIT {
     LOG.info("transfers: {} committed, {} aborted, {} failed", committed, aborted, failed);
     Awaitility.await("no branch left in doubt or prepared").atMost(Duration.ofSeconds(90))
         .until(() -> settled(left.status()) && settled(right.status()));
-    long total = left.status().getLong("total") + right.status().getLong("total");
+    JsonObject r = right.status();
+    System.out.printf("XA-PREPARE-LATENCY participant=right prepares=%d meanMs=%.3f (%d transfers in flight)%n",
+        r.getLong("prepares"), r.getDouble("prepareMeanMs"), IN_FLIGHT);
+    long total = left.status().getLong("total") + r.getLong("total");
     assertEquals(TOTAL, total, "money created or destroyed");
     assertTrue(committed.get() > TRANSFERS / 4, "most transfers commit: " + committed);
     assertTrue(aborted.get() > 0, "some transfers abort");
