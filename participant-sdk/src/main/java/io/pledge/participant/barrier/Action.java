@@ -1,0 +1,25 @@
+package io.pledge.participant.barrier;
+
+/**
+ * What the barrier decides for a call in a state. {@code RUN_*} actions touch the resource and then move the branch;
+ * the others answer at once without effect, which is what makes duplicates and reordered calls harmless.
+ */
+public enum Action {
+  /** Enlist with the coordinator and become ACTIVE. */
+  ENLIST,
+  RUN_PREPARE,
+  RUN_COMMIT,
+  RUN_ONE_PHASE,
+  RUN_ROLLBACK,
+  /** Rollback before any prepare: remember it, so that a late prepare votes no and a late join fails. */
+  RECORD_ROLLBACK,
+  VOTE_YES,
+  VOTE_NO,
+  VOTE_READ_ONLY,
+  /** Acknowledge: the call already had its effect (duplicate) or needs none. */
+  ACK,
+  /** One-phase commit of a branch that is gone or rolled back: answer ABORTED. */
+  ANSWER_ABORTED,
+  /** The call contradicts the branch's state (commit of a rolled-back branch): an error to the caller. */
+  REJECT
+}

@@ -1,0 +1,50 @@
+package io.pledge.participant.barrier;
+
+/**
+ * The branch barrier: a pure function from (state, call) to the action to take. No I/O, no clock, no threads, so
+ * every pair is tested exhaustively. It gives the idempotency the protocol asks for (participant.proto): a
+ * duplicate commit or rollback is acknowledged without effect; a rollback that overtakes its prepare is recorded
+ * so that the late prepare votes no (no "hanging" branch); an empty rollback is fine.
+ */
+public final class Barrier {
+
+  private Barrier() {}
+
+  public static Action decide(BranchState state, BranchCall call) {
+    return switch (call) {
+      case JOIN -> switch (state) {
+        case UNKNOWN -> Action.ENLIST;
+        case ACTIVE -> Action.ACK;
+        default -> Action.REJECT;
+      };
+      case PREPARE -> switch (state) {
+        // No trace of work here (never joined, or the volatile work died with a restart): nothing to make durable.
+        case UNKNOWN, ROLLED_BACK -> Action.VOTE_NO;
+        case ACTIVE -> Action.RUN_PREPARE;
+        // Duplicate prepare: the record is already forced (or the branch even committed): same vote again.
+        case PREPARED, COMMITTING, COMMITTED -> Action.VOTE_YES;
+        case READ_ONLY -> Action.VOTE_READ_ONLY;
+      };
+      case COMMIT -> switch (state) {
+        case PREPARED, COMMITTING -> Action.RUN_COMMIT;
+        case COMMITTED, READ_ONLY -> Action.ACK;
+        // A two-phase commit of a branch that never forced a yes vote: the coordinator broke the protocol.
+        case UNKNOWN, ACTIVE, ROLLED_BACK -> Action.REJECT;
+      };
+      case COMMIT_ONE_PHASE -> switch (state) {
+        case ACTIVE -> Action.RUN_ONE_PHASE;
+        // A one-phase retry after our earlier answer was lost: finish what was started.
+        case PREPARED, COMMITTING -> Action.RUN_COMMIT;
+        case COMMITTED, READ_ONLY -> Action.ACK;
+        case UNKNOWN, ROLLED_BACK -> Action.ANSWER_ABORTED;
+      };
+      case ROLLBACK -> switch (state) {
+        case UNKNOWN -> Action.RECORD_ROLLBACK;
+        case ACTIVE, PREPARED -> Action.RUN_ROLLBACK;
+        case ROLLED_BACK, READ_ONLY -> Action.ACK;
+        // One-phase: this participant already decided to commit; a rollback cannot undo that decision.
+        case COMMITTING, COMMITTED -> Action.REJECT;
+      };
+    };
+  }
+}

@@ -1,0 +1,151 @@
+package io.pledge.participant.client;
+
+import io.pledge.api.v1.BeginRequest;
+import io.pledge.api.v1.CommitRequest;
+import io.pledge.api.v1.Outcome;
+import io.pledge.api.v1.RollbackRequest;
+import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.Rpc;
+import io.pledge.common.grpc.RpcException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.grpc.client.GrpcClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * What the service that starts a transaction uses: begin, commit, rollback over gRPC to the coordinator, and
+ * {@link #inTransaction} which does all three around a piece of work.
+ *
+ * <p>Every method returns a Vert.x {@link Future} and never blocks. Failures are {@link PledgeException}s: see its
+ * subclasses for what each means and whether a retry is safe.
+ */
+public final class TransactionClient implements AutoCloseable {
+
+  /** Default deadline of each call to the coordinator. */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
+
+  private final GrpcClient client;
+  private final Endpoint coordinator;
+  private final Duration callTimeout;
+  private final Map<String, String> credentials;
+
+  private TransactionClient(GrpcClient client, Endpoint coordinator, Duration callTimeout,
+      Map<String, String> credentials) {
+    this.client = client;
+    this.coordinator = coordinator;
+    this.callTimeout = callTimeout;
+    this.credentials = credentials;
+  }
+
+  public static TransactionClient create(Vertx vertx, Endpoint coordinator) {
+    return create(vertx, coordinator, DEFAULT_CALL_TIMEOUT);
+  }
+
+  public static TransactionClient create(Vertx vertx, Endpoint coordinator, Duration callTimeout) {
+    return create(vertx, coordinator, callTimeout, new HttpClientOptions(), Map.of());
+  }
+
+  /**
+   * @param transport HTTP/2 client options: TLS, and a client certificate for mutual TLS
+   * @param credentials metadata sent with every call (per-call credentials such as a bearer token)
+   */
+  public static TransactionClient create(Vertx vertx, Endpoint coordinator, Duration callTimeout,
+      HttpClientOptions transport, Map<String, String> credentials) {
+    Objects.requireNonNull(coordinator, "coordinator");
+    if (callTimeout.isNegative() || callTimeout.isZero()) {
+      throw new IllegalArgumentException("callTimeout must be positive");
+    }
+    return new TransactionClient(GrpcClient.client(vertx, GrpcTransport.of(transport)), coordinator,
+        callTimeout, Map.copyOf(credentials));
+  }
+
+  /** Begins a transaction with the coordinator's default timeout; completes with its id. */
+  public Future<String> begin() {
+    return begin(Duration.ZERO, Map.of());
+  }
+
+  /** @param timeout how long it may stay unfinished before the coordinator aborts it; zero for the default */
+  public Future<String> begin(Duration timeout, Map<String, String> labels) {
+    if (timeout.isNegative()) {
+      return Future.failedFuture(new IllegalArgumentException("timeout must not be negative"));
+    }
+    BeginRequest request = BeginRequest.newBuilder().setTimeoutMs(timeout.toMillis()).putAllLabels(labels).build();
+    return call("", TransactionCoordinatorGrpcClient.Begin, request).map(r -> r.getTxId());
+  }
+
+  /** Runs two-phase commit; completes with the outcome once it is durable. Repeating it returns the same outcome. */
+  public Future<TxOutcome> commit(String txId) {
+    return call(txId, TransactionCoordinatorGrpcClient.Commit, CommitRequest.newBuilder().setTxId(txId).build())
+        .compose(r -> r.getOutcome() == Outcome.OUTCOME_COMMITTED
+            ? Future.succeededFuture(new TxOutcome(txId, TxOutcome.Status.COMMITTED, "", ""))
+            : r.getOutcome() == Outcome.OUTCOME_ABORTED
+                ? Future.succeededFuture(new TxOutcome(txId, TxOutcome.Status.ABORTED,
+                    r.getAbortReason().getCause().name(), abortDetail(r.getAbortReason())))
+                : Future.failedFuture(new IllegalStateException("coordinator answered Commit of " + txId + " with "
+                    + r.getOutcome())));
+  }
+
+  /** Aborts the transaction (idempotent on an aborted one); fails with {@link TransactionFinishedException} after a commit. */
+  public Future<TxOutcome> rollback(String txId) {
+    return call(txId, TransactionCoordinatorGrpcClient.Rollback, RollbackRequest.newBuilder().setTxId(txId).build())
+        .map(r -> new TxOutcome(txId, TxOutcome.Status.ABORTED, "ABORT_CAUSE_ROLLBACK_REQUESTED", ""));
+  }
+
+  /**
+   * Begins a transaction, runs {@code work} with its id, then commits if the work succeeded or rolls back if it
+   * failed. Completes with the outcome (and the work's value or failure); fails only when the coordinator itself
+   * cannot be used (then the outcome may be unknown: see the exception).
+   */
+  public <T> Future<TxResult<T>> inTransaction(Function<String, Future<T>> work) {
+    return begin().compose(txId -> {
+      Future<T> done;
+      try {
+        done = work.apply(txId);
+      } catch (RuntimeException e) {
+        done = Future.failedFuture(e);
+      }
+      return done.transform(ar -> ar.succeeded()
+          ? commit(txId).map(outcome -> new TxResult<>(outcome, ar.result(), null))
+          : rollback(txId).map(outcome -> new TxResult<T>(outcome, null, ar.cause())));
+    });
+  }
+
+  private static String abortDetail(io.pledge.api.v1.AbortReason reason) {
+    String who = reason.getParticipantId().isEmpty() ? "" : "participant " + reason.getParticipantId() + ": ";
+    return who + reason.getDetail();
+  }
+
+  private <Req, Resp> Future<Resp> call(String txId, io.vertx.grpc.common.ServiceMethod<Resp, Req> method,
+      Req request) {
+    return Rpc.call(client, coordinator.toSocketAddress(), method, request, callTimeout, credentials)
+        .recover(failure -> Future.failedFuture(ClientErrors.map(txId, Rpc.toRpcException(failure))));
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+
+  /** The one place where gRPC statuses become typed exceptions. */
+  static final class ClientErrors {
+    private ClientErrors() {}
+
+    static PledgeException map(String txId, RpcException e) {
+      String what = txId.isEmpty() ? "" : "transaction " + txId + ": ";
+      return switch (e.status()) {
+        case NOT_FOUND -> new TransactionUnknownException(txId, what + "unknown to the coordinator: " + e.detail(), e);
+        case FAILED_PRECONDITION -> new TransactionFinishedException(txId, what + e.detail(), e);
+        case DEADLINE_EXCEEDED -> new TransactionTimeoutException(txId, what
+            + "the coordinator did not answer in time; the outcome is unknown, call again to learn it", e);
+        case INVALID_ARGUMENT, OUT_OF_RANGE -> new InvalidRequestException(txId, what + e.detail(), e);
+        default -> new CoordinatorUnavailableException(txId, what + "coordinator unavailable (" + e.getMessage()
+            + ")", e);
+      };
+    }
+  }
+}

@@ -1,0 +1,227 @@
+package io.pledge.participant.endpoint;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pledge.api.v1.EnlistRequest;
+import io.pledge.api.v1.ParticipantGrpcService;
+import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.Rpc;
+import io.pledge.participant.client.GrpcTransport;
+import io.pledge.participant.endpoint.impl.BranchEngine;
+import io.pledge.participant.endpoint.impl.ParticipantEndpointService;
+import io.pledge.participant.endpoint.impl.StartupRecovery;
+import io.pledge.participant.log.BranchLog;
+import io.pledge.participant.log.BranchRecord;
+import io.pledge.participant.log.DurableBranchLog;
+import io.pledge.participant.recovery.Backoff;
+import io.pledge.participant.recovery.CoordinatorOutcomes;
+import io.pledge.participant.recovery.InDoubtResolver;
+import io.pledge.participant.spi.LeaseCheck;
+import io.pledge.participant.spi.ResourceManager;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a service that owns resources embeds: the Participant gRPC endpoint the coordinator calls, the durable
+ * participant log, enlistment, and recovery of in-doubt branches at start.
+ *
+ * <pre>{@code
+ * ParticipantNode.builder(vertx, options)
+ *     .resource("accounts-db", xaResourceManager)
+ *     .start()
+ *     .compose(node -> node.join("accounts-db", txId))   // enlists once, then the service does its work
+ * }</pre>
+ *
+ * <p>Start-up order: the log is opened, the endpoint listens, and every branch left PREPARED by an earlier run is
+ * handed to the {@link InDoubtResolver}; the endpoint answers the coordinator meanwhile, so a phase-2 retry and
+ * recovery may race: both go through the same barrier, whichever is first wins and the other is acknowledged.
+ */
+public final class ParticipantNode {
+
+  /** Largest request the endpoint accepts: participant calls carry two short ids, so anything bigger is abuse. */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024;
+
+  private final Vertx vertx;
+  private final BranchEngine engine;
+  private final BranchLog log;
+  private final HttpServer server;
+  private final GrpcClient client;
+  private final InDoubtResolver resolver;
+  private final String endpoint;
+
+  private ParticipantNode(Vertx vertx, BranchEngine engine, BranchLog log, HttpServer server, GrpcClient client,
+      InDoubtResolver resolver, String endpoint) {
+    this.vertx = vertx;
+    this.engine = engine;
+    this.log = log;
+    this.server = server;
+    this.client = client;
+    this.resolver = resolver;
+    this.endpoint = endpoint;
+  }
+
+  public static Builder builder(Vertx vertx, ParticipantOptions options) {
+    return new Builder(vertx, options);
+  }
+
+  /** Fluent set-up of a node; {@link #start()} opens the log, listens and starts recovery. */
+  public static final class Builder {
+    private final Vertx vertx;
+    private final ParticipantOptions options;
+    private final Map<String, ResourceManager> resources = new LinkedHashMap<>();
+    private LeaseCheck leases = LeaseCheck.NONE;
+    private MeterRegistry registry = new SimpleMeterRegistry();
+    private HttpServerOptions serverOptions = new HttpServerOptions();
+    private HttpClientOptions coordinatorTransport = new HttpClientOptions();
+    private Map<String, String> coordinatorCredentials = Map.of();
+
+    private Builder(Vertx vertx, ParticipantOptions options) {
+      this.vertx = Objects.requireNonNull(vertx, "vertx");
+      this.options = Objects.requireNonNull(options, "options");
+    }
+
+    /** Serves {@code participantId} (stable across restarts: the log and the coordinator know it by this id). */
+    public Builder resource(String participantId, ResourceManager resource) {
+      if (participantId == null || participantId.isBlank() || participantId.length() > 128) {
+        throw new IllegalArgumentException("participant id must be 1..128 characters");
+      }
+      if (resources.putIfAbsent(participantId, Objects.requireNonNull(resource, "resource")) != null) {
+        throw new IllegalArgumentException("participant id " + participantId + " registered twice");
+      }
+      return this;
+    }
+
+    /** The lock hook consulted at prepare (default: no lock service). */
+    public Builder leases(LeaseCheck leases) {
+      this.leases = Objects.requireNonNull(leases, "leases");
+      return this;
+    }
+
+    public Builder registry(MeterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Options of the endpoint's HTTP/2 server: TLS (and mutual TLS: client authentication) goes here. Host and port
+     * still come from {@link ParticipantOptions}.
+     */
+    public Builder serverOptions(HttpServerOptions options) {
+      this.serverOptions = new HttpServerOptions(Objects.requireNonNull(options, "options"));
+      return this;
+    }
+
+    /** Transport to the coordinator (TLS, client certificate for mutual TLS). */
+    public Builder coordinatorTransport(HttpClientOptions options) {
+      this.coordinatorTransport = new HttpClientOptions(Objects.requireNonNull(options, "options"));
+      return this;
+    }
+
+    /** Metadata sent with every call to the coordinator: per-call credentials such as a bearer token. */
+    public Builder coordinatorCredentials(Map<String, String> metadata) {
+      this.coordinatorCredentials = Map.copyOf(metadata);
+      return this;
+    }
+
+    public Future<ParticipantNode> start() {
+      if (resources.isEmpty()) {
+        return Future.failedFuture(new IllegalStateException("a participant node needs at least one resource"));
+      }
+      Context context = vertx.getOrCreateContext();
+      return Future.<ParticipantNode>future(p -> context.runOnContext(v -> startOnContext(context).onComplete(p)));
+    }
+
+    private Future<ParticipantNode> startOnContext(Context context) {
+      return vertx.executeBlocking(() -> DurableBranchLog.open(vertx,
+              options.dataDir().resolve("participant-log"), registry))
+          .compose(log -> {
+            GrpcClient client = GrpcClient.client(vertx, GrpcTransport.of(coordinatorTransport));
+            String[] advertised = new String[1];
+            BranchEngine engine = new BranchEngine(context, resources, log, leases,
+                (txId, participantId) -> enlist(client, txId, participantId, advertised[0]), registry,
+                options.activeTimeout());
+            GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
+            grpc.addService(ParticipantGrpcService.of(new ParticipantEndpointService(engine)));
+            HttpServer http = vertx.createHttpServer(serverOptions).requestHandler(grpc);
+            return http.listen(options.port(), options.host()).compose(s -> {
+              advertised[0] = options.advertisedEndpoint()
+                  .map(Endpoint::toString)
+                  .orElse(new Endpoint(options.host(), s.actualPort()).toString());
+              InDoubtResolver resolver = new InDoubtResolver(vertx,
+                  new CoordinatorOutcomes(client, options.coordinator(), options.rpcTimeout(), coordinatorCredentials),
+                  new InDoubtResolver.Apply() {
+                    @Override
+                    public Future<Void> commit(String txId, String participantId) {
+                      return engine.commit(txId, participantId, false).mapEmpty();
+                    }
+
+                    @Override
+                    public Future<Void> rollback(String txId, String participantId) {
+                      return engine.rollback(txId, participantId);
+                    }
+                  },
+                  new Backoff(options.recoveryInitialBackoff(), options.recoveryMaxBackoff()), registry);
+              ParticipantNode node = new ParticipantNode(vertx, engine, log, s, client, resolver, advertised[0]);
+              return new StartupRecovery(engine, log, resolver).run().map(node);
+            });
+          });
+    }
+
+    private Future<Void> enlist(GrpcClient client, String txId, String participantId, String endpoint) {
+      EnlistRequest request =
+          EnlistRequest.newBuilder().setTxId(txId).setParticipantId(participantId).setEndpoint(endpoint).build();
+      return Rpc.call(client, options.coordinator().toSocketAddress(), TransactionCoordinatorGrpcClient.Enlist,
+          request, options.rpcTimeout(), coordinatorCredentials).mapEmpty();
+    }
+  }
+
+  /**
+   * Declares that the service is about to work for {@code txId} with resource {@code participantId}. The first call
+   * for a transaction enlists the participant with the coordinator; later calls complete at once. Fails once the
+   * branch is prepared or finished (the coordinator moved on: the work would not be part of the transaction).
+   */
+  public Future<Void> join(String participantId, String txId) {
+    if (txId == null || txId.isBlank() || txId.length() > BranchRecord.MAX_TX_ID) {
+      return Future.failedFuture(new IllegalArgumentException("transaction id must be 1.." + BranchRecord.MAX_TX_ID
+          + " characters, got " + (txId == null ? "null" : txId.length() + " characters")));
+    }
+    return engine.join(txId, participantId);
+  }
+
+  /** Where the coordinator reaches this endpoint (host:port). */
+  public String endpoint() {
+    return endpoint;
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** Branches prepared before a restart still waiting for the coordinator's outcome. */
+  public int inDoubt() {
+    return resolver.inDoubt();
+  }
+
+  /** Stops serving; prepared branches stay in the log (and in their resources) for the next start. */
+  public Future<Void> close() {
+    resolver.close();
+    return server.close()
+        .eventually(() -> client.close())
+        .eventually(() -> vertx.executeBlocking(() -> {
+          log.close();
+          return null;
+        }))
+        .mapEmpty();
+  }
+}

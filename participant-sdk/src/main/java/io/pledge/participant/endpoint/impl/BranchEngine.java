@@ -1,0 +1,314 @@
+package io.pledge.participant.endpoint.impl;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.pledge.participant.barrier.Action;
+import io.pledge.participant.barrier.Barrier;
+import io.pledge.participant.barrier.BranchCall;
+import io.pledge.participant.barrier.BranchState;
+import io.pledge.participant.log.BranchLog;
+import io.pledge.participant.log.BranchRecord;
+import io.pledge.participant.spi.LeaseCheck;
+import io.pledge.participant.spi.ResourceManager;
+import io.pledge.participant.spi.Vote;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives each branch through the {@link Barrier}: loads its state (memory, else the log), asks the barrier what a
+ * call means in that state, runs the resource and the log, and moves the state.
+ *
+ * <p>Threading: every branch lives on one Vert.x context (the engine's); public methods hop onto it and back to the
+ * caller's. Calls for the same branch run one after another (a per-branch future chain), calls for different
+ * branches interleave freely. Nothing here blocks.
+ */
+public final class BranchEngine {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BranchEngine.class);
+
+  /** Signals a call that contradicts the branch's state (the gRPC edge maps it to FAILED_PRECONDITION). */
+  public static final class RejectedCall extends RuntimeException {
+    RejectedCall(String message) {
+      super(message);
+    }
+  }
+
+  /** Signals a participant id this endpoint does not serve. */
+  public static final class UnknownParticipant extends RuntimeException {
+    UnknownParticipant(String participantId) {
+      super("no participant '" + participantId + "' at this endpoint");
+    }
+  }
+
+  /** What the enlistment needs from the outside: one idempotent call to the coordinator. */
+  @FunctionalInterface
+  public interface Enlistment {
+    Future<Void> enlist(String txId, String participantId);
+  }
+
+  private record Key(String txId, String participantId) {}
+
+  /** A branch in memory while it is in use; dropped when idle and final (the log remembers what matters). */
+  private static final class Entry {
+    BranchState state;
+    long expiryTimer = -1;
+    Future<?> tail = Future.succeededFuture();
+    int pending;
+  }
+
+  private final Context context;
+  private final java.time.Duration activeTimeout;
+  private final Map<String, ResourceManager> resources;
+  private final BranchLog log;
+  private final LeaseCheck leases;
+  private final Enlistment enlistment;
+  private final Map<Key, Entry> live = new HashMap<>();
+  private final Timer prepareTimer;
+  private final Counter votesNo;
+
+  /**
+   * @param activeTimeout how long a branch may stay ACTIVE (worked for, not prepared) before it is rolled back
+   *     here: the coordinator may have forgotten the transaction (a restart before any decision is a presumed
+   *     abort that tells nobody), and an unprepared branch may be aborted unilaterally.
+   */
+  public BranchEngine(Context context, Map<String, ResourceManager> resources, BranchLog log, LeaseCheck leases,
+      Enlistment enlistment, MeterRegistry registry, java.time.Duration activeTimeout) {
+    this.context = context;
+    this.activeTimeout = activeTimeout;
+    this.resources = Map.copyOf(resources);
+    this.log = log;
+    this.leases = leases;
+    this.enlistment = enlistment;
+    this.prepareTimer = Timer.builder("pledge.participant.prepare.latency")
+        .description("Time from a Prepare arriving to the vote, including the forced log write")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    this.votesNo = Counter.builder("pledge.participant.votes.no").description("No votes cast").register(registry);
+  }
+
+  public boolean serves(String participantId) {
+    return resources.containsKey(participantId);
+  }
+
+  public java.util.Set<String> participantIds() {
+    return resources.keySet();
+  }
+
+  public ResourceManager resource(String participantId) {
+    ResourceManager rm = resources.get(participantId);
+    if (rm == null) {
+      throw new UnknownParticipant(participantId);
+    }
+    return rm;
+  }
+
+  /** The service works for {@code txId}: enlists the first time, fails once the branch is finished. */
+  public Future<Void> join(String txId, String participantId) {
+    return run(txId, participantId, BranchCall.JOIN, state -> switch (Barrier.decide(state, BranchCall.JOIN)) {
+      case ENLIST -> enlistment.enlist(txId, participantId).map(v -> {
+        move(txId, participantId, BranchState.ACTIVE);
+        live.get(new Key(txId, participantId)).expiryTimer =
+            context.owner().setTimer(activeTimeout.toMillis(), id -> expire(txId, participantId));
+        return (Void) null;
+      });
+      case ACK -> Future.succeededFuture();
+      default -> reject(txId, state, BranchCall.JOIN);
+    });
+  }
+
+  public Future<Vote> prepare(String txId, String participantId) {
+    long start = System.nanoTime();
+    return run(txId, participantId, BranchCall.PREPARE, state -> switch (Barrier.decide(state, BranchCall.PREPARE)) {
+      case RUN_PREPARE -> runPrepare(txId, participantId);
+      case VOTE_YES -> Future.succeededFuture(Vote.yes());
+      case VOTE_READ_ONLY -> Future.succeededFuture(Vote.readOnly());
+      case VOTE_NO -> Future.succeededFuture(Vote.no(state == BranchState.ROLLED_BACK
+          ? "branch was already rolled back" : "no work for this transaction at this participant"));
+      default -> reject(txId, state, BranchCall.PREPARE);
+    }).onSuccess(vote -> {
+      prepareTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      if (vote.kind() == Vote.Kind.NO) {
+        votesNo.increment();
+      }
+    });
+  }
+
+  private Future<Vote> runPrepare(String txId, String participantId) {
+    ResourceManager rm = resource(participantId);
+    return leases.lostLease(txId)
+        .compose(lost -> lost.isPresent()
+            ? Future.succeededFuture(Vote.no("lock lease lost: " + lost.get()))
+            : rm.prepare(txId))
+        .recover(failure -> Future.succeededFuture(Vote.no("prepare failed: " + describe(failure))))
+        .compose(vote -> switch (vote.kind()) {
+          // Force the record before the yes leaves: a yes the coordinator counted must survive kill -9.
+          case YES -> log.prepared(txId, participantId)
+              .map(v -> {
+                move(txId, participantId, BranchState.PREPARED);
+                return vote;
+              })
+              .recover(failure -> abortLocally(txId, participantId,
+                  Vote.no("could not force the prepared record: " + describe(failure))));
+          case READ_ONLY -> {
+            move(txId, participantId, BranchState.READ_ONLY);
+            yield Future.succeededFuture(vote);
+          }
+          // A no voter may abort on its own: nothing was promised.
+          case NO -> abortLocally(txId, participantId, vote);
+        });
+  }
+
+  private Future<Vote> abortLocally(String txId, String participantId, Vote no) {
+    LOG.atInfo().addKeyValue("txId", txId).addKeyValue("participantId", participantId)
+        .addKeyValue("reason", no.reason()).log("voting no");
+    return rollbackResource(txId, participantId).map(no);
+  }
+
+  /** Phase 2 commit, or one-phase commit; completes with true when committed, false when (one-phase) aborted. */
+  public Future<Boolean> commit(String txId, String participantId, boolean onePhase) {
+    BranchCall call = onePhase ? BranchCall.COMMIT_ONE_PHASE : BranchCall.COMMIT;
+    return run(txId, participantId, call, state -> switch (Barrier.decide(state, call)) {
+      case RUN_COMMIT -> resource(participantId).commit(txId).compose(v -> finish(txId, participantId,
+          BranchState.COMMITTED)).map(true);
+      case RUN_ONE_PHASE -> runOnePhase(txId, participantId);
+      case ACK -> Future.succeededFuture(true);
+      case ANSWER_ABORTED -> Future.succeededFuture(false);
+      default -> reject(txId, state, call);
+    });
+  }
+
+  /**
+   * One-phase commit: the coordinator lets its only participant decide. Prepare, force COMMITTING (the decision),
+   * then commit: a crash after the resource committed but before the COMMITTED record must not let a retried
+   * one-phase commit answer ABORTED, so the decision is durable before the resource applies it. A failed commit
+   * after the decision is an error (the coordinator retries; the branch stays COMMITTING), never an abort.
+   */
+  private Future<Boolean> runOnePhase(String txId, String participantId) {
+    ResourceManager rm = resource(participantId);
+    return leases.lostLease(txId)
+        .compose(lost -> lost.isPresent()
+            ? Future.succeededFuture(Vote.no("lock lease lost: " + lost.get()))
+            : rm.prepare(txId))
+        .recover(failure -> Future.succeededFuture(Vote.no("prepare failed: " + describe(failure))))
+        .compose(vote -> switch (vote.kind()) {
+          case YES -> log.committing(txId, participantId)
+              .onSuccess(v -> move(txId, participantId, BranchState.COMMITTING))
+              .compose(v -> rm.commit(txId))
+              .compose(v -> finish(txId, participantId, BranchState.COMMITTED))
+              .map(true);
+          case READ_ONLY -> {
+            move(txId, participantId, BranchState.READ_ONLY);
+            yield Future.succeededFuture(true);
+          }
+          case NO -> abortLocally(txId, participantId, vote).map(false);
+        });
+  }
+
+  public Future<Void> rollback(String txId, String participantId) {
+    return run(txId, participantId, BranchCall.ROLLBACK, state -> switch (Barrier.decide(state, BranchCall.ROLLBACK)) {
+      case RUN_ROLLBACK -> rollbackResource(txId, participantId);
+      // Remembered (in the log) so that the prepare it overtook votes no and a late join fails.
+      case RECORD_ROLLBACK -> finish(txId, participantId, BranchState.ROLLED_BACK);
+      case ACK -> Future.<Void>succeededFuture();
+      default -> reject(txId, state, BranchCall.ROLLBACK);
+    });
+  }
+
+  /** Rolls back a branch still ACTIVE after {@code activeTimeout}; any other state means it moved on in time. */
+  private void expire(String txId, String participantId) {
+    run(txId, participantId, BranchCall.ROLLBACK, state -> {
+      if (state != BranchState.ACTIVE) {
+        return Future.<Void>succeededFuture();
+      }
+      LOG.atWarn().addKeyValue("txId", txId).addKeyValue("participantId", participantId)
+          .addKeyValue("activeTimeout", activeTimeout).log("branch never prepared: rolling it back");
+      return rollbackResource(txId, participantId);
+    });
+  }
+
+  private Future<Void> rollbackResource(String txId, String participantId) {
+    return resource(participantId).rollback(txId).compose(v -> finish(txId, participantId, BranchState.ROLLED_BACK));
+  }
+
+  private Future<Void> finish(String txId, String participantId, BranchState state) {
+    return log.finished(new BranchRecord(txId, participantId, state)).map(v -> {
+      move(txId, participantId, state);
+      return null;
+    });
+  }
+
+  /** Runs {@code op} on the engine's context after every earlier call for the same branch, then hops back. */
+  private <T> Future<T> run(String txId, String participantId, BranchCall call,
+      java.util.function.Function<BranchState, Future<T>> op) {
+    if (!serves(participantId)) {
+      return Future.failedFuture(new UnknownParticipant(participantId));
+    }
+    Key key = new Key(txId, participantId);
+    return onContext(() -> {
+      Entry entry = live.computeIfAbsent(key, k -> new Entry());
+      entry.pending++;
+      Future<T> result = entry.tail.transform(ignored -> load(key, entry)).compose(op::apply);
+      entry.tail = result;
+      return result.andThen(ar -> {
+        if (ar.failed() && !(ar.cause() instanceof RejectedCall)) {
+          LOG.atWarn().addKeyValue("txId", txId).addKeyValue("participantId", participantId)
+              .addKeyValue("call", call).addKeyValue("error", describe(ar.cause())).log("branch call failed");
+        }
+        if (--entry.pending == 0 && entry.state != BranchState.ACTIVE && entry.state != BranchState.PREPARED) {
+          live.remove(key);
+        }
+      });
+    });
+  }
+
+  private Future<BranchState> load(Key key, Entry entry) {
+    if (entry.state != null) {
+      return Future.succeededFuture(entry.state);
+    }
+    return log.find(key.txId(), key.participantId()).map(found -> {
+      entry.state = found.map(BranchRecord::state).orElse(BranchState.UNKNOWN);
+      return entry.state;
+    });
+  }
+
+  private void move(String txId, String participantId, BranchState next) {
+    Entry entry = live.get(new Key(txId, participantId));
+    entry.state = entry.state.checkTransition(next);
+    if (entry.state != BranchState.ACTIVE && entry.expiryTimer >= 0) {
+      context.owner().cancelTimer(entry.expiryTimer);
+      entry.expiryTimer = -1;
+    }
+  }
+
+  private <T> Future<T> reject(String txId, BranchState state, BranchCall call) {
+    return Future.failedFuture(new RejectedCall("transaction " + txId + " is " + state + " here: " + call
+        + " is not allowed"));
+  }
+
+  /** Branches currently held in memory (active or prepared ones and those with calls in flight). */
+  public Future<Integer> liveCount() {
+    return onContext(() -> Future.succeededFuture(live.size()));
+  }
+
+  private <T> Future<T> onContext(Supplier<Future<T>> op) {
+    Context caller = Vertx.currentContext();
+    if (caller == context) {
+      return op.get();
+    }
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> op.get().onComplete(promise));
+    return caller == null ? promise.future() : Future.fromCompletionStage(promise.future().toCompletionStage(), caller);
+  }
+
+  static String describe(Throwable failure) {
+    return failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+  }
+}

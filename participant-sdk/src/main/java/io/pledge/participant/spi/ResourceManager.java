@@ -1,0 +1,43 @@
+package io.pledge.participant.spi;
+
+import io.vertx.core.Future;
+import java.util.Set;
+
+/**
+ * A resource (a database, a queue, an in-memory table) that joins Pledge transactions through a participant
+ * endpoint. The endpoint calls it; the service's own code does the work for a transaction in between.
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>Threading: methods are called on the participant's event loop and must not block it; run blocking work
+ *       (JDBC, XA) on a worker and return its future.</li>
+ *   <li>Ordering: the endpoint never calls two methods for the same transaction at once, and never prepares a
+ *       transaction it already finished (the barrier filters duplicates and reordered calls first).</li>
+ *   <li>One-phase commit (a transaction with this participant alone) is prepare, a forced COMMITTING record,
+ *       then commit: the participant decides, and must remember its decision across a crash.</li>
+ *   <li>Durability: when {@link #prepare} completes with yes, the resource must be able to commit or roll back the
+ *       branch even after a crash of this process ({@code kill -9}). The endpoint forces its own PREPARED record
+ *       after that, and only then votes yes.</li>
+ *   <li>Idempotency: {@link #commit} and {@link #rollback} may be called again for a branch already finished, or
+ *       after a restart for a branch the resource only knows from {@link #recover}; both then succeed without
+ *       effect. {@link #rollback} of a transaction the resource never saw succeeds too.</li>
+ * </ul>
+ */
+public interface ResourceManager {
+
+  /** Makes the branch durable and votes; a failed future counts as a no vote. */
+  Future<Vote> prepare(String txId);
+
+  Future<Void> commit(String txId);
+
+  Future<Void> rollback(String txId);
+
+  /**
+   * Transactions this resource holds prepared but whose outcome it does not know, found at start-up (for XA:
+   * {@code XAResource.recover()}). The endpoint resolves them with the coordinator together with the branches of
+   * its own log. The default knows none.
+   */
+  default Future<Set<String>> recover() {
+    return Future.succeededFuture(Set.of());
+  }
+}

@@ -1,0 +1,300 @@
+package io.pledge.participant.endpoint;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pledge.api.v1.Outcome;
+import io.pledge.api.v1.Vote;
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.RpcException;
+import io.pledge.participant.spi.LeaseCheck;
+import io.pledge.participant.support.FakeCoordinator;
+import io.pledge.participant.support.MemoryResource;
+import io.pledge.participant.support.ParticipantCalls;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.SelfSignedCertificate;
+import io.vertx.grpc.common.GrpcStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The participant endpoint over real gRPC on loopback with a real H2 log; the test plays the coordinator's calls,
+ * and a scripted fake answers Enlist and GetOutcome.
+ */
+class ParticipantEndpointTest {
+
+  private static final String RM = "accounts";
+
+  @TempDir
+  Path dir;
+
+  private Vertx vertx;
+  private FakeCoordinator coordinator;
+  private MemoryResource resource;
+  private ParticipantNode node;
+  private ParticipantCalls calls;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    coordinator = FakeCoordinator.start(vertx, 0);
+    resource = new MemoryResource();
+    node = startNode(resource, LeaseCheck.NONE);
+    calls = new ParticipantCalls(vertx, node.port());
+  }
+
+  private ParticipantNode startNode(MemoryResource rm, LeaseCheck leases) throws Exception {
+    return startNode(rm, leases, Duration.ofMinutes(10));
+  }
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  private ParticipantNode startNode(MemoryResource rm, LeaseCheck leases, Duration activeTimeout) throws Exception {
+    ParticipantOptions options = ParticipantOptions.defaults(Endpoint.parse(coordinator.endpoint()), dir)
+        .withRecoveryBackoff(Duration.ofMillis(20), Duration.ofMillis(200)).withActiveTimeout(activeTimeout);
+    return ParticipantNode.builder(vertx, options).resource(RM, rm).leases(leases).registry(registry).start()
+        .await(20, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    calls.close();
+    node.close().await(10, TimeUnit.SECONDS);
+    coordinator.close();
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private void join(String txId) throws Exception {
+    node.join(RM, txId).await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void joinEnlistsOnceThenPrepareAndCommit() throws Exception {
+    join("tx-1");
+    join("tx-1");
+    assertEquals(1, coordinator.enlisted.size());
+    assertEquals(node.endpoint(), coordinator.enlisted.get(0).getEndpoint());
+    assertEquals(RM, coordinator.enlisted.get(0).getParticipantId());
+
+    assertEquals(Vote.VOTE_YES, calls.prepare("tx-1", RM).getVote());
+    assertEquals(Outcome.OUTCOME_COMMITTED, calls.commit("tx-1", RM, false).getOutcome());
+    assertEquals(List.of("prepare tx-1", "commit tx-1"), resource.calls);
+  }
+
+  @Test
+  void duplicatePrepareAndCommitHaveNoSecondEffect() throws Exception {
+    join("tx-1");
+    assertEquals(Vote.VOTE_YES, calls.prepare("tx-1", RM).getVote());
+    assertEquals(Vote.VOTE_YES, calls.prepare("tx-1", RM).getVote());
+    calls.commit("tx-1", RM, false);
+    calls.commit("tx-1", RM, false);
+    assertEquals(List.of("prepare tx-1", "commit tx-1"), resource.calls);
+  }
+
+  @Test
+  void commitAfterCommitIsAcknowledgedButRollbackAfterCommitIsRefused() throws Exception {
+    join("tx-1");
+    calls.prepare("tx-1", RM);
+    calls.commit("tx-1", RM, false);
+    RpcException e = assertThrows(RpcException.class, () -> calls.rollback("tx-1", RM));
+    assertEquals(GrpcStatus.FAILED_PRECONDITION, e.status());
+    assertEquals(1, resource.count("commit tx-1"));
+  }
+
+  @Test
+  void voluntaryNoRollsBackLocallyAndIsRemembered() throws Exception {
+    resource.script("tx-1", MemoryResource.Script.NO);
+    join("tx-1");
+    var vote = calls.prepare("tx-1", RM);
+    assertEquals(Vote.VOTE_NO, vote.getVote());
+    assertEquals("insufficient funds", vote.getReason());
+    assertEquals(List.of("prepare tx-1", "rollback tx-1"), resource.calls);
+    calls.rollback("tx-1", RM);
+    assertEquals(Vote.VOTE_NO, calls.prepare("tx-1", RM).getVote());
+    assertEquals(2, resource.calls.size());
+  }
+
+  @Test
+  void failureInPrepareIsANoVoteWithTheReason() throws Exception {
+    resource.script("tx-1", MemoryResource.Script.FAIL);
+    join("tx-1");
+    var vote = calls.prepare("tx-1", RM);
+    assertEquals(Vote.VOTE_NO, vote.getVote());
+    assertTrue(vote.getReason().contains("disk on fire"), vote.getReason());
+  }
+
+  @Test
+  void readOnlyVoteNeedsNoPhaseTwo() throws Exception {
+    resource.script("tx-1", MemoryResource.Script.READ_ONLY);
+    join("tx-1");
+    assertEquals(Vote.VOTE_READ_ONLY, calls.prepare("tx-1", RM).getVote());
+    calls.rollback("tx-1", RM);
+    assertEquals(List.of("prepare tx-1"), resource.calls);
+  }
+
+  @Test
+  void rollbackBeforePrepareMakesTheLatePrepareVoteNoAndTheLateJoinFail() throws Exception {
+    calls.rollback("tx-1", RM);
+    assertEquals(Vote.VOTE_NO, calls.prepare("tx-1", RM).getVote());
+    assertThrows(Exception.class, () -> join("tx-1"));
+    assertTrue(resource.calls.isEmpty(), "an empty rollback touches nothing");
+  }
+
+  @Test
+  void rollbackOfActiveWorkAndPrepareOfUnknownTransaction() throws Exception {
+    join("tx-1");
+    calls.rollback("tx-1", RM);
+    calls.rollback("tx-1", RM);
+    assertEquals(List.of("rollback tx-1"), resource.calls);
+    assertEquals(Vote.VOTE_NO, calls.prepare("tx-unknown", RM).getVote());
+  }
+
+  @Test
+  void onePhaseCommitCommitsOrAnswersAborted() throws Exception {
+    join("tx-1");
+    assertEquals(Outcome.OUTCOME_COMMITTED, calls.commit("tx-1", RM, true).getOutcome());
+    assertEquals(Outcome.OUTCOME_COMMITTED, calls.commit("tx-1", RM, true).getOutcome());
+    resource.script("tx-2", MemoryResource.Script.NO);
+    join("tx-2");
+    assertEquals(Outcome.OUTCOME_ABORTED, calls.commit("tx-2", RM, true).getOutcome());
+    assertEquals(Outcome.OUTCOME_ABORTED, calls.commit("tx-never", RM, true).getOutcome());
+  }
+
+  @Test
+  void aOnePhaseDecisionSurvivesAFailedCommitAndARestart() throws Exception {
+    resource.failCommit("tx-1");
+    join("tx-1");
+    RpcException e = assertThrows(RpcException.class, () -> calls.commit("tx-1", RM, true));
+    assertEquals(GrpcStatus.UNAVAILABLE, e.status(), "an error, never ABORTED: the decision to commit is taken");
+    RpcException noRollback = assertThrows(RpcException.class, () -> calls.rollback("tx-1", RM));
+    assertEquals(GrpcStatus.FAILED_PRECONDITION, noRollback.status());
+    node.close().await(10, TimeUnit.SECONDS);
+
+    MemoryResource afterRestart = new MemoryResource();
+    node = startNode(afterRestart, LeaseCheck.NONE);
+    await().atMost(Duration.ofSeconds(10)).until(() -> afterRestart.calls.contains("commit tx-1"));
+    calls.close();
+    calls = new ParticipantCalls(vertx, node.port());
+    assertEquals(Outcome.OUTCOME_COMMITTED, calls.commit("tx-1", RM, true).getOutcome());
+  }
+
+  @Test
+  void lostLockLeaseVotesNo() throws Exception {
+    node.close().await(10, TimeUnit.SECONDS);
+    node = startNode(resource, txId -> Future.succeededFuture(Optional.of("lease of lock 'acct-7' expired")));
+    calls.close();
+    calls = new ParticipantCalls(vertx, node.port());
+    join("tx-1");
+    var vote = calls.prepare("tx-1", RM);
+    assertEquals(Vote.VOTE_NO, vote.getVote());
+    assertTrue(vote.getReason().contains("acct-7"));
+    assertEquals(List.of("rollback tx-1"), resource.calls, "the resource is not prepared");
+  }
+
+  @Test
+  void aBranchNeverPreparedIsRolledBackAfterTheActiveTimeout() throws Exception {
+    node.close().await(10, TimeUnit.SECONDS);
+    node = startNode(resource, LeaseCheck.NONE, Duration.ofMillis(200));
+    calls.close();
+    calls = new ParticipantCalls(vertx, node.port());
+    join("tx-forgotten");
+    join("tx-prepared");
+    calls.prepare("tx-prepared", RM);
+    await().atMost(Duration.ofSeconds(10)).until(() -> resource.calls.contains("rollback tx-forgotten"));
+    assertEquals(Vote.VOTE_NO, calls.prepare("tx-forgotten", RM).getVote());
+    assertTrue(resource.calls.stream().noneMatch(c -> c.equals("rollback tx-prepared")),
+        "a prepared branch never times out: only the coordinator decides it");
+  }
+
+  @Test
+  void theEndpointServesOverTls() throws Exception {
+    node.close().await(10, TimeUnit.SECONDS);
+    SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
+    node = ParticipantNode.builder(vertx, ParticipantOptions.defaults(Endpoint.parse(coordinator.endpoint()), dir))
+        .resource(RM, resource)
+        .serverOptions(new HttpServerOptions().setSsl(true).setUseAlpn(true).setKeyCertOptions(cert.keyCertOptions()))
+        .start().await(20, TimeUnit.SECONDS);
+    try (ParticipantCalls tls = new ParticipantCalls(vertx, node.port(),
+        new HttpClientOptions().setSsl(true).setTrustOptions(cert.trustOptions()).setVerifyHost(false));
+        ParticipantCalls plain = new ParticipantCalls(vertx, node.port())) {
+      join("tx-1");
+      assertEquals(Vote.VOTE_YES, tls.prepare("tx-1", RM).getVote());
+      assertThrows(Exception.class, () -> plain.prepare("tx-1", RM), "plaintext is refused by a TLS endpoint");
+    }
+  }
+
+  @Test
+  void joinRejectsMalformedIdsAndUnknownParticipants() {
+    assertThrows(IllegalArgumentException.class, () -> join(""));
+    assertThrows(IllegalArgumentException.class, () -> join("x".repeat(257)));
+    assertThrows(Exception.class, () -> node.join("nobody", "tx-1").await(10, TimeUnit.SECONDS));
+    assertTrue(coordinator.enlisted.isEmpty());
+  }
+
+  @Test
+  void malformedRequestsGetStatuses() {
+    RpcException empty = assertThrows(RpcException.class, () -> calls.prepare("", RM));
+    assertEquals(GrpcStatus.INVALID_ARGUMENT, empty.status());
+    RpcException unknown = assertThrows(RpcException.class, () -> calls.prepare("tx-1", "nobody"));
+    assertEquals(GrpcStatus.NOT_FOUND, unknown.status());
+    RpcException notPrepared = assertThrows(RpcException.class, () -> calls.commit("tx-1", RM, false));
+    assertEquals(GrpcStatus.FAILED_PRECONDITION, notPrepared.status());
+  }
+
+  @Test
+  void concurrentDuplicatePreparesOfManyTransactionsPrepareEachOnce() throws Exception {
+    List<Future<?>> all = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      join("tx-" + i);
+    }
+    for (int i = 0; i < 50; i++) {
+      all.add(calls.prepareAsync("tx-" + i, RM));
+      all.add(calls.prepareAsync("tx-" + i, RM));
+    }
+    Future.all(all).await(30, TimeUnit.SECONDS);
+    for (int i = 0; i < 50; i++) {
+      assertEquals(1, resource.count("prepare tx-" + i));
+    }
+  }
+
+  @Test
+  void restartResolvesPreparedBranchesWithTheCoordinatorsAnswer() throws Exception {
+    join("tx-c");
+    join("tx-a");
+    calls.prepare("tx-c", RM);
+    calls.prepare("tx-a", RM);
+    node.close().await(10, TimeUnit.SECONDS);
+
+    MemoryResource afterRestart = new MemoryResource().holdPrepared("tx-c").holdPrepared("tx-a")
+        .holdPrepared("tx-orphan");
+    node = startNode(afterRestart, LeaseCheck.NONE);
+    // The orphan was prepared in the resource but never voted yes: rolled back at once, without asking.
+    await().atMost(Duration.ofSeconds(10)).until(() -> afterRestart.calls.contains("rollback tx-orphan"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> coordinator.outcomeQueries.get() >= 4);
+    assertEquals(2, node.inDoubt(), "pending answers keep both in doubt");
+    assertEquals(2.0, registry.get("pledge.participant.in_doubt").gauge().value());
+    assertTrue(afterRestart.calls.stream().noneMatch(c -> c.endsWith("tx-c") || c.endsWith("tx-a")),
+        "a prepared participant never decides alone");
+
+    coordinator.outcomes.put("tx-c", Outcome.OUTCOME_COMMITTED);
+    coordinator.outcomes.put("tx-a", Outcome.OUTCOME_ABORTED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> node.inDoubt() == 0);
+    assertEquals(0.0, registry.get("pledge.participant.in_doubt").gauge().value());
+    assertTrue(afterRestart.calls.contains("commit tx-c"));
+    assertTrue(afterRestart.calls.contains("rollback tx-a"));
+  }
+}

@@ -1,0 +1,184 @@
+package io.pledge.participant.it;
+
+import org.awaitility.Awaitility;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pledge.api.v1.Outcome;
+import io.pledge.common.config.Config;
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.coordinator.CoordinatorOptions;
+import io.pledge.coordinator.CoordinatorServer;
+import io.pledge.participant.client.TransactionClient;
+import io.pledge.participant.client.TxResult;
+import io.pledge.participant.endpoint.ParticipantNode;
+import io.pledge.participant.endpoint.ParticipantOptions;
+import io.pledge.participant.support.MemoryResource;
+import io.pledge.participant.support.ParticipantCalls;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The SDK against the real coordinator in this JVM: real gRPC on loopback, real H2 logs on both sides. */
+class RealCoordinatorIT {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RealCoordinatorIT.class);
+
+  @TempDir
+  Path dir;
+
+  private Vertx vertx;
+  private CoordinatorServer coordinator;
+  private TransactionClient client;
+  private final MemoryResource a = new MemoryResource();
+  private final MemoryResource b = new MemoryResource();
+  private final SimpleMeterRegistry registryA = new SimpleMeterRegistry();
+  private ParticipantNode nodeA;
+  private ParticipantNode nodeB;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    coordinator = CoordinatorServer.start(vertx, Config.of(CoordinatorOptions.KEYS, Map.of("grpc.port", "0",
+        "http.port", "0", "data.dir", dir.resolve("coordinator").toString()))).await(60, TimeUnit.SECONDS);
+    Endpoint coord = new Endpoint("127.0.0.1", coordinator.grpcPort());
+    client = TransactionClient.create(vertx, coord);
+    nodeA = ParticipantNode.builder(vertx, options(coord, "a")).resource("a", a).registry(registryA).start()
+        .await(30, TimeUnit.SECONDS);
+    nodeB = ParticipantNode.builder(vertx, options(coord, "b")).resource("b", b).start().await(30, TimeUnit.SECONDS);
+  }
+
+  private ParticipantOptions options(Endpoint coord, String name) {
+    return ParticipantOptions.defaults(coord, dir.resolve(name))
+        .withRecoveryBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close();
+    nodeA.close().await(10, TimeUnit.SECONDS);
+    nodeB.close().await(10, TimeUnit.SECONDS);
+    coordinator.close().await(10, TimeUnit.SECONDS);
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private Future<Void> joinBoth(String txId) {
+    return nodeA.join("a", txId).compose(v -> nodeB.join("b", txId));
+  }
+
+  private <T> T await(Future<T> f) throws Exception {
+    return f.await(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void twoParticipantsCommit() throws Exception {
+    TxResult<Void> result = await(client.inTransaction(this::joinBoth));
+    String tx = result.outcome().txId();
+    assertTrue(result.committed());
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> a.calls.contains("commit " + tx)
+        && b.calls.contains("commit " + tx));
+    assertEquals(List.of("prepare " + tx, "commit " + tx), a.calls);
+  }
+
+  @Test
+  void aSingleParticipantGetsOnePhaseCommit() throws Exception {
+    TxResult<Void> result = await(client.inTransaction(tx -> nodeA.join("a", tx)));
+    assertTrue(result.committed());
+    String tx = result.outcome().txId();
+    // One-phase at the participant: prepare, force the COMMITTING decision, commit.
+    assertEquals(List.of("prepare " + tx, "commit " + tx), a.calls);
+  }
+
+  @Test
+  void aVoluntaryNoAbortsAndTheOtherRollsBack() throws Exception {
+    TxResult<Void> result = await(client.inTransaction(tx -> {
+      b.script(tx, MemoryResource.Script.NO);
+      return joinBoth(tx);
+    }));
+    String tx = result.outcome().txId();
+    assertFalse(result.committed());
+    assertEquals("ABORT_CAUSE_VOTED_NO", result.outcome().cause());
+    assertTrue(result.outcome().detail().contains("insufficient funds"), result.outcome().detail());
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> a.calls.contains("rollback " + tx));
+    assertFalse(a.calls.contains("commit " + tx));
+  }
+
+  @Test
+  void aFailureInPrepareAborts() throws Exception {
+    TxResult<Void> result = await(client.inTransaction(tx -> {
+      a.script(tx, MemoryResource.Script.FAIL);
+      return joinBoth(tx);
+    }));
+    String tx = result.outcome().txId();
+    assertFalse(result.committed());
+    assertTrue(result.outcome().detail().contains("disk on fire"), result.outcome().detail());
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> b.calls.contains("rollback " + tx));
+  }
+
+  @Test
+  void aRollbackThatOvertakesItsPrepareMakesThePrepareVoteNo() throws Exception {
+    try (ParticipantCalls toB = new ParticipantCalls(vertx, nodeB.port())) {
+      // The rollback is delivered before the coordinator's prepare: reordered.
+      TxResult<Void> result = await(client.inTransaction(tx -> joinBoth(tx).compose(v -> toB.rollbackAsync(tx, "b"))));
+      String tx = result.outcome().txId();
+      assertFalse(result.committed());
+      assertEquals("ABORT_CAUSE_VOTED_NO", result.outcome().cause());
+      assertFalse(b.calls.contains("prepare " + tx), "the late prepare never reached the resource");
+    }
+  }
+
+  @Test
+  void duplicateCallsAfterTheOutcomeAreAcknowledgedWithoutEffect() throws Exception {
+    TxResult<Void> result = await(client.inTransaction(this::joinBoth));
+    String tx = result.outcome().txId();
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> a.calls.contains("commit " + tx));
+    try (ParticipantCalls toA = new ParticipantCalls(vertx, nodeA.port())) {
+      assertEquals(io.pledge.api.v1.Vote.VOTE_YES, toA.prepare(tx, "a").getVote());
+      assertEquals(Outcome.OUTCOME_COMMITTED, toA.commit(tx, "a", false).getOutcome());
+    }
+    assertEquals(1, a.count("prepare " + tx));
+    assertEquals(1, a.count("commit " + tx));
+    assertTrue(await(client.commit(tx)).committed(), "commit is idempotent at the coordinator too");
+  }
+
+  /** Not a speed assertion: it reports the participant-side cost of a prepare for the record. */
+  @Test
+  void measuresTheAddedLatencyOfAPrepare() throws Exception {
+    for (int i = 0; i < 100; i++) {
+      await(client.inTransaction(this::joinBoth));
+    }
+    Timer sequential = registryA.get("pledge.participant.prepare.latency").timer();
+    System.out.printf("PREPARE-LATENCY one-in-flight count=%d meanMs=%.3f maxMs=%.3f%n", sequential.count(),
+        sequential.mean(TimeUnit.MILLISECONDS), sequential.max(TimeUnit.MILLISECONDS));
+    long countBefore = sequential.count();
+    double totalBefore = sequential.totalTime(TimeUnit.MILLISECONDS);
+    List<Future<TxResult<Void>>> all = new ArrayList<>();
+    for (int round = 0; round < 10; round++) {
+      all.clear();
+      for (int i = 0; i < 20; i++) {
+        all.add(client.inTransaction(this::joinBoth));
+      }
+      await(Future.all(all));
+    }
+    long count = sequential.count() - countBefore;
+    double mean = (sequential.totalTime(TimeUnit.MILLISECONDS) - totalBefore) / count;
+    LOG.info("participant prepare latency with 20 transactions in flight: mean {} ms over {}",
+        String.format("%.3f", mean), count);
+    System.out.printf("PREPARE-LATENCY 20-in-flight count=%d meanMs=%.3f%n", count, mean);
+    assertEquals(200, count);
+  }
+}

@@ -1,0 +1,91 @@
+package io.pledge.participant.support;
+
+import io.pledge.participant.spi.ResourceManager;
+import io.pledge.participant.spi.Vote;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A resource manager that records every call; its vote per transaction is scripted. */
+public final class MemoryResource implements ResourceManager {
+
+  public enum Script { YES, NO, READ_ONLY, FAIL }
+
+  public final List<String> calls = new CopyOnWriteArrayList<>();
+  private final ConcurrentHashMap<String, Script> scripts = new ConcurrentHashMap<>();
+  private final Set<String> held = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<String, Future<?>> gates = new ConcurrentHashMap<>();
+
+  /** The vote for {@code txId} is only cast once {@code gate} completes. */
+  public MemoryResource gate(String txId, Future<?> gate) {
+    gates.put(txId, gate);
+    return this;
+  }
+
+  public MemoryResource script(String txId, Script script) {
+    scripts.put(txId, script);
+    return this;
+  }
+
+  /** Makes {@link #recover} report {@code txId} as prepared in the resource. */
+  public MemoryResource holdPrepared(String txId) {
+    held.add(txId);
+    return this;
+  }
+
+  @Override
+  public Future<Vote> prepare(String txId) {
+    calls.add("prepare " + txId);
+    Future<?> gate = gates.getOrDefault(txId, Future.succeededFuture());
+    return gate.transform(ignored -> vote(txId));
+  }
+
+  private Future<Vote> vote(String txId) {
+    return switch (scripts.getOrDefault(txId, Script.YES)) {
+      case YES -> Future.succeededFuture(Vote.yes());
+      case NO -> Future.succeededFuture(Vote.no("insufficient funds"));
+      case READ_ONLY -> Future.succeededFuture(Vote.readOnly());
+      case FAIL -> Future.failedFuture(new IllegalStateException("disk on fire"));
+    };
+  }
+
+  private final Set<String> failCommit = ConcurrentHashMap.newKeySet();
+
+  /** The next commits of {@code txId} fail (until {@link #healCommit}). */
+  public MemoryResource failCommit(String txId) {
+    failCommit.add(txId);
+    return this;
+  }
+
+  public void healCommit(String txId) {
+    failCommit.remove(txId);
+  }
+
+  @Override
+  public Future<Void> commit(String txId) {
+    calls.add("commit " + txId);
+    if (failCommit.contains(txId)) {
+      return Future.failedFuture(new IllegalStateException("commit failed for now"));
+    }
+    held.remove(txId);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> rollback(String txId) {
+    calls.add("rollback " + txId);
+    held.remove(txId);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Set<String>> recover() {
+    return Future.succeededFuture(Set.copyOf(held));
+  }
+
+  public long count(String call) {
+    return calls.stream().filter(call::equals).count();
+  }
+}
