@@ -4,6 +4,7 @@ import io.pledge.api.v1.BeginRequest;
 import io.pledge.api.v1.CommitRequest;
 import io.pledge.api.v1.CommitResponse;
 import io.pledge.api.v1.EnlistRequest;
+import io.pledge.api.v1.EnlistResponse;
 import io.pledge.api.v1.GetOutcomeRequest;
 import io.pledge.api.v1.GetTransactionRequest;
 import io.pledge.api.v1.ListTransactionsRequest;
@@ -54,10 +55,13 @@ public final class CoordinatorTestClient implements AutoCloseable {
     return Await.result(beginAsync(0, Map.of()));
   }
 
-  public Future<Boolean> enlistAsync(String txId, String participantId, String endpoint) {
+  public Future<EnlistResponse> enlistResponseAsync(String txId, String participantId, String endpoint) {
     return Rpc.call(client, address, TransactionCoordinatorGrpcClient.Enlist, EnlistRequest.newBuilder()
-        .setTxId(txId).setParticipantId(participantId).setEndpoint(endpoint).build(), TIMEOUT)
-        .map(r -> r.getAlreadyEnlisted());
+        .setTxId(txId).setParticipantId(participantId).setEndpoint(endpoint).build(), TIMEOUT);
+  }
+
+  public Future<Boolean> enlistAsync(String txId, String participantId, String endpoint) {
+    return enlistResponseAsync(txId, participantId, endpoint).map(r -> r.getAlreadyEnlisted());
   }
 
   public boolean enlist(String txId, TestParticipant participant) {

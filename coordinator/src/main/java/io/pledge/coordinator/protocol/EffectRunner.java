@@ -170,7 +170,11 @@ final class EffectRunner {
     if (delay == 0) {
       action.run();
     } else {
-      vertx.setTimer(delay, t -> action.run());
+      vertx.setTimer(delay, t -> {
+        if (!manager.isStopped()) {
+          action.run();
+        }
+      });
     }
   }
 

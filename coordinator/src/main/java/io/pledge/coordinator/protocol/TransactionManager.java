@@ -71,6 +71,7 @@ public final class TransactionManager {
   private long sequence;
   private long reaperTimer = -1;
   private volatile boolean ready;
+  private boolean stopped;
   private Thread ownerThread;
 
   public TransactionManager(Vertx vertx, Context context, String nodeId, TxLog log, ParticipantChannel channel,
@@ -120,8 +121,10 @@ public final class TransactionManager {
     return epoch;
   }
 
+  /** Stops answering and sending: pending retries and timers of this manager do nothing from now on. */
   public void stop() {
     ready = false;
+    stopped = true;
     if (reaperTimer >= 0) {
       vertx.cancelTimer(reaperTimer);
     }
@@ -148,8 +151,10 @@ public final class TransactionManager {
     return Future.succeededFuture(TxView.of(entry.tx));
   }
 
-  /** Completes with true when the participant was already enlisted. */
-  public Future<Boolean> enlist(TxId id, Participant participant) {
+  /** Whether an Enlist changed anything, and the transaction's deadline. */
+  public record Enlisted(boolean alreadyEnlisted, long deadlineMillis) {}
+
+  public Future<Enlisted> enlist(TxId id, Participant participant) {
     requireReady();
     Entry entry = txs.get(id);
     if (entry == null) {
@@ -163,7 +168,7 @@ public final class TransactionManager {
     if (result instanceof Result.Applied) {
       LOG.atDebug().addKeyValue("txId", id).addKeyValue("participant", participant.id()).log("enlisted");
     }
-    return Future.succeededFuture(result instanceof Result.Ignored);
+    return Future.succeededFuture(new Enlisted(result instanceof Result.Ignored, entry.tx.deadlineMillis()));
   }
 
   /** Runs two-phase commit; completes once the decision is durable. A repeated call gets the same decision. */
@@ -260,6 +265,9 @@ public final class TransactionManager {
   /** Applies an event and runs its effects. Package-private: the effect runner feeds answers back through it. */
   Result apply(Entry entry, TxEvent event) {
     assertOnContext();
+    if (stopped) {
+      return new Result.Ignored("coordinator stopped");
+    }
     TxState before = entry.tx.state();
     Result result = entry.tx.apply(event);
     if (result instanceof Result.Applied applied) {
@@ -346,8 +354,8 @@ public final class TransactionManager {
     }
   }
 
-  long now() {
-    return clock.getAsLong();
+  boolean isStopped() {
+    return stopped;
   }
 
   /** Brings a stage completed on another thread back to this context. */

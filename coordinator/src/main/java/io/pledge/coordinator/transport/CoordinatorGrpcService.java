@@ -57,7 +57,8 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
     return guarded(() -> {
       TxId id = Requests.txId(request.getTxId());
       return manager.enlist(id, Requests.participant(request.getParticipantId(), request.getEndpoint()))
-          .map(already -> EnlistResponse.newBuilder().setAlreadyEnlisted(already).build());
+          .map(e -> EnlistResponse.newBuilder().setAlreadyEnlisted(e.alreadyEnlisted())
+              .setDeadlineEpochMs(e.deadlineMillis()).build());
     });
   }
 

@@ -232,10 +232,12 @@ class TwoPhaseCommitIT {
   }
 
   @Test
-  void enlistIsIdempotent() {
+  void enlistIsIdempotentAndTellsTheDeadline() {
     String tx = txWith(a);
     assertTrue(client.enlist(tx, a));
     assertEquals(1, client.get(tx).getParticipantsCount());
+    long deadline = Await.result(client.enlistResponseAsync(tx, b.id(), b.endpoint())).getDeadlineEpochMs();
+    assertEquals(client.get(tx).getDeadlineEpochMs(), deadline);
   }
 
   @Test
