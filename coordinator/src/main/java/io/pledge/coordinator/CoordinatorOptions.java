@@ -2,15 +2,18 @@ package io.pledge.coordinator;
 
 import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
+import io.pledge.common.grpc.Endpoint;
 import io.pledge.coordinator.protocol.ProtocolSettings;
 import io.pledge.coordinator.state.TxId;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Every setting of the coordinator, with its default. {@code --help} prints this table. */
 public record CoordinatorOptions(String nodeId, String host, int grpcPort, int httpPort, Path dataDir,
-    int logMaxBatch, Duration logRetention, Duration purgeInterval, ProtocolSettings protocol) {
+    int logMaxBatch, Duration logRetention, Duration purgeInterval, ProtocolSettings protocol,
+    Optional<Endpoint> lockService) {
 
   public static final ConfigKey<String> NODE_ID = ConfigKey.string("node.id", "coord-0",
       "this coordinator's id: the first part of every transaction id it issues; keep it stable across restarts");
@@ -45,9 +48,12 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
   public static final ConfigKey<Integer> MAX_FINISHED_IN_MEMORY = ConfigKey.integer("memory.max-finished", 100_000,
       "most finished transactions kept in memory");
 
+  public static final ConfigKey<String> LOCK_SERVICE = ConfigKey.string("locks.endpoint", "",
+      "host:port of the lock service; when set, a finished transaction's locks (owner = tx id) are released there");
+
   public static final List<ConfigKey<?>> KEYS = List.of(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, DATA_DIR,
       DEFAULT_TX_TIMEOUT, MAX_TX_TIMEOUT, PREPARE_TIMEOUT, CALL_TIMEOUT, RETRY_BASE, RETRY_CAP, LOG_MAX_BATCH,
-      LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY);
+      LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY, LOCK_SERVICE);
 
   public CoordinatorOptions {
     if (!TxId.isValidNode(nodeId)) {
@@ -67,7 +73,8 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
         c.get(PREPARE_TIMEOUT), c.get(CALL_TIMEOUT), c.get(RETRY_BASE), c.get(RETRY_CAP), c.get(FINISHED_IN_MEMORY),
         c.get(MAX_FINISHED_IN_MEMORY));
     return new CoordinatorOptions(c.get(NODE_ID), c.get(HOST), c.get(GRPC_PORT), c.get(HTTP_PORT),
-        Path.of(c.get(DATA_DIR)), c.get(LOG_MAX_BATCH), c.get(LOG_RETENTION), c.get(PURGE_INTERVAL), protocol);
+        Path.of(c.get(DATA_DIR)), c.get(LOG_MAX_BATCH), c.get(LOG_RETENTION), c.get(PURGE_INTERVAL), protocol,
+        c.get(LOCK_SERVICE).isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(c.get(LOCK_SERVICE))));
   }
 
   private static void checkPort(String key, int port) {

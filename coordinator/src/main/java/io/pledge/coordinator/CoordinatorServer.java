@@ -12,6 +12,7 @@ import io.pledge.coordinator.protocol.ParticipantChannel;
 import io.pledge.coordinator.protocol.TransactionManager;
 import io.pledge.coordinator.transport.CoordinatorGrpcService;
 import io.pledge.coordinator.transport.GrpcParticipantChannel;
+import io.pledge.coordinator.transport.LockReleaser;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -36,6 +37,7 @@ public final class CoordinatorServer extends VerticleBase {
   private TxLog log;
   private ParticipantChannel channel;
   private TransactionManager manager;
+  private LockReleaser locks;
   private HttpServer grpcHttpServer;
   private OpsServer ops;
   private long purgeTimer = -1;
@@ -67,6 +69,10 @@ public final class CoordinatorServer extends VerticleBase {
           channel = new GrpcParticipantChannel(vertx);
           manager = new TransactionManager(vertx, context, options.nodeId(), log, channel, options.protocol(),
               new CoordinatorMetrics(registry), System::currentTimeMillis);
+          options.lockService().ifPresent(endpoint -> {
+            locks = new LockReleaser(vertx, endpoint);
+            manager.onFinished(locks::release);
+          });
           return OpsServer.start(vertx, options.host(), options.httpPort(), "coordinator", registry,
               manager::isReady);
         }).compose(opsServer -> {
@@ -110,7 +116,7 @@ public final class CoordinatorServer extends VerticleBase {
     Future<Void> grpcClosed = grpcHttpServer == null ? Future.succeededFuture() : grpcHttpServer.close();
     Future<Void> opsClosed = ops == null ? Future.succeededFuture() : ops.close();
     return Future.join(grpcClosed, opsClosed).eventually(() -> channel == null ? Future.succeededFuture()
-        : channel.close()).eventually(() -> vertx.executeBlocking(() -> {
+        : channel.close()).eventually(() -> locks == null ? Future.succeededFuture() : locks.close()).eventually(() -> vertx.executeBlocking(() -> {
           if (log != null) {
             log.close();
           }

@@ -113,6 +113,11 @@ public final class TransactionManager {
     });
   }
 
+  /** Called on the context with each transaction that finished (every participant acknowledged). */
+  public void onFinished(java.util.function.Consumer<TxId> hook) {
+    effects.onFinished(hook);
+  }
+
   public boolean isReady() {
     return ready;
   }

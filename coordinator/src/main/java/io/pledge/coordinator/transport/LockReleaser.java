@@ -1,0 +1,64 @@
+package io.pledge.coordinator.transport;
+
+import io.pledge.api.v1.LockServiceGrpcClient;
+import io.pledge.api.v1.ReleaseAllLocksRequest;
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.Rpc;
+import io.pledge.coordinator.state.TxId;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.grpc.client.GrpcClient;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Releases every lock a finished transaction owns ({@code ReleaseAll(owner = tx id)} on the lock service): the
+ * participants lock with the transaction id as owner and never release themselves. Best effort with a few
+ * retries: a lock that is not released in the end expires with its lease.
+ */
+public final class LockReleaser {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LockReleaser.class);
+  private static final int ATTEMPTS = 5;
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+
+  private final Vertx vertx;
+  private final GrpcClient client;
+  private final Endpoint lockService;
+
+  public LockReleaser(Vertx vertx, Endpoint lockService) {
+    this.vertx = vertx;
+    this.lockService = lockService;
+    this.client = GrpcClient.client(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false).setConnectTimeout(2000));
+  }
+
+  public void release(TxId id) {
+    attempt(id, 1);
+  }
+
+  private void attempt(TxId id, int attempt) {
+    ReleaseAllLocksRequest request = ReleaseAllLocksRequest.newBuilder().setOwner(id.toString()).build();
+    Rpc.call(client, lockService.toSocketAddress(), LockServiceGrpcClient.ReleaseAll, request, CALL_TIMEOUT)
+        .onSuccess(r -> {
+          if (r.getReleasedCount() > 0 || r.getCancelledWaits() > 0) {
+            LOG.atDebug().addKeyValue("txId", id).addKeyValue("released", r.getReleasedCount()).log("locks released");
+          }
+        })
+        .onFailure(e -> {
+          if (attempt < ATTEMPTS) {
+            vertx.setTimer(100L << attempt, t -> attempt(id, attempt + 1));
+          } else {
+            LOG.atWarn().addKeyValue("txId", id).log("locks not released (they expire with their lease): "
+                + e.getMessage());
+          }
+        });
+  }
+
+  public Future<Void> close() {
+    return client.close();
+  }
+}
