@@ -9,7 +9,8 @@ import java.util.Optional;
  * isolation the transaction counted on is gone, so the participant votes no.
  *
  * <p>The SDK never releases locks: the coordinator releases everything the transaction owns at END. An adapter
- * for the Pledge lock client implements this interface; {@link #NONE} is used when no lock service is configured.
+ * for the Pledge lock client is {@link io.pledge.participant.locks.TransactionLocks}; {@link #NONE} is used when no
+ * lock service is configured.
  *
  * <p>Threading: called on the participant's event loop; must not block.
  */
@@ -18,6 +19,12 @@ public interface LeaseCheck {
 
   /** Completes with the reason a lease of {@code txId} was lost, or empty when every lease is still held. */
   Future<Optional<String>> lostLease(String txId);
+
+  /**
+   * The branch of {@code txId} reached a final state here (committed, rolled back, read-only): stop watching its
+   * leases. Releasing is still the coordinator's job.
+   */
+  default void finished(String txId) {}
 
   LeaseCheck NONE = txId -> Future.succeededFuture(Optional.empty());
 }

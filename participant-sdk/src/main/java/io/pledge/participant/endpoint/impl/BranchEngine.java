@@ -286,6 +286,9 @@ public final class BranchEngine {
       context.owner().cancelTimer(entry.expiryTimer);
       entry.expiryTimer = -1;
     }
+    if (entry.state.isFinal()) {
+      leases.finished(txId);
+    }
   }
 
   private <T> Future<T> reject(String txId, BranchState state, BranchCall call) {

@@ -102,7 +102,11 @@ public final class LockHandle implements AutoCloseable {
     }
   }
 
-  private void stopRenewing() {
+  /**
+   * Stops renewing without releasing: for a holder whose lock someone else releases (a transaction's locks are
+   * released by its coordinator at END), or that lets the lease run out.
+   */
+  public void stopRenewing() {
     long t = renewTimer;
     if (t >= 0) {
       client.vertx().cancelTimer(t);

@@ -1,0 +1,93 @@
+package io.pledge.participant.locks;
+
+import io.pledge.lock.client.LockClient;
+import io.pledge.lock.client.LockHandle;
+import io.pledge.participant.spi.LeaseCheck;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Locks what a transaction touches through the Pledge lock service, with the transaction id as owner, and tells
+ * the participant at prepare whether every lease survived ({@link LeaseCheck}).
+ *
+ * <p>Each lock is renewed automatically while the branch lives; a renewal that fails (the lease ran out, the
+ * service refused) marks the transaction, and its prepare votes no. Nothing is released here: the coordinator
+ * releases every lock of the transaction at END ({@code ReleaseAll(owner = tx id)}), so a lock outlives the branch
+ * until the outcome is known everywhere. When the branch is final here, renewal stops.
+ *
+ * <pre>{@code
+ * TransactionLocks locks = new TransactionLocks(lockClient, Duration.ofSeconds(30));
+ * ParticipantNode node = ParticipantNode.builder(vertx, options).leases(locks)...;
+ * // inside the service's work for a transaction:
+ * locks.exclusive(txId, "account:" + accountId).compose(handle -> update(..., handle.token()));
+ * }</pre>
+ *
+ * <p>Thread-safe; never blocks.
+ */
+public final class TransactionLocks implements LeaseCheck {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TransactionLocks.class);
+
+  private final LockClient client;
+  private final Duration lease;
+  private final Map<String, List<LockHandle>> held = new ConcurrentHashMap<>();
+  private final Map<String, String> lost = new ConcurrentHashMap<>();
+
+  public TransactionLocks(LockClient client, Duration lease) {
+    if (lease.isZero() || lease.isNegative()) {
+      throw new IllegalArgumentException("lease must be positive");
+    }
+    this.client = client;
+    this.lease = lease;
+  }
+
+  /** Waits (FIFO, up to {@code maxWait}) for an exclusive lock owned by the transaction. */
+  public Future<LockHandle> exclusive(String txId, String lock, Duration maxWait) {
+    return acquire(LockClient.Request.exclusive(lock, txId, lease).waitingUpTo(maxWait), txId);
+  }
+
+  public Future<LockHandle> exclusive(String txId, String lock) {
+    return exclusive(txId, lock, Duration.ofSeconds(10));
+  }
+
+  /** Waits (FIFO, up to {@code maxWait}) for a shared lock owned by the transaction. */
+  public Future<LockHandle> shared(String txId, String lock, Duration maxWait) {
+    return acquire(LockClient.Request.exclusive(lock, txId, lease).shared().waitingUpTo(maxWait), txId);
+  }
+
+  private Future<LockHandle> acquire(LockClient.Request request, String txId) {
+    LockClient.Request renewing = request.autoRenew((handle, failure) -> {
+      lost.putIfAbsent(txId, "lock " + handle.lock() + ": " + failure.getMessage());
+      LOG.atWarn().addKeyValue("txId", txId).addKeyValue("lock", handle.lock())
+          .log("lease lost; the transaction will vote no: {}", failure.getMessage());
+    });
+    return client.acquire(renewing)
+        .onSuccess(handle -> held.computeIfAbsent(txId, k -> new CopyOnWriteArrayList<>()).add(handle));
+  }
+
+  @Override
+  public Future<Optional<String>> lostLease(String txId) {
+    return Future.succeededFuture(Optional.ofNullable(lost.get(txId)));
+  }
+
+  @Override
+  public void finished(String txId) {
+    List<LockHandle> handles = held.remove(txId);
+    if (handles != null) {
+      handles.forEach(LockHandle::stopRenewing);
+    }
+    lost.remove(txId);
+  }
+
+  /** Transactions whose locks are being renewed here. */
+  public int transactions() {
+    return held.size();
+  }
+}
