@@ -40,9 +40,8 @@ class LockReleaseIT {
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    lockServer = LockServer.start(Config.of(LockServiceOptions.ALL, Map.of("grpc.host", "127.0.0.1",
-        "grpc.port", "0", "ops.host", "127.0.0.1", "ops.port", "0", "hazelcast.host", "127.0.0.1",
-        "hazelcast.port", "5981", "hazelcast.members", "127.0.0.1:5981", "hazelcast.cluster-name", "coordinator-it")));
+    lockServer = LockServer.start(
+        Config.of(LockServiceOptions.ALL, LockServiceOptions.loopbackMember(5981, "coordinator-it")));
     Endpoint lockEndpoint = new Endpoint("127.0.0.1", lockServer.grpcPort());
     locks = LockClient.create(vertx, lockEndpoint);
     coordinator = Await.result(CoordinatorServer.start(vertx, Config.of(CoordinatorOptions.KEYS, Map.of(

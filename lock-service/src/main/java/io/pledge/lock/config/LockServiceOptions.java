@@ -12,12 +12,12 @@ import java.util.List;
  */
 public final class LockServiceOptions {
 
-  public static final ConfigKey<String> GRPC_HOST = ConfigKey.string("grpc.host", "0.0.0.0",
-      "address the gRPC LockService listens on");
+  public static final ConfigKey<String> GRPC_HOST = ConfigKey.string("grpc.host", "127.0.0.1",
+      "address the gRPC LockService listens on (0.0.0.0 for every interface)");
   public static final ConfigKey<Integer> GRPC_PORT = ConfigKey.integer("grpc.port", 7600,
       "gRPC port (0 picks a free port)");
-  public static final ConfigKey<String> OPS_HOST = ConfigKey.string("ops.host", "0.0.0.0",
-      "address of the /metrics and /health HTTP endpoint");
+  public static final ConfigKey<String> OPS_HOST = ConfigKey.string("ops.host", "127.0.0.1",
+      "address of the /metrics and /health HTTP endpoint (0.0.0.0 for every interface)");
   public static final ConfigKey<Integer> OPS_PORT = ConfigKey.integer("ops.port", 7601,
       "port of the /metrics and /health HTTP endpoint (0 picks a free port)");
   public static final ConfigKey<Boolean> HAZELCAST_CLIENT = ConfigKey.bool("hazelcast.client", false,
@@ -63,6 +63,18 @@ public final class LockServiceOptions {
       CLUSTER_NAME, HAZELCAST_HOST, HAZELCAST_PORT, MEMBERS, KUBERNETES, KUBERNETES_SERVICE, KUBERNETES_NAMESPACE,
       QUORUM, BACKUPS, HEARTBEAT_TIMEOUT, MAX_LEASE, DEFAULT_LEASE, MAX_WAIT, DEFAULT_WAIT, DELAY_MARGIN,
       DELAY_ON_START);
+
+  /**
+   * A single member on loopback with gRPC and ops on free ports: for tests and the embedded demo.
+   *
+   * @param hazelcastPort the member's port (list each member; Hazelcast takes no ranges)
+   */
+  public static java.util.Map<String, String> loopbackMember(int hazelcastPort, String clusterName) {
+    String member = "127.0.0.1:" + hazelcastPort;
+    return java.util.Map.of(GRPC_HOST.name(), "127.0.0.1", GRPC_PORT.name(), "0", OPS_HOST.name(), "127.0.0.1",
+        OPS_PORT.name(), "0", HAZELCAST_HOST.name(), "127.0.0.1", HAZELCAST_PORT.name(),
+        Integer.toString(hazelcastPort), MEMBERS.name(), member, CLUSTER_NAME.name(), clusterName);
+  }
 
   private LockServiceOptions() {}
 

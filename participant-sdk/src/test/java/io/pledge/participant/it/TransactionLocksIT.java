@@ -51,9 +51,8 @@ class TransactionLocksIT {
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    lockServer = LockServer.start(Config.of(LockServiceOptions.ALL, Map.of("grpc.host", "127.0.0.1",
-        "grpc.port", "0", "ops.host", "127.0.0.1", "ops.port", "0", "hazelcast.host", "127.0.0.1",
-        "hazelcast.port", "5982", "hazelcast.members", "127.0.0.1:5982", "hazelcast.cluster-name", "sdk-it")));
+    lockServer = LockServer.start(
+        Config.of(LockServiceOptions.ALL, LockServiceOptions.loopbackMember(5982, "sdk-it")));
     Endpoint lockEndpoint = new Endpoint("127.0.0.1", lockServer.grpcPort());
     lockClient = LockClient.create(vertx, lockEndpoint);
     locks = new TransactionLocks(lockClient, Duration.ofMillis(900));
