@@ -29,6 +29,12 @@ public final class TransactionClient implements AutoCloseable {
   /** Default deadline of each call to the coordinator. */
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * The least a Commit is given: it may wait for the coordinator's prepare timeout (10 s by default) and a forced
+   * log write, and a client that gives up first only learns "outcome unknown" instead of the abort reason.
+   */
+  public static final Duration MIN_COMMIT_TIMEOUT = Duration.ofSeconds(30);
+
   private final GrpcClient client;
   private final Endpoint coordinator;
   private final Duration callTimeout;
@@ -80,8 +86,9 @@ public final class TransactionClient implements AutoCloseable {
 
   /** Runs two-phase commit; completes with the outcome once it is durable. Repeating it returns the same outcome. */
   public Future<TxOutcome> commit(String txId) {
-    return call(txId, TransactionCoordinatorGrpcClient.Commit, CommitRequest.newBuilder().setTxId(txId).build())
-        .compose(r -> r.getOutcome() == Outcome.OUTCOME_COMMITTED
+    Duration deadline = callTimeout.compareTo(MIN_COMMIT_TIMEOUT) > 0 ? callTimeout : MIN_COMMIT_TIMEOUT;
+    return call(txId, TransactionCoordinatorGrpcClient.Commit, CommitRequest.newBuilder().setTxId(txId).build(),
+        deadline).compose(r -> r.getOutcome() == Outcome.OUTCOME_COMMITTED
             ? Future.succeededFuture(new TxOutcome(txId, TxOutcome.Status.COMMITTED, "", ""))
             : r.getOutcome() == Outcome.OUTCOME_ABORTED
                 ? Future.succeededFuture(new TxOutcome(txId, TxOutcome.Status.ABORTED,
@@ -122,7 +129,12 @@ public final class TransactionClient implements AutoCloseable {
 
   private <Req, Resp> Future<Resp> call(String txId, io.vertx.grpc.common.ServiceMethod<Resp, Req> method,
       Req request) {
-    return Rpc.call(client, coordinator.toSocketAddress(), method, request, callTimeout, credentials)
+    return call(txId, method, request, callTimeout);
+  }
+
+  private <Req, Resp> Future<Resp> call(String txId, io.vertx.grpc.common.ServiceMethod<Resp, Req> method,
+      Req request, Duration timeout) {
+    return Rpc.call(client, coordinator.toSocketAddress(), method, request, timeout, credentials)
         .recover(failure -> Future.failedFuture(ClientErrors.map(txId, Rpc.toRpcException(failure))));
   }
 

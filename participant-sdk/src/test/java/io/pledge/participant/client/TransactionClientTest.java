@@ -66,6 +66,16 @@ class TransactionClientTest {
   }
 
   @Test
+  void commitOutwaitsTheCallTimeoutBecauseVotesMayTakeThePrepareTimeout() throws Exception {
+    try (TransactionClient impatient = TransactionClient.create(vertx, Endpoint.parse(coordinator.endpoint()),
+        Duration.ofMillis(200))) {
+      String txId = await(impatient.begin());
+      coordinator.commitDelayMs = 1_000;
+      assertEquals(TxOutcome.Status.COMMITTED, await(impatient.commit(txId)).status());
+    }
+  }
+
+  @Test
   void anAbortedCommitIsAnOutcomeNotAnException() throws Exception {
     String txId = await(client.begin());
     coordinator.outcomes.put(txId, Outcome.OUTCOME_ABORTED);

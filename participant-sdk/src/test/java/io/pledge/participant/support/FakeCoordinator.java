@@ -36,11 +36,15 @@ public final class FakeCoordinator extends TransactionCoordinatorService impleme
   public final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
   public final Map<String, GrpcStatus> failures = new ConcurrentHashMap<>();
   public final AtomicInteger outcomeQueries = new AtomicInteger();
+  /** Commit answers only after this long (a coordinator waiting for slow votes). */
+  public volatile long commitDelayMs;
+  private Vertx vertx;
   private final AtomicInteger seq = new AtomicInteger();
   private HttpServer server;
 
   public static FakeCoordinator start(Vertx vertx, int port) throws Exception {
     FakeCoordinator fake = new FakeCoordinator();
+    fake.vertx = vertx;
     GrpcServer grpc = GrpcServer.server(vertx);
     grpc.addService(TransactionCoordinatorGrpcService.of(fake));
     fake.server = vertx.createHttpServer().requestHandler(grpc).listen(port, "127.0.0.1")
@@ -71,8 +75,9 @@ public final class FakeCoordinator extends TransactionCoordinatorService impleme
 
   @Override
   public Future<CommitResponse> commit(CommitRequest request) {
-    return failOr(request.getTxId(), () -> CommitResponse.newBuilder()
-        .setOutcome(outcomes.getOrDefault(request.getTxId(), Outcome.OUTCOME_COMMITTED)).build());
+    Future<Void> delay = commitDelayMs > 0 ? vertx.timer(commitDelayMs).mapEmpty() : Future.succeededFuture();
+    return delay.compose(v -> failOr(request.getTxId(), () -> CommitResponse.newBuilder()
+        .setOutcome(outcomes.getOrDefault(request.getTxId(), Outcome.OUTCOME_COMMITTED)).build()));
   }
 
   @Override
