@@ -1,5 +1,6 @@
 package io.pledge.coordinator.transport;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -118,6 +120,9 @@ class BadInputIT {
     String tx = client.begin();
     client.enlist(tx, a);
     client.rollback(tx);
+    // Rollback answers once decided; phase 2 (telling the participant) finishes in the background.
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> client.get(tx).getState() == TransactionState.TRANSACTION_STATE_ROLLED_BACK);
     assertStatus(GrpcStatus.FAILED_PRECONDITION, "ROLLED_BACK", client.commitAsync(tx));
     assertEquals(TransactionState.TRANSACTION_STATE_ROLLED_BACK, client.get(tx).getState());
   }
