@@ -215,9 +215,11 @@ class ServerSettingsTest {
         serviceName + " must list members before they are ready, or the first ones could never be joined");
     Map<String, String> podLabels = r.workload().getSpec().getTemplate().getMetadata().getLabels();
     assertTrue(podLabels.entrySet().containsAll(svc.getSpec().getSelector().entrySet()), serviceName + " selector");
-    // With one port on the Service, Hazelcast's discovery takes that one as the members' port.
-    assertEquals(1, svc.getSpec().getPorts().size(), serviceName + ": the Hazelcast port only");
-    ServicePort port = svc.getSpec().getPorts().get(0);
+    // Hazelcast's discovery connects to the endpoint port named "hazelcast", or else to the only one.
+    List<ServicePort> named = svc.getSpec().getPorts().stream().filter(p -> "hazelcast".equals(p.getName())).toList();
+    assertTrue(named.size() == 1 || svc.getSpec().getPorts().size() == 1,
+        serviceName + ": needs one port named hazelcast, or a single port");
+    ServicePort port = named.isEmpty() ? svc.getSpec().getPorts().get(0) : named.get(0);
     IntOrString target = port.getTargetPort();
     ContainerPort hz = r.container().getPorts().stream()
         .filter(p -> target.getStrVal() != null ? target.getStrVal().equals(p.getName())
