@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -28,9 +27,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why not H2's defaults: H2 delays writes ({@code WRITE_DELAY}, 500 ms) and never syncs on commit, so an
  * acknowledged commit can be lost to {@code kill -9} or a power loss. Here the database is opened with
- * {@code WRITE_DELAY=0} (each commit reaches the operating system) and a forced batch ends with
- * {@code CHECKPOINT SYNC} (the file is synced). One sync serves the whole batch, which is what makes thousands of
- * forced writes a second possible on a disk that syncs a few thousand times a second.
+ * {@code WRITE_DELAY=0} (each commit is written to the file, i.e. handed to the operating system: what survives
+ * {@code kill -9}) and a forced batch ends with an {@code fdatasync} of the database file, which makes those same
+ * bytes survive a power loss too. One sync serves the whole batch, which is what makes thousands of forced writes a
+ * second possible on a disk that syncs a few thousand times a second.
+ *
+ * <p>The sync goes through a read-only descriptor of our own on the {@code .mv.db} file: on Linux, fsync and
+ * fdatasync flush every dirty page of the file, whichever descriptor wrote it. H2's {@code CHECKPOINT SYNC} also
+ * syncs, but writes a new chunk and the store header first: measured at 6.4 ms per batch against 1.6 ms for the
+ * fdatasync under the same load, it capped the coordinator at a quarter of the throughput.
  *
  * <p>Threading: {@link #submit} may be called from any thread and never blocks (the queue is unbounded; callers
  * bound their own concurrency). Futures complete on the writer thread: hop back to your own context before
@@ -49,6 +54,7 @@ public final class DurableStore implements AutoCloseable {
 
   private final String name;
   private final Connection connection;
+  private final java.nio.channels.FileChannel dataFile;
   private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
   private final int maxBatch;
   private final Thread writer;
@@ -57,9 +63,11 @@ public final class DurableStore implements AutoCloseable {
   private final Counter syncs;
   private volatile boolean closed;
 
-  private DurableStore(String name, Connection connection, int maxBatch, MeterRegistry registry) {
+  private DurableStore(String name, Connection connection, java.nio.channels.FileChannel dataFile, int maxBatch,
+      MeterRegistry registry) {
     this.name = name;
     this.connection = connection;
+    this.dataFile = dataFile;
     this.maxBatch = maxBatch;
     this.batchSize = DistributionSummary.builder("pledge.log.batch.size")
         .description("Records committed together in one group-commit batch")
@@ -92,7 +100,15 @@ public final class DurableStore implements AutoCloseable {
     Flyway.configure().dataSource(url, "sa", "").locations(migrations).load().migrate();
     Connection connection = DriverManager.getConnection(url, "sa", "");
     connection.setAutoCommit(false);
-    DurableStore store = new DurableStore(name, connection, maxBatch, registry);
+    java.nio.channels.FileChannel dataFile;
+    try {
+      dataFile = java.nio.channels.FileChannel.open(Path.of(file.toAbsolutePath() + ".mv.db"),
+          java.nio.file.StandardOpenOption.READ);
+    } catch (java.io.IOException e) {
+      connection.close();
+      throw new SQLException("cannot open " + file + ".mv.db for syncing: " + e.getMessage(), e);
+    }
+    DurableStore store = new DurableStore(name, connection, dataFile, maxBatch, registry);
     store.writer.start();
     return store;
   }
@@ -184,8 +200,10 @@ public final class DurableStore implements AutoCloseable {
   }
 
   private void forceSync() throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      s.execute("CHECKPOINT SYNC");
+    try {
+      dataFile.force(false);
+    } catch (java.io.IOException e) {
+      throw new SQLException("sync of " + name + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -208,9 +226,10 @@ public final class DurableStore implements AutoCloseable {
     try {
       writer.join(TimeUnit.SECONDS.toMillis(10));
       connection.close();
+      dataFile.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (SQLException e) {
+    } catch (SQLException | java.io.IOException e) {
       LOG.warn("closing store {}", name, e);
     }
   }

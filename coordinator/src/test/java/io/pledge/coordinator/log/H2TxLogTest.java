@@ -138,6 +138,24 @@ class H2TxLogTest {
     DistributionSummary batch = registry.get("pledge.log.batch.size").summary();
     System.out.printf("group commit: %d forced records, %.0f syncs, mean batch %.1f, max batch %.0f%n", n, syncs,
         batch.mean(), batch.max());
+    assertTrue(syncs >= 1, "forced writes are synced");
     assertTrue(syncs < n / 2.0, "forced writes submitted together share syncs: " + syncs + " syncs for " + n);
+  }
+
+  @Test
+  void onlyForcedRecordsAreSynced() throws Exception {
+    try (H2TxLog log = open()) {
+      long epoch = get(log.nextEpoch());
+      double afterEpoch = registry.get("pledge.log.syncs").counter().count();
+      assertTrue(afterEpoch >= 1, "the epoch is forced");
+      TxId id = new TxId("coord-0", epoch, 1);
+      get(log.writeIntent(id, ab, false, 0));
+      get(log.writeEnd(id, Outcome.ABORTED, null));
+      assertEquals(afterEpoch, registry.get("pledge.log.syncs").counter().count(), "written records need no sync");
+      TxId committed = new TxId("coord-0", epoch, 2);
+      get(log.writeIntent(committed, ab, false, 0));
+      get(log.forceCommit(committed, ab));
+      assertEquals(afterEpoch + 1, registry.get("pledge.log.syncs").counter().count(), "a forced record is synced");
+    }
   }
 }
