@@ -57,12 +57,15 @@ public final class DemoMain {
       System.exit(2);
       return;
     }
-    System.exit(run(options));
-  }
-
-  static int run(DemoOptions options) throws Exception {
     Path dir = options.dir().isPresent() ? Files.createDirectories(options.dir().get())
         : Files.createTempDirectory("pledge-demo-");
+    // Before the first logger exists: this JVM's servers log to a file, the console is the demo's.
+    System.setProperty("logback.configurationFile", "logback-demo.xml");
+    System.setProperty("pledge.demo.log", dir.resolve("servers.log").toString());
+    System.exit(run(options, dir));
+  }
+
+  static int run(DemoOptions options, Path dir) throws Exception {
     long began = System.nanoTime();
     System.out.printf("Pledge demo: %d transfers in flight for %s between %s and %s; data and logs in %s%n",
         options.concurrency(), format(options.duration()), BANK_A,
