@@ -78,7 +78,8 @@ final class TransferStats {
   }
 
   private String causes() {
-    return "refused " + refused.sum() + ", bank down " + bankUnreachable.sum() + ", voted no " + votedNo.sum();
+    return "refused " + refused.sum() + ", bank down " + bankUnreachable.sum() + ", no or missing vote "
+        + votedNo.sum();
   }
 
   private static double ms(Histogram h, double percentile) {
