@@ -20,10 +20,12 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,8 +88,11 @@ class BankServiceIT {
   void aTransferCommitsInBothBanks() throws Exception {
     TxResult<Void> r = transfer(1, 2, 60);
     assertTrue(r.committed(), r.toString());
-    assertEquals(240, status(a).getLong("total"));
-    assertEquals(360, status(b).getLong("total"));
+    // The commit answers once the decision is durable; phase 2 reaches the banks right after.
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      assertEquals(240, status(a).getLong("total"));
+      assertEquals(360, status(b).getLong("total"));
+    });
   }
 
   @Test
