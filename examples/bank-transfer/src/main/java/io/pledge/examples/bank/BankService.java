@@ -1,0 +1,199 @@
+package io.pledge.examples.bank;
+
+import io.pledge.common.config.Cli;
+import io.pledge.common.config.Config;
+import io.pledge.lock.client.LockClient;
+import io.pledge.participant.endpoint.ParticipantNode;
+import io.pledge.participant.locks.TransactionLocks;
+import io.pledge.participant.propagation.TxPropagation;
+import io.pledge.participant.xa.XaResourceManager;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.h2.jdbcx.JdbcDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One bank: an H2 file database with an {@code account(id, balance)} table, joined to Pledge transactions through
+ * the XA adapter, locking accounts through the lock service with the transaction id as owner.
+ *
+ * <p>HTTP API (the transaction id in the {@code pledge-tx-id} header):
+ * <ul>
+ *   <li>{@code POST /debit?account=N&amount=M}: 200, or 409 when the balance is short (the caller rolls back);</li>
+ *   <li>{@code POST /credit?account=N&amount=M}: 200;</li>
+ *   <li>{@code GET /status}: the committed total, branches in doubt in the participant log, XA branches still
+ *       prepared in the database.</li>
+ * </ul>
+ * Unknown accounts answer 404, malformed requests 400. Lock timeouts and deadlocks answer 409 as well: the
+ * transaction cannot go on, and the client rolls it back.
+ */
+public final class BankService {
+
+  public static final String READY_BANNER = "BANK READY";
+
+  private static final Logger LOG = LoggerFactory.getLogger(BankService.class);
+
+  private final Vertx vertx;
+  private final BankOptions options;
+  private final Accounts accounts;
+  private final XaResourceManager xa;
+  private final LockClient lockClient;
+  private final TransactionLocks locks;
+  private final ParticipantNode node;
+  private final HttpServer http;
+
+  private BankService(Vertx vertx, BankOptions options, Accounts accounts, XaResourceManager xa, LockClient lockClient,
+      TransactionLocks locks, ParticipantNode node, HttpServer http) {
+    this.vertx = vertx;
+    this.options = options;
+    this.accounts = accounts;
+    this.xa = xa;
+    this.lockClient = lockClient;
+    this.locks = locks;
+    this.node = node;
+    this.http = http;
+  }
+
+  /** Creates the database if needed, opens the participant (resolving branches left in doubt) and listens. */
+  public static Future<BankService> start(Vertx vertx, BankOptions options) {
+    // WRITE_DELAY=0: a prepared XA branch reaches the file before the yes vote leaves (survives kill -9).
+    String url = "jdbc:h2:file:" + options.participant().dataDir().resolve("accounts").toAbsolutePath()
+        + ";WRITE_DELAY=0";
+    Accounts accounts = new Accounts(url);
+    JdbcDataSource dataSource = new JdbcDataSource();
+    dataSource.setURL(url);
+    dataSource.setUser(Accounts.USER);
+    dataSource.setPassword("");
+    return vertx.executeBlocking(() -> {
+      accounts.create(options.accounts(), options.initialBalance());
+      return null;
+    }).compose(v -> {
+      XaResourceManager xa = XaResourceManager.create(vertx, dataSource, options.name(), 16);
+      LockClient lockClient = LockClient.create(vertx, options.lockService());
+      TransactionLocks locks = new TransactionLocks(lockClient, options.lockLease());
+      return ParticipantNode.builder(vertx, options.participant()).resource(options.name(), xa).leases(locks)
+          .start()
+          .compose(node -> {
+            BankService[] self = new BankService[1];
+            return vertx.createHttpServer().requestHandler(req -> self[0].handle(req))
+                .listen(options.httpPort(), options.httpHost())
+                .map(http -> self[0] = new BankService(vertx, options, accounts, xa, lockClient, locks, node, http));
+          });
+    });
+  }
+
+  public int httpPort() {
+    return http.actualPort();
+  }
+
+  public int participantPort() {
+    return node.port();
+  }
+
+  public Future<Void> close() {
+    return http.close().eventually(node::close).andThen(ar -> {
+      lockClient.close();
+      xa.close();
+    });
+  }
+
+  private void handle(HttpServerRequest req) {
+    switch (req.path()) {
+      case "/status" -> status(req);
+      case "/debit" -> move(req, true);
+      case "/credit" -> move(req, false);
+      default -> req.response().setStatusCode(404).end("POST /debit, POST /credit, GET /status\n");
+    }
+  }
+
+  private void move(HttpServerRequest req, boolean debit) {
+    Optional<String> txId = TxPropagation.txId(req);
+    int account;
+    long amount;
+    try {
+      account = Integer.parseInt(req.getParam("account", ""));
+      amount = Long.parseLong(req.getParam("amount", ""));
+    } catch (NumberFormatException e) {
+      req.response().setStatusCode(400).end("account and amount must be numbers\n");
+      return;
+    }
+    if (req.method() != HttpMethod.POST || txId.isEmpty() || amount <= 0) {
+      req.response().setStatusCode(400)
+          .end("POST " + req.path() + "?account=N&amount=M (M > 0) with header " + TxPropagation.HEADER + "\n");
+      return;
+    }
+    String tx = txId.get();
+    String lock = options.name() + "/account/" + account;
+    node.join(options.name(), tx)
+        .compose(v -> locks.exclusive(tx, lock, options.lockWait()))
+        .compose(handle -> xa.work(tx, c -> debit ? accounts.debit(c, account, amount)
+            : accounts.credit(c, account, amount)))
+        .onSuccess(v -> {
+          LOG.atDebug().addKeyValue("txId", tx).addKeyValue("account", account).addKeyValue("amount", amount)
+              .log(debit ? "debited" : "credited");
+          req.response().end("ok\n");
+        })
+        .onFailure(e -> {
+          int status = e instanceof Accounts.UnknownAccount ? 404 : 409;
+          LOG.atInfo().addKeyValue("txId", tx).addKeyValue("account", account).addKeyValue("amount", amount)
+              .log("{} refused: {}", debit ? "debit" : "credit", e.getMessage());
+          req.response().setStatusCode(status).end(e.getMessage() + "\n");
+        });
+  }
+
+  private void status(HttpServerRequest req) {
+    Future<Set<String>> prepared = xa.recover();
+    Future<Long> total = vertx.executeBlocking(accounts::total);
+    Future.all(prepared, total).onComplete(ar -> {
+      if (ar.failed()) {
+        req.response().setStatusCode(500).end(String.valueOf(ar.cause().getMessage()));
+        return;
+      }
+      req.response().putHeader("content-type", "application/json").end(new JsonObject()
+          .put("bank", options.name()).put("total", total.result()).put("inDoubt", node.inDoubt())
+          .put("xaPrepared", prepared.result().size()).put("openBranches", xa.openBranches())
+          .put("lockedTransactions", locks.transactions()).encode());
+    });
+  }
+
+  public static void main(String[] args) throws Exception {
+    Optional<Config> config = Cli.parse("bank-service", "A Pledge example bank: accounts in H2, joined to Pledge"
+        + " transactions through XA, locked through the lock service.", BankOptions.KEYS, args, System.getenv(),
+        System.out, System.err);
+    if (config.isEmpty()) {
+      System.exit(Cli.exitCode(args));
+      return;
+    }
+    BankOptions options = BankOptions.from(config.get());
+    Vertx vertx = Vertx.vertx();
+    BankService bank;
+    try {
+      bank = start(vertx, options).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      System.err.println("bank-service: cannot start: " + cause);
+      LOG.debug("start failure", cause);
+      vertx.close();
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        bank.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("unclean shutdown", e);
+      }
+    }, "bank-shutdown"));
+    System.out.println(READY_BANNER + " bank=" + options.name() + " http=" + bank.httpPort() + " participant="
+        + bank.participantPort());
+    System.out.flush();
+  }
+}

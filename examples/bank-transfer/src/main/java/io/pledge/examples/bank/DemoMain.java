@@ -1,0 +1,183 @@
+package io.pledge.examples.bank;
+
+import io.pledge.common.config.Cli;
+import io.pledge.common.config.Config;
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.coordinator.CoordinatorOptions;
+import io.pledge.coordinator.CoordinatorServer;
+import io.pledge.lock.LockServer;
+import io.pledge.lock.config.LockServiceOptions;
+import io.pledge.participant.client.TransactionClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.PoolOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The demo a new user runs first: {@code java -jar examples/bank-transfer/target/pledge-demo.jar}.
+ *
+ * <p>Starts on loopback the coordinator and a lock service member (in this JVM), and two {@link BankService}s in
+ * their own JVMs with their own H2 databases. Runs random transfers between the banks for a while, printing
+ * progress; on the way some transfers ask for more than the account holds (the bank refuses, the transfer rolls
+ * back) and bank-b is killed with {@code kill -9} and restarted (it asks the coordinator about the branches it had
+ * prepared). Ends with the invariant check ({@link InvariantCheck}); exits 1 if it fails, 2 on a bad flag.
+ */
+public final class DemoMain {
+
+  private static final String BANK_A = "bank-a";
+  private static final String BANK_B = "bank-b";
+  private static final String RECOVERY_LINE = "in-doubt branch: asking the coordinator";
+
+  private DemoMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Optional<Config> config = Cli.parse("pledge-demo", "Two banks, one coordinator, one lock service: random"
+        + " transfers with failures injected, then a check that no money was created or lost.", DemoOptions.KEYS,
+        args, System.getenv(), System.out, System.err);
+    if (config.isEmpty()) {
+      System.exit(Cli.exitCode(args));
+      return;
+    }
+    DemoOptions options;
+    try {
+      options = DemoOptions.from(config.get());
+    } catch (IllegalArgumentException e) {
+      System.err.println("pledge-demo: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Path dir = options.dir().isPresent() ? Files.createDirectories(options.dir().get())
+        : Files.createTempDirectory("pledge-demo-");
+    // Before the first logger exists: this JVM's servers log to a file, the console is the demo's.
+    System.setProperty("logback.configurationFile", "logback-demo.xml");
+    System.setProperty("pledge.demo.log", dir.resolve("servers.log").toString());
+    System.exit(run(options, dir));
+  }
+
+  static int run(DemoOptions options, Path dir) throws Exception {
+    long began = System.nanoTime();
+    System.out.printf("Pledge demo: %d transfers in flight for %s between %s and %s; data and logs in %s%n",
+        options.concurrency(), format(options.duration()), BANK_A,
+        BANK_B, dir);
+    Vertx vertx = Vertx.vertx();
+    LockServer lockServer = null;
+    CoordinatorServer coordinator = null;
+    BankProcess bankA = null;
+    BankProcess bankB = null;
+    try {
+      // Hazelcast member on a free port, in a cluster of its own: never joins someone else's on this machine.
+      lockServer = LockServer.start(Config.of(LockServiceOptions.ALL,
+          LockServiceOptions.loopbackMember(BankProcess.freePort(), "pledge-demo-" + UUID.randomUUID())));
+      Endpoint locks = new Endpoint("127.0.0.1", lockServer.grpcPort());
+      coordinator = CoordinatorServer.start(vertx, Config.of(CoordinatorOptions.KEYS, Map.of("grpc.port", "0",
+          "http.port", "0", "data.dir", dir.resolve("coordinator").toString(), "locks.endpoint", locks.toString(),
+          "tx.prepare-timeout", "5s", "participant.retry-cap", "1s"))).await(2, TimeUnit.MINUTES);
+      Endpoint coord = new Endpoint("127.0.0.1", coordinator.grpcPort());
+      System.out.printf("lock service on %s, coordinator on %s (metrics: http://127.0.0.1:%d/metrics)%n", locks,
+          coord, coordinator.httpPort());
+      bankA = new BankProcess(BANK_A, dir, coord, locks, options.accounts(), options.initialBalance());
+      bankB = new BankProcess(BANK_B, dir, coord, locks, options.accounts(), options.initialBalance());
+      bankA.start(Duration.ofMinutes(2));
+      bankB.start(Duration.ofMinutes(2));
+      System.out.printf("%s on http://127.0.0.1:%d, %s on http://127.0.0.1:%d (separate JVMs)%n", BANK_A,
+          bankA.httpPort(), BANK_B, bankB.httpPort());
+      return drive(vertx, options, coord, bankA, bankB, began);
+    } finally {
+      for (BankProcess bank : new BankProcess[] {bankA, bankB}) {
+        if (bank != null) {
+          bank.close();
+        }
+      }
+      if (coordinator != null) {
+        coordinator.close().await(20, TimeUnit.SECONDS);
+      }
+      if (lockServer != null) {
+        lockServer.close();
+      }
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static int drive(Vertx vertx, DemoOptions options, Endpoint coord, BankProcess bankA, BankProcess bankB,
+      long began) throws Exception {
+    try (InvariantCheck check = new InvariantCheck(vertx, coord, List.of(bankA, bankB));
+        TransactionClient client = TransactionClient.create(vertx, coord, Duration.ofSeconds(20))) {
+      long expected = check.total();
+      System.out.printf("total money at start: %d%n", expected);
+      HttpClient http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(options.concurrency()));
+      TransferStats stats = new TransferStats();
+      TransferLoad load = new TransferLoad(client, http, bankA, bankB, options, stats);
+      long progress = vertx.setPeriodic(options.progressEvery().toMillis(), id -> System.out.println(stats.progress()));
+      Future<Void> done = load.run(options.concurrency());
+
+      long recoveryMark = -1;
+      Duration remaining = options.duration();
+      if (options.kill()) {
+        Duration beforeKill = options.duration().multipliedBy(4).dividedBy(10);
+        pause(vertx, beforeKill);
+        recoveryMark = Files.exists(bankB.log()) ? Files.size(bankB.log()) : 0;
+        long pid = bankB.kill();
+        System.out.printf("!! kill -9 %s (pid %d) with transfers in flight; it stays down for %s%n", BANK_B, pid,
+            format(options.downtime()));
+        pause(vertx, options.downtime());
+        long restart = System.nanoTime();
+        bankB.start(Duration.ofMinutes(2));
+        System.out.printf("!! %s restarted in %d ms on the same ports and data; it resolves its in-doubt branches"
+            + " with the coordinator%n", BANK_B, (System.nanoTime() - restart) / 1_000_000);
+        remaining = options.duration().minus(beforeKill).minus(options.downtime())
+            .minusNanos(System.nanoTime() - restart);
+      }
+      if (!remaining.isNegative()) {
+        pause(vertx, remaining);
+      }
+      load.stop();
+      done.await(2, TimeUnit.MINUTES);
+      vertx.cancelTimer(progress);
+      System.out.println(stats.progress());
+      http.close();
+
+      System.out.println("---- summary ----");
+      System.out.println(stats.summary());
+      if (recoveryMark >= 0) {
+        System.out.printf("%s crash: %d branch(es) found prepared at restart and resolved through the coordinator%n",
+            BANK_B, countLines(bankB.log(), recoveryMark, RECOVERY_LINE));
+      }
+      InvariantCheck.Verdict verdict = check.await(expected, options.settleTimeout());
+      boolean ok = verdict.ok() && stats.committed() > 0;
+      System.out.println(verdict.line());
+      if (stats.committed() == 0) {
+        System.out.println("DEMO FAILED: no transfer committed");
+      }
+      System.out.printf("demo finished in %.1f s: %s%n", (System.nanoTime() - began) / 1e9, ok ? "PASS" : "FAIL");
+      return ok ? 0 : 1;
+    }
+  }
+
+  private static void pause(Vertx vertx, Duration d) throws TimeoutException {
+    if (d.toMillis() > 0) {
+      vertx.timer(d.toMillis()).await(d.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static long countLines(Path log, long from, String needle) throws IOException {
+    byte[] bytes = Files.readAllBytes(log);
+    String text = new String(bytes, (int) Math.min(from, bytes.length), (int) Math.max(0, bytes.length - from),
+        StandardCharsets.UTF_8);
+    return text.lines().filter(l -> l.contains(needle)).count();
+  }
+
+  private static String format(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+}

@@ -1,0 +1,51 @@
+package io.pledge.examples.bank;
+
+import io.pledge.common.config.Config;
+import io.pledge.common.config.ConfigKey;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Settings of {@link DemoMain}; flags like {@code --duration=2m --concurrency=16}, or {@code PLEDGE_*} variables. */
+record DemoOptions(Duration duration, int concurrency, int accounts, long initialBalance, int overdraftPercent,
+    boolean kill, Duration downtime, Duration settleTimeout, Duration progressEvery, Optional<Path> dir) {
+
+  static final ConfigKey<Duration> DURATION = ConfigKey.duration("duration", Duration.ofSeconds(40),
+      "how long transfers run (start-up and the final check add about 15 s)");
+  static final ConfigKey<Integer> CONCURRENCY = ConfigKey.integer("concurrency", 8, "transfers in flight at once");
+  static final ConfigKey<Integer> ACCOUNTS = ConfigKey.integer("accounts", 10, "accounts in each bank");
+  static final ConfigKey<Integer> INITIAL_BALANCE = ConfigKey.integer("initial-balance", 1000,
+      "initial balance of each account");
+  static final ConfigKey<Integer> OVERDRAFT_PERCENT = ConfigKey.integer("overdraft-percent", 5,
+      "share of transfers that ask more than the account holds (the bank refuses, the transfer rolls back)");
+  static final ConfigKey<Boolean> KILL = ConfigKey.bool("kill", true,
+      "kill -9 bank-b at 40% of the run and restart it; it resolves its in-doubt branches");
+  static final ConfigKey<Duration> DOWNTIME = ConfigKey.duration("downtime", Duration.ofSeconds(3),
+      "how long the killed bank stays down");
+  static final ConfigKey<Duration> SETTLE_TIMEOUT = ConfigKey.duration("settle-timeout", Duration.ofSeconds(60),
+      "how long the final check waits for every branch and transaction to finish");
+  static final ConfigKey<Duration> PROGRESS = ConfigKey.duration("progress", Duration.ofSeconds(2),
+      "interval of the progress line");
+  static final ConfigKey<String> DIR = ConfigKey.string("dir", "",
+      "directory for the databases, logs and the banks' log files (empty: a new temporary directory)");
+
+  static final List<ConfigKey<?>> KEYS = List.of(DURATION, CONCURRENCY, ACCOUNTS, INITIAL_BALANCE,
+      OVERDRAFT_PERCENT, KILL, DOWNTIME, SETTLE_TIMEOUT, PROGRESS, DIR);
+
+  DemoOptions {
+    if (duration.isNegative() || duration.isZero() || concurrency < 1 || accounts < 1 || initialBalance < 1) {
+      throw new IllegalArgumentException("duration, concurrency, accounts and initial-balance must be positive");
+    }
+    if (overdraftPercent < 0 || overdraftPercent > 100) {
+      throw new IllegalArgumentException("overdraft-percent must be within 0..100");
+    }
+  }
+
+  static DemoOptions from(Config c) {
+    String dir = c.get(DIR);
+    return new DemoOptions(c.get(DURATION), c.get(CONCURRENCY), c.get(ACCOUNTS), c.get(INITIAL_BALANCE),
+        c.get(OVERDRAFT_PERCENT), c.get(KILL), c.get(DOWNTIME), c.get(SETTLE_TIMEOUT), c.get(PROGRESS),
+        dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir)));
+  }
+}

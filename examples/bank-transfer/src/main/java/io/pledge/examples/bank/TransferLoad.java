@@ -1,0 +1,122 @@
+package io.pledge.examples.bank;
+
+import io.pledge.participant.client.TransactionClient;
+import io.pledge.participant.client.TxResult;
+import io.pledge.participant.propagation.TxPropagation;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Random transfers between two banks, {@code concurrency} at a time, each a Pledge transaction: debit one account
+ * in one bank, credit one in the other. Every call returns a future; nothing blocks.
+ *
+ * <p>Both banks are always called in the same order (bank A, then bank B) whichever way the money goes, so two
+ * transfers never wait for each other's account locks in a cycle.
+ */
+final class TransferLoad {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TransferLoad.class);
+
+  /** Thrown when a bank answers other than 200: the transfer's work failed and it rolls back. */
+  static final class Refused extends RuntimeException {
+    final int status;
+
+    Refused(String bank, int status, String body) {
+      super(bank + " answered " + status + ": " + body.strip());
+      this.status = status;
+    }
+  }
+
+  private final TransactionClient client;
+  private final HttpClient http;
+  private final BankProcess bankA;
+  private final BankProcess bankB;
+  private final int accounts;
+  private final long overdraftAmount;
+  private final int overdraftPercent;
+  private final TransferStats stats;
+  private volatile boolean stopping;
+
+  TransferLoad(TransactionClient client, HttpClient http, BankProcess bankA, BankProcess bankB, DemoOptions options,
+      TransferStats stats) {
+    this.client = client;
+    this.http = http;
+    this.bankA = bankA;
+    this.bankB = bankB;
+    this.accounts = options.accounts();
+    // More than a whole bank holds: always refused.
+    this.overdraftAmount = 2L * options.accounts() * options.initialBalance() + 1;
+    this.overdraftPercent = options.overdraftPercent();
+    this.stats = stats;
+  }
+
+  /** Starts the lanes; the future completes when {@link #stop()} was called and every transfer has finished. */
+  Future<Void> run(int concurrency) {
+    List<Future<Void>> lanes = new ArrayList<>();
+    for (int i = 0; i < concurrency; i++) {
+      lanes.add(lane());
+    }
+    return Future.join(lanes).mapEmpty();
+  }
+
+  void stop() {
+    stopping = true;
+  }
+
+  private Future<Void> lane() {
+    if (stopping) {
+      return Future.succeededFuture();
+    }
+    return transfer().transform(ar -> lane());
+  }
+
+  private Future<Void> transfer() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    boolean aToB = random.nextBoolean();
+    int accountA = random.nextInt(accounts);
+    int accountB = random.nextInt(accounts);
+    boolean overdraft = random.nextInt(100) < overdraftPercent;
+    long amount = overdraft ? overdraftAmount : 1 + random.nextInt(100);
+    long started = System.nanoTime();
+    Future<TxResult<Void>> tx = client.inTransaction(txId ->
+        call(bankA, aToB ? "/debit" : "/credit", accountA, amount, txId)
+            .compose(v -> call(bankB, aToB ? "/credit" : "/debit", accountB, amount, txId)));
+    return tx.transform(ar -> {
+      long micros = (System.nanoTime() - started) / 1_000;
+      if (ar.failed()) {
+        LOG.atWarn().log("outcome unknown (coordinator unreachable or slow): {}", ar.cause().getMessage());
+        stats.outcomeUnknown();
+      } else if (ar.result().committed()) {
+        stats.committed(micros);
+      } else {
+        Throwable why = ar.result().workFailure().orElse(null);
+        LOG.atDebug().addKeyValue("txId", ar.result().outcome().txId())
+            .log("aborted: {} {}", ar.result().outcome().detail(), why == null ? "" : why.getMessage());
+        if (why instanceof Refused r && r.status == 409) {
+          stats.refused();
+        } else if (why != null) {
+          stats.bankUnreachable();
+        } else {
+          stats.votedNo();
+        }
+      }
+      return Future.<Void>succeededFuture();
+    });
+  }
+
+  private Future<Void> call(BankProcess bank, String path, int account, long amount, String txId) {
+    RequestOptions request = TxPropagation.attach(new RequestOptions().setMethod(HttpMethod.POST)
+        .setHost("127.0.0.1").setPort(bank.httpPort()).setURI(path + "?account=" + account + "&amount=" + amount)
+        .setTimeout(5_000), txId);
+    return http.request(request).compose(req -> req.send()).compose(resp -> resp.body().compose(body ->
+        resp.statusCode() == 200 ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new Refused(bank.name(), resp.statusCode(), body.toString()))));
+  }
+}
