@@ -2,6 +2,7 @@ package io.pledge.examples.bank;
 
 import io.pledge.common.config.Cli;
 import io.pledge.common.config.Config;
+import io.pledge.common.ops.ServerMain;
 import io.pledge.lock.client.LockClient;
 import io.pledge.participant.endpoint.ParticipantNode;
 import io.pledge.participant.locks.TransactionLocks;
@@ -15,7 +16,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.h2.jdbcx.JdbcDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -172,28 +172,8 @@ public final class BankService {
       return;
     }
     BankOptions options = BankOptions.from(config.get());
-    Vertx vertx = Vertx.vertx();
-    BankService bank;
-    try {
-      bank = start(vertx, options).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
-    } catch (Exception e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      System.err.println("bank-service: cannot start: " + cause);
-      LOG.debug("start failure", cause);
-      vertx.close();
-      System.exit(1);
-      return;
-    }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        bank.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        LOG.warn("unclean shutdown", e);
-      }
-    }, "bank-shutdown"));
-    System.out.println(READY_BANNER + " bank=" + options.name() + " http=" + bank.httpPort() + " participant="
-        + bank.participantPort());
-    System.out.flush();
+    ServerMain.run("bank-service", vertx -> start(vertx, options), BankService::close,
+        bank -> READY_BANNER + " bank=" + options.name() + " http=" + bank.httpPort() + " participant="
+            + bank.participantPort());
   }
 }
