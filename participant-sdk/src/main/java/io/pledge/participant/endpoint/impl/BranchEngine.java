@@ -143,27 +143,31 @@ public final class BranchEngine {
 
   private Future<Vote> runPrepare(String txId, String participantId) {
     ResourceManager rm = resource(participantId);
+    return vote(txId, rm).compose(vote -> switch (vote.kind()) {
+      // Force the record before the yes leaves: a yes the coordinator counted must survive kill -9.
+      case YES -> log.prepared(txId, participantId)
+          .map(v -> {
+            move(txId, participantId, BranchState.PREPARED);
+            return vote;
+          })
+          .recover(failure -> abortLocally(txId, participantId,
+              Vote.no("could not force the prepared record: " + describe(failure))));
+      case READ_ONLY -> {
+        move(txId, participantId, BranchState.READ_ONLY);
+        yield Future.succeededFuture(vote);
+      }
+      // A no voter may abort on its own: nothing was promised.
+      case NO -> abortLocally(txId, participantId, vote);
+    });
+  }
+
+  /** The resource's vote, unless a lock lease was lost (then no); a failed prepare is a no too. */
+  private Future<Vote> vote(String txId, ResourceManager rm) {
     return leases.lostLease(txId)
         .compose(lost -> lost.isPresent()
             ? Future.succeededFuture(Vote.no("lock lease lost: " + lost.get()))
             : rm.prepare(txId))
-        .recover(failure -> Future.succeededFuture(Vote.no("prepare failed: " + describe(failure))))
-        .compose(vote -> switch (vote.kind()) {
-          // Force the record before the yes leaves: a yes the coordinator counted must survive kill -9.
-          case YES -> log.prepared(txId, participantId)
-              .map(v -> {
-                move(txId, participantId, BranchState.PREPARED);
-                return vote;
-              })
-              .recover(failure -> abortLocally(txId, participantId,
-                  Vote.no("could not force the prepared record: " + describe(failure))));
-          case READ_ONLY -> {
-            move(txId, participantId, BranchState.READ_ONLY);
-            yield Future.succeededFuture(vote);
-          }
-          // A no voter may abort on its own: nothing was promised.
-          case NO -> abortLocally(txId, participantId, vote);
-        });
+        .recover(failure -> Future.succeededFuture(Vote.no("prepare failed: " + describe(failure))));
   }
 
   private Future<Vote> abortLocally(String txId, String participantId, Vote no) {
@@ -193,23 +197,18 @@ public final class BranchEngine {
    */
   private Future<Boolean> runOnePhase(String txId, String participantId) {
     ResourceManager rm = resource(participantId);
-    return leases.lostLease(txId)
-        .compose(lost -> lost.isPresent()
-            ? Future.succeededFuture(Vote.no("lock lease lost: " + lost.get()))
-            : rm.prepare(txId))
-        .recover(failure -> Future.succeededFuture(Vote.no("prepare failed: " + describe(failure))))
-        .compose(vote -> switch (vote.kind()) {
-          case YES -> log.committing(txId, participantId)
-              .onSuccess(v -> move(txId, participantId, BranchState.COMMITTING))
-              .compose(v -> rm.commit(txId))
-              .compose(v -> finish(txId, participantId, BranchState.COMMITTED))
-              .map(true);
-          case READ_ONLY -> {
-            move(txId, participantId, BranchState.READ_ONLY);
-            yield Future.succeededFuture(true);
-          }
-          case NO -> abortLocally(txId, participantId, vote).map(false);
-        });
+    return vote(txId, rm).compose(vote -> switch (vote.kind()) {
+      case YES -> log.committing(txId, participantId)
+          .onSuccess(v -> move(txId, participantId, BranchState.COMMITTING))
+          .compose(v -> rm.commit(txId))
+          .compose(v -> finish(txId, participantId, BranchState.COMMITTED))
+          .map(true);
+      case READ_ONLY -> {
+        move(txId, participantId, BranchState.READ_ONLY);
+        yield Future.succeededFuture(true);
+      }
+      case NO -> abortLocally(txId, participantId, vote).map(false);
+    });
   }
 
   public Future<Void> rollback(String txId, String participantId) {
