@@ -13,11 +13,11 @@ import io.pledge.api.v1.Outcome;
 import io.pledge.api.v1.RollbackRequest;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.api.v1.TransactionInfo;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.Rpc;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
@@ -35,8 +35,7 @@ public final class CoordinatorTestClient implements AutoCloseable {
   private volatile SocketAddress address;
 
   public CoordinatorTestClient(Vertx vertx, int port) {
-    this.client = GrpcClient.client(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-        .setHttp2ClearTextUpgrade(false));
+    this.client = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions()));
     this.address = SocketAddress.inetSocketAddress(port, "127.0.0.1");
   }
 

@@ -5,6 +5,7 @@ import io.pledge.api.v1.BranchRollbackRequest;
 import io.pledge.api.v1.ParticipantGrpcClient;
 import io.pledge.api.v1.PrepareRequest;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.Rpc;
 import io.pledge.coordinator.protocol.ParticipantChannel;
 import io.pledge.coordinator.state.Outcome;
@@ -13,7 +14,6 @@ import io.pledge.coordinator.state.TxId;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
 
@@ -25,8 +25,7 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
   private final GrpcClient client;
 
   public GrpcParticipantChannel(Vertx vertx) {
-    this.client = GrpcClient.client(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-        .setHttp2ClearTextUpgrade(false).setConnectTimeout(2000));
+    this.client = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions().setConnectTimeout(2000)));
   }
 
   @Override

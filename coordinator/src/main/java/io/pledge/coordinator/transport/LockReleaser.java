@@ -3,12 +3,12 @@ package io.pledge.coordinator.transport;
 import io.pledge.api.v1.LockServiceGrpcClient;
 import io.pledge.api.v1.ReleaseAllLocksRequest;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.Rpc;
 import io.pledge.coordinator.state.TxId;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -32,8 +32,7 @@ public final class LockReleaser {
   public LockReleaser(Vertx vertx, Endpoint lockService) {
     this.vertx = vertx;
     this.lockService = lockService;
-    this.client = GrpcClient.client(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-        .setHttp2ClearTextUpgrade(false).setConnectTimeout(2000));
+    this.client = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions().setConnectTimeout(2000)));
   }
 
   public void release(TxId id) {

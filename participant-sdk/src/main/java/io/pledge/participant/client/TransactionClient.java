@@ -6,6 +6,7 @@ import io.pledge.api.v1.Outcome;
 import io.pledge.api.v1.RollbackRequest;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.Rpc;
 import io.pledge.common.grpc.RpcException;
 import io.vertx.core.Future;

@@ -25,7 +25,7 @@ public final class ParticipantCalls implements AutoCloseable {
   }
 
   public ParticipantCalls(Vertx vertx, int port, io.vertx.core.http.HttpClientOptions transport) {
-    this.client = GrpcClient.client(vertx, io.pledge.participant.client.GrpcTransport.of(transport));
+    this.client = GrpcClient.client(vertx, io.pledge.common.grpc.GrpcTransport.of(transport));
     this.address = SocketAddress.inetSocketAddress(port, "127.0.0.1");
   }
 

@@ -4,13 +4,13 @@ import io.pledge.api.v1.ListTransactionsRequest;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.api.v1.TransactionState;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.Rpc;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.client.GrpcClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpVersion;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -48,8 +48,7 @@ final class InvariantCheck implements AutoCloseable {
 
   InvariantCheck(Vertx vertx, Endpoint coordinator, List<BankProcess> banks) {
     this.vertx = vertx;
-    this.grpc = GrpcClient.client(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-        .setHttp2ClearTextUpgrade(false));
+    this.grpc = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions()));
     this.coordinator = coordinator;
     this.banks = banks;
   }
