@@ -1,7 +1,6 @@
 package io.pledge.testkit;
 
 import io.vertx.core.Future;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -16,16 +15,7 @@ public final class Await {
 
   public static <T> T result(Future<T> future, int seconds) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+      return future.await(seconds, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       throw new IllegalStateException("no result within " + seconds + " s", e);
     }
@@ -35,7 +25,7 @@ public final class Await {
   public static Throwable failure(Future<?> future) {
     try {
       result(future);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       return e;
     }
     throw new AssertionError("expected the future to fail, but it succeeded");
