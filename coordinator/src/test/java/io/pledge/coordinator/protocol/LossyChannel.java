@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * An in-memory network of simulated participants that loses requests, loses replies after the participant acted,
@@ -64,18 +64,18 @@ final class LossyChannel {
     return new ParticipantChannel() {
       @Override
       public Future<VoteReply> prepare(TxId tx, Participant p, Duration timeout) {
-        return deliver(incarnation, false, v -> prepareAt(v, tx.toString(), p.id()));
+        return deliver(incarnation, false, () -> prepareAt(tx.toString(), p.id()));
       }
 
       @Override
       public Future<CommitReply> commit(TxId tx, Participant p, boolean onePhase, Duration timeout) {
-        return deliver(incarnation, !onePhase, v -> commitAt(v, tx.toString(), p.id(), onePhase))
+        return deliver(incarnation, !onePhase, () -> commitAt(tx.toString(), p.id(), onePhase))
             .compose(r -> r == null ? Future.failedFuture("branch was rolled back") : Future.succeededFuture(r));
       }
 
       @Override
       public Future<Void> rollback(TxId tx, Participant p, Duration timeout) {
-        return deliver(incarnation, true, v -> rollbackAt(v, tx.toString(), p.id()))
+        return deliver(incarnation, true, () -> rollbackAt(tx.toString(), p.id()))
             .compose(ok -> ok ? Future.succeededFuture() : Future.failedFuture("branch was committed"));
       }
 
@@ -86,7 +86,7 @@ final class LossyChannel {
     };
   }
 
-  private <T> Future<T> deliver(int incarnation, boolean phaseTwo, Function<Void, T> action) {
+  private <T> Future<T> deliver(int incarnation, boolean phaseTwo, Supplier<T> action) {
     Promise<T> reply = Promise.promise();
     boolean dropRequest;
     boolean dropReply;
@@ -106,9 +106,9 @@ final class LossyChannel {
         reply.fail("request lost");
         return;
       }
-      T result = action.apply(null);
+      T result = action.get();
       if (duplicate) {
-        vertx.setTimer(delay, t2 -> action.apply(null));
+        vertx.setTimer(delay, t2 -> action.get());
       }
       if (dropReply) {
         reply.fail("reply lost");
@@ -119,7 +119,7 @@ final class LossyChannel {
     return reply.future();
   }
 
-  private ParticipantChannel.VoteReply prepareAt(Void unused, String tx, String participant) {
+  private ParticipantChannel.VoteReply prepareAt(String tx, String participant) {
     Map<String, Branch> ledger = ledgers.computeIfAbsent(participant, k -> new ConcurrentHashMap<>());
     synchronized (ledger) {
       Branch b = ledger.get(tx);
@@ -132,7 +132,7 @@ final class LossyChannel {
     }
   }
 
-  private ParticipantChannel.CommitReply commitAt(Void unused, String tx, String participant, boolean onePhase) {
+  private ParticipantChannel.CommitReply commitAt(String tx, String participant, boolean onePhase) {
     Map<String, Branch> ledger = ledgers.computeIfAbsent(participant, k -> new ConcurrentHashMap<>());
     synchronized (ledger) {
       Branch b = ledger.get(tx);
@@ -148,7 +148,7 @@ final class LossyChannel {
     }
   }
 
-  private boolean rollbackAt(Void unused, String tx, String participant) {
+  private boolean rollbackAt(String tx, String participant) {
     Map<String, Branch> ledger = ledgers.computeIfAbsent(participant, k -> new ConcurrentHashMap<>());
     synchronized (ledger) {
       if (ledger.get(tx) == Branch.COMMITTED) {
