@@ -385,19 +385,28 @@ class ManifestsTest {
 
   @Test
   void serviceMonitorsSelectOneServiceAndItsPorts() {
-    List<ServiceMonitor> monitors = all(ServiceMonitor.class);
-    assertEquals(all(StatefulSet.class).size(), monitors.size(), "one ServiceMonitor per server");
-    for (ServiceMonitor m : monitors) {
+    Map<String, Integer> scrapedBy = new java.util.TreeMap<>();
+    for (ServiceMonitor m : all(ServiceMonitor.class)) {
       String name = "ServiceMonitor " + m.getMetadata().getName();
       List<Service> services = all(Service.class).stream()
           .filter(s -> selects(m.getSpec().getSelector().getMatchLabels(), s.getMetadata().getLabels())).toList();
-      assertEquals(1, services.size(), name + ": must select exactly one Service (no double scrape), got "
-          + services.stream().map(s -> s.getMetadata().getName()).toList());
-      for (Endpoint e : m.getSpec().getEndpoints()) {
-        assertTrue(services.get(0).getSpec().getPorts().stream().anyMatch(p -> p.getName().equals(e.getPort())),
-            name + ": port " + e.getPort() + " is not a port of Service " + services.get(0).getMetadata().getName());
-        assertEquals("/metrics", e.getPath(), name + ": path");
+      assertFalse(services.isEmpty(), name + ": selects no Service");
+      for (Service s : services) {
+        scrapedBy.merge(s.getMetadata().getName(), 1, Integer::sum);
+        for (Endpoint e : m.getSpec().getEndpoints()) {
+          assertTrue(s.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals(e.getPort())),
+              name + ": port " + e.getPort() + " is not a port of Service " + s.getMetadata().getName());
+          assertEquals("/metrics", e.getPath(), name + ": path");
+        }
       }
+    }
+    // Each workload is scraped through exactly one Service by exactly one monitor: no gap, no double scrape.
+    for (Map.Entry<String, PodTemplateSpec> w : podTemplates().entrySet()) {
+      List<String> scrapers = all(Service.class).stream()
+          .filter(s -> selects(s.getSpec().getSelector(), w.getValue().getMetadata().getLabels()))
+          .map(s -> s.getMetadata().getName()).filter(scrapedBy::containsKey).toList();
+      assertEquals(1, scrapers.size(), w.getKey() + ": scraped through " + scrapers);
+      assertEquals(1, scrapedBy.get(scrapers.get(0)), scrapers.get(0) + ": selected by several ServiceMonitors");
     }
   }
 

@@ -8,15 +8,21 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
+import io.pledge.common.grpc.Endpoint;
 import io.pledge.coordinator.CoordinatorOptions;
+import io.pledge.examples.bank.BankOptions;
 import io.pledge.lock.config.LockServiceOptions;
+import io.pledge.participant.endpoint.ParticipantOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The configuration the manifests give each server, loaded by the server's own {@link Config} with its own keys
- * ({@link CoordinatorOptions#KEYS}, {@link LockServiceOptions#ALL}): unknown keys and unparseable values fail as they
+ * ({@link CoordinatorOptions#KEYS}, {@link LockServiceOptions#ALL}, {@link BankOptions#KEYS}): unknown keys and unparseable values fail as they
  * would at start-up, and the effective settings must agree with the ports, volumes and Services around them.
  */
 class ServerSettingsTest {
@@ -41,7 +47,8 @@ class ServerSettingsTest {
   /** A server of the repository, known by the image it runs from. */
   private enum Server {
     COORDINATOR("pledge/coordinator", CoordinatorOptions.KEYS),
-    LOCK_SERVICE("pledge/lock-service", LockServiceOptions.ALL);
+    LOCK_SERVICE("pledge/lock-service", LockServiceOptions.ALL),
+    BANK("pledge/examples/bank-transfer", BankOptions.KEYS);
 
     final String image;
     final List<ConfigKey<?>> keys;
@@ -61,8 +68,13 @@ class ServerSettingsTest {
     }
   }
 
-  private record Running(StatefulSet workload, Container container, Server server, Config config,
-      String configFileKey) {}
+  private record Running(HasMetadata workload, PodTemplateSpec template, Container container, Server server,
+      Config config, String configFileKey) {
+
+    String name() {
+      return workload.getKind() + " " + workload.getMetadata().getName();
+    }
+  }
 
   private static List<Manifests.Doc> docs;
   private static ConfigMap pledgeConfig;
@@ -79,9 +91,17 @@ class ServerSettingsTest {
     pledgeConfig = maps.get(0);
   }
 
-  private static List<StatefulSet> statefulSets() {
-    return docs.stream().map(Manifests.Doc::resource).filter(StatefulSet.class::isInstance)
-        .map(StatefulSet.class::cast).toList();
+  /** Every workload with its pod template: StatefulSets and Deployments. */
+  private static Map<HasMetadata, PodTemplateSpec> workloads() {
+    Map<HasMetadata, PodTemplateSpec> all = new LinkedHashMap<>();
+    for (Manifests.Doc d : docs) {
+      if (d.resource() instanceof StatefulSet s) {
+        all.put(s, s.getSpec().getTemplate());
+      } else if (d.resource() instanceof Deployment dep) {
+        all.put(dep, dep.getSpec().getTemplate());
+      }
+    }
+    return all;
   }
 
   private static List<Service> services() {
@@ -94,9 +114,9 @@ class ServerSettingsTest {
    * PLEDGE_CONFIG, read from the ConfigMap item mounted there, and the container's environment, with the downward API
    * values a pod would get.
    */
-  private static Running start(StatefulSet sts, Container c) throws IOException {
+  private static Running start(HasMetadata workload, PodTemplateSpec template, Container c) throws IOException {
     Server server = Server.of(c);
-    String where = "StatefulSet " + sts.getMetadata().getName() + " container " + c.getName();
+    String where = workload.getKind() + " " + workload.getMetadata().getName() + " container " + c.getName();
     Map<String, String> env = new LinkedHashMap<>();
     Set<String> allowed = server.keys.stream().map(ConfigKey::envName).collect(Collectors.toCollection(HashSet::new));
     allowed.add("PLEDGE_CONFIG");
@@ -104,38 +124,41 @@ class ServerSettingsTest {
       if (e.getName().startsWith("PLEDGE_")) {
         assertTrue(allowed.contains(e.getName()), where + ": " + e.getName() + " is not a setting of " + server);
       }
-      env.put(e.getName(), e.getValue() != null ? e.getValue() : downwardApi(sts, e));
+      env.put(e.getName(), e.getValue() != null ? e.getValue() : downwardApi(workload, e));
     }
     List<String> args = c.getArgs() == null ? List.of() : c.getArgs();
     String configPath = args.stream().filter(a -> a.startsWith("--config=")).map(a -> a.substring(9)).findFirst()
         .orElse(env.get("PLEDGE_CONFIG"));
     assertNotNull(configPath, where + ": reads no config file (--config or PLEDGE_CONFIG)");
-    String key = configMapKeyMountedAt(sts, c, configPath);
-    Path file = Files.writeString(tmp.resolve(sts.getMetadata().getName() + "-" + key), pledgeConfig.getData().get(key));
+    String key = configMapKeyMountedAt(template, c, configPath);
+    Path file = Files.writeString(tmp.resolve(workload.getMetadata().getName() + "-" + key),
+        pledgeConfig.getData().get(key));
     env.remove("PLEDGE_CONFIG");
     List<String> flags = args.stream().filter(a -> !a.startsWith("--config=")).collect(Collectors.toList());
     flags.add("--config=" + file);
     Config config = Config.load(server.keys, flags.toArray(String[]::new), env);
-    if (server == Server.COORDINATOR) {
-      CoordinatorOptions.from(config); // the range checks of the options record
+    switch (server) { // the range checks of the options records
+      case COORDINATOR -> CoordinatorOptions.from(config);
+      case BANK -> BankOptions.from(config);
+      case LOCK_SERVICE -> { }
     }
-    return new Running(sts, c, server, config, key);
+    return new Running(workload, template, c, server, config, key);
   }
 
-  private static String downwardApi(StatefulSet sts, EnvVar e) {
+  private static String downwardApi(HasMetadata workload, EnvVar e) {
     assertNotNull(e.getValueFrom(), e.getName() + ": neither value nor valueFrom");
     assertNotNull(e.getValueFrom().getFieldRef(), e.getName() + ": only downward-API fields are expected");
     return switch (e.getValueFrom().getFieldRef().getFieldPath()) {
-      case "metadata.name" -> sts.getMetadata().getName() + "-0";
+      case "metadata.name" -> workload.getMetadata().getName() + "-0";
       case "status.podIP" -> "10.1.2.3";
       case "metadata.namespace" -> "pledge";
       default -> throw new AssertionError(e.getName() + ": unexpected field " + e.getValueFrom().getFieldRef().getFieldPath());
     };
   }
 
-  private static String configMapKeyMountedAt(StatefulSet sts, Container c, String path) {
+  private static String configMapKeyMountedAt(PodTemplateSpec template, Container c, String path) {
     for (VolumeMount m : c.getVolumeMounts()) {
-      var volume = sts.getSpec().getTemplate().getSpec().getVolumes().stream()
+      var volume = template.getSpec().getVolumes().stream()
           .filter(v -> v.getName().equals(m.getName()) && v.getConfigMap() != null).findFirst();
       if (volume.isEmpty() || !volume.get().getConfigMap().getName().equals(pledgeConfig.getMetadata().getName())) {
         continue;
@@ -151,9 +174,9 @@ class ServerSettingsTest {
 
   private static List<Running> running() throws IOException {
     List<Running> all = new java.util.ArrayList<>();
-    for (StatefulSet sts : statefulSets()) {
-      for (Container c : sts.getSpec().getTemplate().getSpec().getContainers()) {
-        all.add(start(sts, c));
+    for (Map.Entry<HasMetadata, PodTemplateSpec> w : workloads().entrySet()) {
+      for (Container c : w.getValue().getSpec().getContainers()) {
+        all.add(start(w.getKey(), w.getValue(), c));
       }
     }
     return all;
@@ -186,7 +209,8 @@ class ServerSettingsTest {
     assertEquals("0.0.0.0", c.get(CoordinatorOptions.HOST), "a pod must listen on every interface");
     assertEquals(Set.of(c.get(CoordinatorOptions.GRPC_PORT), c.get(CoordinatorOptions.HTTP_PORT)),
         containerPorts(r.container()));
-    Set<String> claims = r.workload().getSpec().getVolumeClaimTemplates().stream().map(v -> v.getMetadata().getName())
+    StatefulSet sts = (StatefulSet) r.workload();
+    Set<String> claims = sts.getSpec().getVolumeClaimTemplates().stream().map(v -> v.getMetadata().getName())
         .collect(Collectors.toSet());
     assertTrue(r.container().getVolumeMounts().stream().anyMatch(m -> claims.contains(m.getName())
         && Path.of(m.getMountPath()).equals(Path.of(c.get(CoordinatorOptions.DATA_DIR)))),
@@ -213,7 +237,8 @@ class ServerSettingsTest {
     assertEquals("None", svc.getSpec().getClusterIP(), serviceName + " must be headless: members, not a virtual IP");
     assertTrue(Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses()),
         serviceName + " must list members before they are ready, or the first ones could never be joined");
-    Map<String, String> podLabels = r.workload().getSpec().getTemplate().getMetadata().getLabels();
+    StatefulSet sts = (StatefulSet) r.workload();
+    Map<String, String> podLabels = r.template().getMetadata().getLabels();
     assertTrue(podLabels.entrySet().containsAll(svc.getSpec().getSelector().entrySet()), serviceName + " selector");
     // Hazelcast's discovery connects to the endpoint port named "hazelcast", or else to the only one.
     List<ServicePort> named = svc.getSpec().getPorts().stream().filter(p -> "hazelcast".equals(p.getName())).toList();
@@ -226,11 +251,67 @@ class ServerSettingsTest {
             : target.getIntVal().equals(p.getContainerPort())).findFirst().orElseThrow();
     assertEquals(c.get(LockServiceOptions.HAZELCAST_PORT), hz.getContainerPort(), "targetPort is the member port");
     assertEquals(c.get(LockServiceOptions.HAZELCAST_PORT), port.getPort(), "the endpoints carry the member port");
-    assertEquals(r.workload().getSpec().getServiceName(), serviceName, "the StatefulSet's governing Service");
+    assertEquals(sts.getSpec().getServiceName(), serviceName, "the StatefulSet's governing Service");
 
-    int replicas = r.workload().getSpec().getReplicas();
+    int replicas = sts.getSpec().getReplicas();
     assertEquals(3, replicas);
     assertEquals(replicas / 2 + 1, c.get(LockServiceOptions.QUORUM), "cluster.quorum must be a majority");
     assertEquals("", c.get(LockServiceOptions.KUBERNETES_NAMESPACE), "the pod's own namespace (kustomize sets it)");
+  }
+
+  @Test
+  void banksKeepTheirDataOnTheirOwnVolumeAndAreCalledBackThroughTheirService() throws IOException {
+    List<Running> banks = running().stream().filter(r -> r.server() == Server.BANK).toList();
+    assertEquals(2, banks.size(), "the example runs two banks");
+    Set<String> names = new HashSet<>();
+    Set<String> claims = new HashSet<>();
+    for (Running r : banks) {
+      Config c = r.config();
+      Deployment d = (Deployment) r.workload();
+      assertEquals(1, d.getSpec().getReplicas(), r.name() + ": one writer per participant log");
+      assertEquals("Recreate", d.getSpec().getStrategy().getType(), r.name() + ": never two pods on one log");
+      assertTrue(names.add(c.get(BankOptions.NAME)), r.name() + ": bank names (participant ids) must differ");
+      assertEquals("0.0.0.0", c.get(BankOptions.HTTP_HOST));
+      assertEquals("0.0.0.0", c.get(ParticipantOptions.HOST));
+      assertEquals(Set.of(c.get(BankOptions.HTTP_PORT), c.get(ParticipantOptions.PORT)), containerPorts(r.container()));
+
+      Path dataDir = Path.of(c.get(ParticipantOptions.DATA_DIR));
+      VolumeMount data = r.container().getVolumeMounts().stream().filter(m -> Path.of(m.getMountPath()).equals(dataDir))
+          .findFirst().orElseThrow(() -> new AssertionError(r.name() + ": participant.data.dir is no volume mount"));
+      var claim = r.template().getSpec().getVolumes().stream().filter(v -> v.getName().equals(data.getName()))
+          .findFirst().orElseThrow().getPersistentVolumeClaim();
+      assertNotNull(claim, r.name() + ": the database and participant log must be on a persistent volume");
+      assertTrue(claims.add(claim.getClaimName()), r.name() + ": each bank needs its own claim");
+      assertTrue(docs.stream().anyMatch(doc -> doc.resource().getKind().equals("PersistentVolumeClaim")
+          && doc.resource().getMetadata().getName().equals(claim.getClaimName())), claim.getClaimName() + " exists");
+
+      Endpoint advertised = Endpoint.parse(c.get(ParticipantOptions.ADVERTISED));
+      assertEquals(c.get(ParticipantOptions.PORT), servicePortTarget(advertised, r.template()).getContainerPort(),
+          r.name() + ": the advertised endpoint must reach this pod's participant port through a stable Service");
+      assertServes(Endpoint.parse(c.get(ParticipantOptions.COORDINATOR)), the(Server.COORDINATOR),
+          CoordinatorOptions.GRPC_PORT);
+      assertServes(Endpoint.parse(c.get(BankOptions.LOCK_SERVICE)), the(Server.LOCK_SERVICE),
+          LockServiceOptions.GRPC_PORT);
+    }
+  }
+
+  /** The container port that {@code endpoint} (a Service name and port) reaches in pods of {@code template}. */
+  private static ContainerPort servicePortTarget(Endpoint endpoint, PodTemplateSpec template) {
+    Service svc = services().stream().filter(s -> s.getMetadata().getName().equals(endpoint.host())).findFirst()
+        .orElseThrow(() -> new AssertionError(endpoint + ": " + endpoint.host() + " is no Service"));
+    assertTrue(template.getMetadata().getLabels().entrySet().containsAll(svc.getSpec().getSelector().entrySet()),
+        endpoint + ": Service " + endpoint.host() + " does not select these pods");
+    ServicePort port = svc.getSpec().getPorts().stream().filter(p -> p.getPort() == endpoint.port()).findFirst()
+        .orElseThrow(() -> new AssertionError(endpoint + ": Service " + endpoint.host() + " has no such port"));
+    IntOrString target = port.getTargetPort();
+    return template.getSpec().getContainers().stream().flatMap(c -> c.getPorts().stream())
+        .filter(p -> target.getStrVal() != null ? target.getStrVal().equals(p.getName())
+            : target.getIntVal().equals(p.getContainerPort())).findFirst()
+        .orElseThrow(() -> new AssertionError(endpoint + ": target port " + target + " is no container port"));
+  }
+
+  private static void assertServes(Endpoint endpoint, Running server, ConfigKey<Integer> portKey) {
+    assertEquals(server.config().get(portKey), servicePortTarget(endpoint, server.template()).getContainerPort(),
+        endpoint + " must reach " + server.name() + "'s " + portKey.name());
   }
 }

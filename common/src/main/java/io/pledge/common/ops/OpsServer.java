@@ -2,11 +2,13 @@ package io.pledge.common.ops;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -21,6 +23,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class OpsServer {
 
+  private static final Set<String> PATHS = Set.of("/metrics", "/health", "/health/live", "/health/ready");
+
   private final HttpServer server;
 
   private OpsServer(HttpServer server) {
@@ -30,11 +34,21 @@ public final class OpsServer {
   /** Starts on {@code host:port} (port 0 picks a free port: see {@link #port()}). */
   public static Future<OpsServer> start(Vertx vertx, String host, int port, String component,
       PrometheusMeterRegistry registry, BooleanSupplier ready) {
+    return vertx.createHttpServer().requestHandler(handler(vertx, component, registry, ready))
+        .listen(port, host).map(OpsServer::new);
+  }
+
+  /** The same routes, for a service that serves them on its own HTTP port (e.g. next to its API). */
+  public static Handler<HttpServerRequest> handler(Vertx vertx, String component, PrometheusMeterRegistry registry,
+      BooleanSupplier ready) {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(ready, "ready");
-    HttpServer server = vertx.createHttpServer();
-    server.requestHandler(req -> handle(vertx, req, component, registry, ready));
-    return server.listen(port, host).map(OpsServer::new);
+    return req -> handle(vertx, req, component, registry, ready);
+  }
+
+  /** The paths {@link #handler} serves. */
+  public static boolean serves(String path) {
+    return PATHS.contains(path);
   }
 
   private static void handle(Vertx vertx, HttpServerRequest req, String component, PrometheusMeterRegistry registry,

@@ -1,7 +1,10 @@
 package io.pledge.examples.bank;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.common.config.Cli;
 import io.pledge.common.config.Config;
+import io.pledge.common.ops.OpsServer;
 import io.pledge.common.ops.ServerMain;
 import io.pledge.lock.client.LockClient;
 import io.pledge.participant.endpoint.ParticipantNode;
@@ -9,6 +12,7 @@ import io.pledge.participant.locks.TransactionLocks;
 import io.pledge.participant.propagation.TxPropagation;
 import io.pledge.participant.xa.XaResourceManager;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -29,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /debit?account=N&amount=M}: 200, or 409 when the balance is short (the caller rolls back);</li>
  *   <li>{@code POST /credit?account=N&amount=M}: 200;</li>
  *   <li>{@code GET /status}: the committed total, branches in doubt in the participant log, XA branches still
- *       prepared in the database.</li>
+ *       prepared in the database;</li>
+ *   <li>{@code GET /metrics} (Prometheus: the participant's metrics), {@code /health/live}, {@code /health/ready}.</li>
  * </ul>
  * Unknown accounts answer 404, malformed requests 400. Lock timeouts and deadlocks answer 409 as well: the
  * transaction cannot go on, and the client rolls it back.
@@ -47,10 +52,11 @@ public final class BankService {
   private final LockClient lockClient;
   private final TransactionLocks locks;
   private final ParticipantNode node;
+  private final Handler<HttpServerRequest> ops;
   private final HttpServer http;
 
   private BankService(Vertx vertx, BankOptions options, Accounts accounts, XaResourceManager xa, LockClient lockClient,
-      TransactionLocks locks, ParticipantNode node, HttpServer http) {
+      TransactionLocks locks, ParticipantNode node, Handler<HttpServerRequest> ops, HttpServer http) {
     this.vertx = vertx;
     this.options = options;
     this.accounts = accounts;
@@ -58,6 +64,7 @@ public final class BankService {
     this.lockClient = lockClient;
     this.locks = locks;
     this.node = node;
+    this.ops = ops;
     this.http = http;
   }
 
@@ -78,13 +85,18 @@ public final class BankService {
       XaResourceManager xa = XaResourceManager.create(vertx, dataSource, options.name(), 16);
       LockClient lockClient = LockClient.create(vertx, options.lockService());
       TransactionLocks locks = new TransactionLocks(lockClient, options.lockLease());
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       return ParticipantNode.builder(vertx, options.participant()).resource(options.name(), xa).leases(locks)
+          .registry(registry)
           .start()
           .compose(node -> {
+            // Serving at all means ready: the participant resolved its in-doubt branches before start completed.
+            Handler<HttpServerRequest> ops = OpsServer.handler(vertx, "bank-service", registry, () -> true);
             BankService[] self = new BankService[1];
             return vertx.createHttpServer().requestHandler(req -> self[0].handle(req))
                 .listen(options.httpPort(), options.httpHost())
-                .map(http -> self[0] = new BankService(vertx, options, accounts, xa, lockClient, locks, node, http));
+                .map(http -> self[0] = new BankService(vertx, options, accounts, xa, lockClient, locks, node, ops,
+                    http));
           });
     });
   }
@@ -109,7 +121,13 @@ public final class BankService {
       case "/status" -> status(req);
       case "/debit" -> move(req, true);
       case "/credit" -> move(req, false);
-      default -> req.response().setStatusCode(404).end("POST /debit, POST /credit, GET /status\n");
+      default -> {
+        if (OpsServer.serves(req.path())) {
+          ops.handle(req);
+        } else {
+          req.response().setStatusCode(404).end("POST /debit, POST /credit, GET /status, GET /metrics, GET /health\n");
+        }
+      }
     }
   }
 

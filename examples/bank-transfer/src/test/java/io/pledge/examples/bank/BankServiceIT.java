@@ -119,6 +119,16 @@ class BankServiceIT {
     assertFalse(client.rollback(tx).await(10, TimeUnit.SECONDS).committed());
   }
 
+  @Test
+  void metricsAndHealthAreServedNextToTheApi() throws Exception {
+    assertTrue(transfer(1, 2, 10).committed());
+    Answer metrics = send(a, HttpMethod.GET, "/metrics", null);
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.body().contains("pledge_participant_prepare_latency_seconds_count"), metrics.body());
+    assertEquals(200, send(a, HttpMethod.GET, "/health/ready", null).statusCode());
+    assertEquals(200, send(b, HttpMethod.GET, "/health/live", null).statusCode());
+  }
+
   private TxResult<Void> transfer(int from, int to, long amount) throws Exception {
     return client.inTransaction(tx -> call(a, "/debit?account=" + from + "&amount=" + amount, tx)
         .compose(v -> call(b, "/credit?account=" + to + "&amount=" + amount, tx))).await(30, TimeUnit.SECONDS);
