@@ -66,7 +66,7 @@ public final class CoordinatorServer extends VerticleBase {
     return vertx.executeBlocking(() -> H2TxLog.open(options.dataDir(), options.logMaxBatch(), registry,
         System::currentTimeMillis)).compose(opened -> {
           log = opened;
-          channel = new GrpcParticipantChannel(vertx);
+          channel = new GrpcParticipantChannel(vertx, context);
           manager = new TransactionManager(vertx, context, options.nodeId(), log, channel, options.protocol(),
               new CoordinatorMetrics(registry), System::currentTimeMillis);
           options.lockService().ifPresent(endpoint -> {

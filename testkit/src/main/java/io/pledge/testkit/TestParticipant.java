@@ -2,8 +2,12 @@ package io.pledge.testkit;
 
 import io.pledge.api.v1.BranchCommitRequest;
 import io.pledge.api.v1.BranchCommitResponse;
+import io.pledge.api.v1.BranchCompletion;
+import io.pledge.api.v1.BranchCompletionResult;
 import io.pledge.api.v1.BranchRollbackRequest;
 import io.pledge.api.v1.BranchRollbackResponse;
+import io.pledge.api.v1.CompleteBranchesRequest;
+import io.pledge.api.v1.CompleteBranchesResponse;
 import io.pledge.api.v1.Outcome;
 import io.pledge.api.v1.ParticipantGrpcService;
 import io.pledge.api.v1.ParticipantService;
@@ -17,6 +21,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.StatusException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,6 +48,7 @@ public final class TestParticipant implements AutoCloseable {
   private final AtomicInteger prepareCalls = new AtomicInteger();
   private final AtomicInteger commitCalls = new AtomicInteger();
   private final AtomicInteger rollbackCalls = new AtomicInteger();
+  private final AtomicInteger completeCalls = new AtomicInteger();
   private volatile Predicate<String> voteNo = tx -> false;
   private volatile Predicate<String> readOnly = tx -> false;
   private volatile Predicate<String> stallPrepare = tx -> false;
@@ -120,6 +127,11 @@ public final class TestParticipant implements AutoCloseable {
     return rollbackCalls.get();
   }
 
+  /** Batched phase-2 calls received (each of their branches also counts as a commit or rollback call). */
+  public int completeCalls() {
+    return completeCalls.get();
+  }
+
   @Override
   public void close() {
     Await.result(server.close());
@@ -195,6 +207,26 @@ public final class TestParticipant implements AutoCloseable {
       // Also for a branch never prepared: remembered, so a late prepare votes no.
       ledger.put(tx, BranchState.ROLLED_BACK);
       return Future.succeededFuture(BranchRollbackResponse.getDefaultInstance());
+    }
+
+    /** Each branch as its own Commit or Rollback (counted as such), answered in order. */
+    @Override
+    public Future<CompleteBranchesResponse> complete(CompleteBranchesRequest request) {
+      completeCalls.incrementAndGet();
+      List<Future<BranchCompletionResult>> results = new ArrayList<>();
+      for (BranchCompletion b : request.getBranchesList()) {
+        Future<?> done = b.getOutcome() == Outcome.OUTCOME_COMMITTED
+            ? commit(BranchCommitRequest.newBuilder().setTxId(b.getTxId()).setParticipantId(b.getParticipantId())
+                .build())
+            : rollback(BranchRollbackRequest.newBuilder().setTxId(b.getTxId()).setParticipantId(b.getParticipantId())
+                .build());
+        results.add(done.transform(ar -> Future.succeededFuture(ar.succeeded()
+            ? BranchCompletionResult.getDefaultInstance()
+            : BranchCompletionResult.newBuilder().setStatus(((StatusException) ar.cause()).status().code)
+                .setMessage(((StatusException) ar.cause()).message()).build())));
+      }
+      return Future.all(results).map(all -> CompleteBranchesResponse.newBuilder()
+          .addAllResults(results.stream().map(Future::result).toList()).build());
     }
 
     private boolean shouldFailPhaseTwo(String tx) {

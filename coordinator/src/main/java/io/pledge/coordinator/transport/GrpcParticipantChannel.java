@@ -1,6 +1,7 @@
 package io.pledge.coordinator.transport;
 
 import io.pledge.api.v1.BranchCommitRequest;
+import io.pledge.api.v1.BranchCompletion;
 import io.pledge.api.v1.BranchRollbackRequest;
 import io.pledge.api.v1.ParticipantGrpcClient;
 import io.pledge.api.v1.PrepareRequest;
@@ -11,21 +12,37 @@ import io.pledge.coordinator.protocol.ParticipantChannel;
 import io.pledge.coordinator.state.Outcome;
 import io.pledge.coordinator.state.Participant;
 import io.pledge.coordinator.state.TxId;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link ParticipantChannel} over gRPC: one Vert.x gRPC client whose HTTP/2 connections are pooled per endpoint.
+ * Prepare and one-phase commit are single calls (a client waits on them); phase-2 commits and rollbacks are
+ * batched per endpoint ({@link PhaseTwoBatcher}).
  */
 public final class GrpcParticipantChannel implements ParticipantChannel {
 
-  private final GrpcClient client;
+  private static final int MAX_CACHED_ADDRESSES = 10_000;
 
-  public GrpcParticipantChannel(Vertx vertx) {
+  private final GrpcClient client;
+  private final PhaseTwoBatcher phaseTwo;
+  /** Parsed endpoints: a transaction's participants are called several times each. */
+  private final Map<String, SocketAddress> addresses = new ConcurrentHashMap<>();
+
+  /** {@code context}: the coordinator's, on which the phase-2 queues live. */
+  public GrpcParticipantChannel(Vertx vertx, Context context) {
     this.client = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions().setConnectTimeout(2000)));
+    this.phaseTwo = new PhaseTwoBatcher(context,
+        (endpoint, request, timeout) -> Rpc.call(client, address(endpoint), ParticipantGrpcClient.Complete, request,
+            timeout),
+        this::single);
   }
 
   @Override
@@ -38,6 +55,10 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
 
   @Override
   public Future<CommitReply> commit(TxId tx, Participant participant, boolean onePhase, Duration timeout) {
+    if (!onePhase) {
+      return phaseTwo.complete(participant.endpoint(), tx.toString(), participant.id(), true, timeout)
+          .map(v -> new CommitReply(Outcome.COMMITTED, ""));
+    }
     BranchCommitRequest request = BranchCommitRequest.newBuilder().setTxId(tx.toString())
         .setParticipantId(participant.id()).setOnePhase(onePhase).build();
     return Rpc.call(client, address(participant), ParticipantGrpcClient.Commit, request, timeout).compose(r ->
@@ -53,9 +74,20 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
 
   @Override
   public Future<Void> rollback(TxId tx, Participant participant, Duration timeout) {
-    BranchRollbackRequest request = BranchRollbackRequest.newBuilder().setTxId(tx.toString())
-        .setParticipantId(participant.id()).build();
-    return Rpc.call(client, address(participant), ParticipantGrpcClient.Rollback, request, timeout).mapEmpty();
+    return phaseTwo.complete(participant.endpoint(), tx.toString(), participant.id(), false, timeout);
+  }
+
+  /** One branch's phase 2 as its own call: for a participant that does not serve Complete. */
+  private Future<Void> single(String endpoint, BranchCompletion branch, Duration timeout) {
+    SocketAddress address = address(endpoint);
+    if (branch.getOutcome() == io.pledge.api.v1.Outcome.OUTCOME_COMMITTED) {
+      BranchCommitRequest request = BranchCommitRequest.newBuilder().setTxId(branch.getTxId())
+          .setParticipantId(branch.getParticipantId()).build();
+      return Rpc.call(client, address, ParticipantGrpcClient.Commit, request, timeout).mapEmpty();
+    }
+    BranchRollbackRequest request = BranchRollbackRequest.newBuilder().setTxId(branch.getTxId())
+        .setParticipantId(branch.getParticipantId()).build();
+    return Rpc.call(client, address, ParticipantGrpcClient.Rollback, request, timeout).mapEmpty();
   }
 
   @Override
@@ -63,7 +95,14 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
     return client.close();
   }
 
-  private static io.vertx.core.net.SocketAddress address(Participant participant) {
-    return Endpoint.parse(participant.endpoint()).toSocketAddress();
+  private SocketAddress address(Participant participant) {
+    return address(participant.endpoint());
+  }
+
+  private SocketAddress address(String endpoint) {
+    if (addresses.size() > MAX_CACHED_ADDRESSES) {
+      addresses.clear(); // a guard, not a policy: real deployments have a handful of participant endpoints
+    }
+    return addresses.computeIfAbsent(endpoint, e -> Endpoint.parse(e).toSocketAddress());
   }
 }

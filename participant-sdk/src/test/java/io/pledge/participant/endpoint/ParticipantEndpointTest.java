@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pledge.api.v1.BranchCompletion;
+import io.pledge.api.v1.BranchCompletionResult;
+import io.pledge.api.v1.CompleteBranchesRequest;
+import io.pledge.api.v1.CompleteBranchesResponse;
 import io.pledge.api.v1.Outcome;
 import io.pledge.api.v1.Vote;
 import io.pledge.common.grpc.Endpoint;
@@ -93,6 +97,38 @@ class ParticipantEndpointTest {
     assertEquals(Vote.VOTE_YES, calls.prepare("tx-1", RM).getVote());
     assertEquals(Outcome.OUTCOME_COMMITTED, calls.commit("tx-1", RM, false).getOutcome());
     assertEquals(List.of("prepare tx-1", "commit tx-1"), resource.calls);
+  }
+
+  @Test
+  void completeHandlesEachBranchAsItsOwnCallAndAnswersInOrder() throws Exception {
+    for (String tx : List.of("tx-1", "tx-2", "tx-3")) {
+      join(tx);
+      assertEquals(Vote.VOTE_YES, calls.prepare(tx, RM).getVote());
+    }
+    calls.commit("tx-3", RM, false);
+    CompleteBranchesResponse r = calls.complete(CompleteBranchesRequest.newBuilder()
+        .addBranches(completion("tx-1", RM, Outcome.OUTCOME_COMMITTED))
+        .addBranches(completion("tx-2", RM, Outcome.OUTCOME_ABORTED))
+        .addBranches(completion("tx-3", RM, Outcome.OUTCOME_ABORTED)) // committed already: refused, alone
+        .addBranches(completion("tx-4", "no-such-resource", Outcome.OUTCOME_COMMITTED))
+        .build());
+    assertEquals(List.of(0, 0, GrpcStatus.FAILED_PRECONDITION.code, GrpcStatus.NOT_FOUND.code),
+        r.getResultsList().stream().map(BranchCompletionResult::getStatus).toList());
+    assertTrue(r.getResults(2).getMessage().contains("tx-3"), r.getResults(2).getMessage());
+    assertEquals(1, resource.count("commit tx-1"));
+    assertEquals(1, resource.count("rollback tx-2"));
+
+    RpcException empty = assertThrows(RpcException.class,
+        () -> calls.complete(CompleteBranchesRequest.getDefaultInstance()));
+    assertEquals(GrpcStatus.INVALID_ARGUMENT, empty.status());
+    RpcException noOutcome = assertThrows(RpcException.class, () -> calls.complete(CompleteBranchesRequest
+        .newBuilder().addBranches(completion("tx-5", RM, Outcome.OUTCOME_PENDING)).build()));
+    assertEquals(GrpcStatus.INVALID_ARGUMENT, noOutcome.status());
+    assertTrue(noOutcome.detail().contains("branch 0"), noOutcome.detail());
+  }
+
+  private static BranchCompletion completion(String tx, String participant, Outcome outcome) {
+    return BranchCompletion.newBuilder().setTxId(tx).setParticipantId(participant).setOutcome(outcome).build();
   }
 
   @Test

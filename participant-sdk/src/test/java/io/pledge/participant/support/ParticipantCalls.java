@@ -3,6 +3,8 @@ package io.pledge.participant.support;
 import io.pledge.api.v1.BranchCommitRequest;
 import io.pledge.api.v1.BranchCommitResponse;
 import io.pledge.api.v1.BranchRollbackRequest;
+import io.pledge.api.v1.CompleteBranchesRequest;
+import io.pledge.api.v1.CompleteBranchesResponse;
 import io.pledge.api.v1.ParticipantGrpcClient;
 import io.pledge.api.v1.PrepareRequest;
 import io.pledge.api.v1.PrepareResponse;
@@ -52,6 +54,11 @@ public final class ParticipantCalls implements AutoCloseable {
 
   public void rollback(String txId, String participantId) throws Exception {
     rollbackAsync(txId, participantId).await(20, TimeUnit.SECONDS);
+  }
+
+  public CompleteBranchesResponse complete(CompleteBranchesRequest request) throws Exception {
+    return Rpc.call(client, address, ParticipantGrpcClient.Complete, request, Duration.ofSeconds(10))
+        .await(20, TimeUnit.SECONDS);
   }
 
   @Override

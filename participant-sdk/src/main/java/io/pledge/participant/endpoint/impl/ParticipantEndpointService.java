@@ -1,9 +1,13 @@
 package io.pledge.participant.endpoint.impl;
 
 import io.pledge.api.v1.BranchCommitRequest;
+import io.pledge.api.v1.BranchCompletion;
+import io.pledge.api.v1.BranchCompletionResult;
 import io.pledge.api.v1.BranchCommitResponse;
 import io.pledge.api.v1.BranchRollbackRequest;
 import io.pledge.api.v1.BranchRollbackResponse;
+import io.pledge.api.v1.CompleteBranchesRequest;
+import io.pledge.api.v1.CompleteBranchesResponse;
 import io.pledge.api.v1.Outcome;
 import io.pledge.api.v1.ParticipantService;
 import io.pledge.api.v1.PrepareRequest;
@@ -13,6 +17,9 @@ import io.pledge.participant.log.BranchRecord;
 import io.pledge.participant.spi.Vote;
 import io.vertx.core.Future;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.StatusException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The gRPC edge of the participant: validates requests, converts protobuf to engine calls and back, and maps
@@ -21,6 +28,9 @@ import io.vertx.grpc.common.GrpcStatus;
  * coordinator retries phase 2).
  */
 public final class ParticipantEndpointService extends ParticipantService {
+
+  /** Most branches one Complete call may carry (the coordinator sends at most this many). */
+  public static final int MAX_COMPLETIONS = 1024;
 
   private final BranchEngine engine;
 
@@ -59,6 +69,40 @@ public final class ParticipantEndpointService extends ParticipantService {
     }
     return mapErrors(engine.rollback(request.getTxId(), request.getParticipantId())
         .map(v -> BranchRollbackResponse.getDefaultInstance()));
+  }
+
+  @Override
+  public Future<CompleteBranchesResponse> complete(CompleteBranchesRequest request) {
+    int n = request.getBranchesCount();
+    if (n == 0 || n > MAX_COMPLETIONS) {
+      return Rpc.fail(GrpcStatus.INVALID_ARGUMENT, "a Complete call carries 1.." + MAX_COMPLETIONS + " branches, got "
+          + n);
+    }
+    for (int i = 0; i < n; i++) {
+      BranchCompletion b = request.getBranches(i);
+      String bad = invalid(b.getTxId(), b.getParticipantId());
+      if (bad == null && b.getOutcome() != Outcome.OUTCOME_COMMITTED && b.getOutcome() != Outcome.OUTCOME_ABORTED) {
+        bad = "outcome must be OUTCOME_COMMITTED or OUTCOME_ABORTED, got " + b.getOutcome();
+      }
+      if (bad != null) {
+        return Rpc.fail(GrpcStatus.INVALID_ARGUMENT, "branch " + i + ": " + bad);
+      }
+    }
+    // Every branch as its own call would go; one branch's failure is its own result, not the call's.
+    List<Future<BranchCompletionResult>> results = new ArrayList<>(n);
+    for (BranchCompletion b : request.getBranchesList()) {
+      Future<Void> done = b.getOutcome() == Outcome.OUTCOME_COMMITTED
+          ? engine.commit(b.getTxId(), b.getParticipantId(), false).mapEmpty()
+          : engine.rollback(b.getTxId(), b.getParticipantId());
+      results.add(mapErrors(done).transform(ar -> Future.succeededFuture(ar.succeeded()
+          ? BranchCompletionResult.getDefaultInstance()
+          : ar.cause() instanceof StatusException e
+              ? BranchCompletionResult.newBuilder().setStatus(e.status().code).setMessage(e.message()).build()
+              : BranchCompletionResult.newBuilder().setStatus(GrpcStatus.UNAVAILABLE.code)
+                  .setMessage(BranchEngine.describe(ar.cause())).build())));
+    }
+    return Future.all(results).map(all -> CompleteBranchesResponse.newBuilder()
+        .addAllResults(results.stream().map(Future::result).toList()).build());
   }
 
   private static String invalid(String txId, String participantId) {
