@@ -107,6 +107,11 @@ public final class ElectionDemo {
       for (int attempt = 1; attempt <= FREEZE_ATTEMPTS && lateWrite == null; attempt++) {
         frozen = awaitLeaderAbove(0, "a leader");
         afterFreeze = freezeTheLeader(frozen);
+        if (afterFreeze == null) {
+          out.printf("!! %s lost the lock by itself before it could be frozen; trying with the next leader%n",
+              frozen.worker());
+          continue;
+        }
         lateWrite = awaitLateWrite(frozen);
         if (lateWrite == null && attempt < FREEZE_ATTEMPTS) {
           out.printf("!! %s noticed its lost lease before its next write: no late write to reject; freezing the"
@@ -127,11 +132,16 @@ public final class ElectionDemo {
 
   /**
    * Freezes the leader just after one of its writes, so that it sleeps until its next one; waits until another worker
-   * has taken over and written (the ledger has seen a higher token), and thaws it.
+   * has taken over and written (the ledger has seen a higher token), and thaws it. Returns that new leader, or null
+   * if the leader lost the lock by itself first (a CPU-starved worker can miss its renewals).
    */
   private WorkerEvent.Elected freezeTheLeader(WorkerEvent.Elected leader) {
     long writes = fleet.writes(leader);
-    await("a write by " + leader.worker(), () -> fleet.writes(leader) > writes);
+    await("a write by " + leader.worker(), () -> fleet.writes(leader) > writes
+        || !fleet.leader().equals(Optional.of(leader)));
+    if (!fleet.leader().equals(Optional.of(leader))) {
+      return null;
+    }
     fleet.freeze(leader.worker());
     long frozenAt = System.nanoTime();
     out.printf("!! kill -STOP %s (pid %d), the leader (token %d): frozen like a long GC pause, it cannot renew its"
