@@ -1,5 +1,6 @@
 package io.pledge.examples.orders;
 
+import io.pledge.examples.orders.service.Refusal;
 import io.pledge.participant.client.PledgeException;
 import io.pledge.participant.client.TxResult;
 import java.util.Objects;
@@ -26,7 +27,7 @@ record Placement(PlannedOrder order, String txId, Result result, String detail) 
     }
   }
 
-  static final String[] REFUSAL_CODES = {"OUT_OF_STOCK", "INSUFFICIENT_FUNDS"};
+  static final String[] REFUSAL_CODES = {Refusal.OUT_OF_STOCK, Refusal.INSUFFICIENT_FUNDS};
 
   Placement {
     Objects.requireNonNull(order, "order");
@@ -77,8 +78,8 @@ record Placement(PlannedOrder order, String txId, Result result, String detail) 
 
   private static Result byCode(String code, Result otherwise) {
     return switch (code) {
-      case "OUT_OF_STOCK" -> Result.OUT_OF_STOCK;
-      case "INSUFFICIENT_FUNDS" -> Result.INSUFFICIENT_FUNDS;
+      case Refusal.OUT_OF_STOCK -> Result.OUT_OF_STOCK;
+      case Refusal.INSUFFICIENT_FUNDS -> Result.INSUFFICIENT_FUNDS;
       default -> otherwise;
     };
   }

@@ -12,7 +12,7 @@ import java.util.List;
 public final class InventoryService {
 
   public static final ConfigKey<Integer> HTTP_PORT = ServiceOptions.httpPort(8092);
-  public static final ConfigKey<String> SKUS = ConfigKey.string("inventory.skus", "WIDGET:30:25,GADGET:10:40,GIZMO:3:90",
+  public static final ConfigKey<String> SKUS = ConfigKey.string("inventory.skus", "WIDGET:40:25,GADGET:15:40,GIZMO:4:90",
       "skus of an empty database, sku:stock:price separated by commas");
   public static final List<ConfigKey<?>> KEYS = ServiceOptions.keys(HTTP_PORT, List.of(SKUS));
 

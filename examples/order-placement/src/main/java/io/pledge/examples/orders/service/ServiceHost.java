@@ -91,7 +91,12 @@ public final class ServiceHost {
             host.http = http;
             return host;
           })
-          .onFailure(e -> host.xa.close());
+          .onFailure(e -> {
+            if (host.node != null) {
+              host.node.close();
+            }
+            host.xa.close();
+          });
     });
   }
 
