@@ -24,6 +24,8 @@ final class XaBranch {
   Connection connection;
   XAResource resource;
   volatile Phase phase = Phase.NEW;
+  /** Why the branch may only roll back (a unit of work failed half-way), or null. */
+  volatile String rollbackOnly;
   private final AtomicReference<CompletableFuture<Void>> tail =
       new AtomicReference<>(CompletableFuture.completedFuture(null));
 

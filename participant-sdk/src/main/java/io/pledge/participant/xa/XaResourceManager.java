@@ -79,6 +79,10 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
   /**
    * Runs JDBC work inside the transaction's branch, starting the branch on first use. Join the transaction first
    * ({@code ParticipantNode.join}), so the coordinator knows to prepare this participant.
+   *
+   * <p>Work that fails (throws) marks the branch rollback-only: whatever it did before failing is in the branch, so
+   * the branch's prepare votes no, and a client that commits anyway is told ABORTED instead of committing half a
+   * unit of work. Work that should survive its own failure catches it inside {@code work}.
    */
   public <T> Future<T> work(String txId, SqlWork<T> work) {
     XaBranch branch;
@@ -92,7 +96,12 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
       if (b.phase != XaBranch.Phase.ACTIVE) {
         throw new IllegalStateException("transaction " + txId + " is " + b.phase + " here: no more work allowed");
       }
-      return work.run(b.connection);
+      try {
+        return work.run(b.connection);
+      } catch (SQLException | RuntimeException e) {
+        b.rollbackOnly = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        throw e;
+      }
     }));
   }
 
@@ -106,6 +115,10 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
       if (b.phase == XaBranch.Phase.NEW) {
         forget(b);
         return Vote.readOnly();
+      }
+      if (b.rollbackOnly != null) {
+        rollbackQuietly(b);
+        return Vote.no("work in this branch failed: " + b.rollbackOnly);
       }
       try {
         endIfActive(b, XAResource.TMSUCCESS);

@@ -114,6 +114,23 @@ class XaResourceManagerTest {
   }
 
   @Test
+  void workThatFailsHalfWayMakesTheBranchVoteNo() throws Exception {
+    await(add("tx-1", 5));
+    Exception failed = assertThrows(Exception.class, () -> await(xa.work("tx-1", c -> {
+      try (var s = c.prepareStatement("UPDATE account SET balance = balance + 1 WHERE id = 'a'")) {
+        s.executeUpdate(); // done, then the unit of work fails: the branch holds half of it
+      }
+      throw new java.sql.SQLException("constraint violated");
+    })));
+    assertTrue(failed.getMessage().contains("constraint violated"), failed.getMessage());
+    var vote = await(xa.prepare("tx-1"));
+    assertEquals(Vote.Kind.NO, vote.kind());
+    assertTrue(vote.reason().contains("constraint violated"), vote.reason());
+    assertEquals(100, balance(), "nothing of the branch is kept");
+    assertEquals(0, xa.openBranches());
+  }
+
+  @Test
   void workAfterPrepareIsRefused() throws Exception {
     await(add("tx-1", 1));
     await(xa.prepare("tx-1"));

@@ -17,6 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * coordinator, naming this participant and the refusal, instead of an order committed without its reservation or
  * payment.
  *
+ * <p>The XA adapter alone already votes no after work that failed; this mark adds the business reason, which the
+ * coordinator relays to the client ("inventory refused: OUT_OF_STOCK: ..."), and counts the marked branches for the
+ * service's state page.
+ *
  * <p>The mark lives in memory. A restart of the service loses it together with the branch's unprepared work, and
  * the participant endpoint then votes no on its own (it has no trace of the branch).
  *
