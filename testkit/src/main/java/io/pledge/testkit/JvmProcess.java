@@ -84,7 +84,11 @@ public final class JvmProcess implements AutoCloseable {
    */
   public static String classPath() {
     String surefire = System.getProperty("surefire.test.class.path");
-    return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    String path = surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    // Absolute, so that a child started in another directory finds it too (`java -jar target/x.jar` is relative).
+    return java.util.Arrays.stream(path.split(java.io.File.pathSeparator)).filter(p -> !p.isBlank())
+        .map(p -> Path.of(p).toAbsolutePath().toString())
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
   }
 
   private void pump() {
