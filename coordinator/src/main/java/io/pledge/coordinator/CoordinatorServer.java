@@ -2,6 +2,7 @@ package io.pledge.coordinator;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pledge.api.v1.CoordinatorAdminGrpcService;
 import io.pledge.api.v1.TransactionCoordinatorGrpcService;
 import io.pledge.common.config.Config;
 import io.pledge.common.ops.OpsServer;
@@ -10,6 +11,7 @@ import io.pledge.coordinator.log.TxLog;
 import io.pledge.coordinator.metrics.CoordinatorMetrics;
 import io.pledge.coordinator.protocol.ParticipantChannel;
 import io.pledge.coordinator.protocol.TransactionManager;
+import io.pledge.coordinator.transport.AdminGrpcService;
 import io.pledge.coordinator.transport.CoordinatorGrpcService;
 import io.pledge.coordinator.transport.GrpcParticipantChannel;
 import io.pledge.coordinator.transport.LockReleaser;
@@ -79,6 +81,7 @@ public final class CoordinatorServer extends VerticleBase {
           ops = opsServer;
           GrpcServer grpc = GrpcServer.server(vertx);
           grpc.addService(TransactionCoordinatorGrpcService.of(new CoordinatorGrpcService(manager)));
+          grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(manager)));
           return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()))
               .requestHandler(grpc).listen();
         }).compose(http -> {

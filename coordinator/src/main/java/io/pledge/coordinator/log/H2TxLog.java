@@ -15,10 +15,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 
@@ -27,6 +30,9 @@ import java.util.function.LongSupplier;
  * sync per batch. See {@code db/coordinator/V1__transaction_log.sql} for the schema.
  */
 public final class H2TxLog implements TxLog {
+
+  /** {@code tx_participant.resolution} of a participant an operator ended the transaction without. */
+  private static final String FORGOTTEN = "FORGOTTEN";
 
   private final DurableStore store;
   private final LongSupplier clock;
@@ -95,33 +101,58 @@ public final class H2TxLog implements TxLog {
   @Override
   public CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason) {
     long now = clock.getAsLong();
-    String state = outcome == Outcome.COMMITTED ? Kind.COMMITTED.name() : Kind.ROLLED_BACK.name();
-    // An upsert: a commit that needed no intent (no participants, all read-only) gets its END all the same.
     return store.submit(Durability.WRITTEN, c -> {
-      try (PreparedStatement ps = c.prepareStatement("MERGE INTO tx t USING (VALUES (CAST(? AS VARCHAR(128)))) s(id)"
-          + " ON t.tx_id = s.id"
-          + " WHEN MATCHED THEN UPDATE SET state = ?, updated_at = ?, abort_cause = ?, abort_by = ?, abort_detail = ?"
-          + " WHEN NOT MATCHED THEN INSERT (tx_id, epoch, state, one_phase, deadline_at, updated_at, abort_cause,"
-          + " abort_by, abort_detail) VALUES (s.id, ?, ?, FALSE, 0, ?, ?, ?, ?)")) {
-        String cause = reason == null ? null : reason.cause().name();
-        String by = reason == null ? null : reason.participantId();
-        String detail = reason == null ? null : truncate(reason.detail(), 1024);
-        ps.setString(1, id.toString());
-        ps.setString(2, state);
-        ps.setLong(3, now);
-        ps.setString(4, cause);
-        ps.setString(5, by);
-        ps.setString(6, detail);
-        ps.setLong(7, id.epoch());
-        ps.setString(8, state);
-        ps.setLong(9, now);
-        ps.setString(10, cause);
-        ps.setString(11, by);
-        ps.setString(12, detail);
-        ps.executeUpdate();
+      upsertEnd(c, id, outcome, reason, now);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> forceResolvedEnd(TxId id, Outcome outcome, AbortReason reason,
+      List<Participant> forgotten) {
+    long now = clock.getAsLong();
+    return store.submit(Durability.FORCED, c -> {
+      upsertEnd(c, id, outcome, reason, now);
+      try (PreparedStatement ps = c.prepareStatement("MERGE INTO tx_participant (tx_id, participant_id, endpoint,"
+          + " resolution) KEY (tx_id, participant_id) VALUES (?, ?, ?, '" + FORGOTTEN + "')")) {
+        for (Participant p : forgotten) {
+          ps.setString(1, id.toString());
+          ps.setString(2, p.id());
+          ps.setString(3, p.endpoint());
+          ps.addBatch();
+        }
+        ps.executeBatch();
       }
       return null;
     });
+  }
+
+  /** An upsert: a commit that needed no intent (no participants, all read-only) gets its END all the same. */
+  private static void upsertEnd(Connection c, TxId id, Outcome outcome, AbortReason reason, long now)
+      throws SQLException {
+    String state = outcome == Outcome.COMMITTED ? Kind.COMMITTED.name() : Kind.ROLLED_BACK.name();
+    try (PreparedStatement ps = c.prepareStatement("MERGE INTO tx t USING (VALUES (CAST(? AS VARCHAR(128)))) s(id)"
+        + " ON t.tx_id = s.id"
+        + " WHEN MATCHED THEN UPDATE SET state = ?, updated_at = ?, abort_cause = ?, abort_by = ?, abort_detail = ?"
+        + " WHEN NOT MATCHED THEN INSERT (tx_id, epoch, state, one_phase, deadline_at, updated_at, abort_cause,"
+        + " abort_by, abort_detail) VALUES (s.id, ?, ?, FALSE, 0, ?, ?, ?, ?)")) {
+      String cause = reason == null ? null : reason.cause().name();
+      String by = reason == null ? null : reason.participantId();
+      String detail = reason == null ? null : truncate(reason.detail(), 1024);
+      ps.setString(1, id.toString());
+      ps.setString(2, state);
+      ps.setLong(3, now);
+      ps.setString(4, cause);
+      ps.setString(5, by);
+      ps.setString(6, detail);
+      ps.setLong(7, id.epoch());
+      ps.setString(8, state);
+      ps.setLong(9, now);
+      ps.setString(10, cause);
+      ps.setString(11, by);
+      ps.setString(12, detail);
+      ps.executeUpdate();
+    }
   }
 
   @Override
@@ -208,8 +239,9 @@ public final class H2TxLog implements TxLog {
 
   private static List<LoggedTx> select(Connection c, String where, String param) throws SQLException {
     Map<String, List<Participant>> participants = new LinkedHashMap<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT p.tx_id, p.participant_id, p.endpoint FROM tx_participant p "
-        + "JOIN tx t ON t.tx_id = p.tx_id " + where + " ORDER BY p.tx_id, p.participant_id")) {
+    Map<String, Set<String>> forgotten = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT p.tx_id, p.participant_id, p.endpoint, p.resolution"
+        + " FROM tx_participant p JOIN tx t ON t.tx_id = p.tx_id " + where + " ORDER BY p.tx_id, p.participant_id")) {
       if (param != null) {
         ps.setString(1, param);
       }
@@ -217,6 +249,9 @@ public final class H2TxLog implements TxLog {
         while (rs.next()) {
           participants.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
               .add(new Participant(rs.getString(2), rs.getString(3)));
+          if (FORGOTTEN.equals(rs.getString(4))) {
+            forgotten.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
+          }
         }
       }
     }
@@ -232,7 +267,8 @@ public final class H2TxLog implements TxLog {
           AbortReason reason = cause == null ? null
               : new AbortReason(AbortCause.valueOf(cause), rs.getString(7), rs.getString(8));
           out.add(new LoggedTx(TxId.parse(rs.getString(1)), Kind.valueOf(rs.getString(2)), rs.getBoolean(3),
-              rs.getLong(4), rs.getLong(5), participants.getOrDefault(rs.getString(1), List.of()), reason));
+              rs.getLong(4), rs.getLong(5), participants.getOrDefault(rs.getString(1), List.of()), reason,
+              forgotten.getOrDefault(rs.getString(1), Set.of())));
         }
       }
     }

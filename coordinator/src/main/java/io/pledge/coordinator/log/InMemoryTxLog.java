@@ -6,9 +6,11 @@ import io.pledge.coordinator.state.Outcome;
 import io.pledge.coordinator.state.Participant;
 import io.pledge.coordinator.state.TxId;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -59,6 +61,24 @@ public final class InMemoryTxLog implements TxLog {
     records.put(id, new LoggedTx(id, outcome == Outcome.COMMITTED ? Kind.COMMITTED : Kind.ROLLED_BACK,
         before != null && before.onePhase(), before == null ? 0 : before.deadlineMillis(), clock.getAsLong(),
         before == null ? List.of() : before.participants(), reason));
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public synchronized CompletionStage<Void> forceResolvedEnd(TxId id, Outcome outcome, AbortReason reason,
+      List<Participant> forgotten) {
+    LoggedTx before = records.get(id);
+    List<Participant> participants = new ArrayList<>(before == null ? List.of() : before.participants());
+    Set<String> forgottenIds = new HashSet<>(before == null ? Set.of() : before.forgotten());
+    for (Participant p : forgotten) {
+      forgottenIds.add(p.id());
+      if (participants.stream().noneMatch(x -> x.id().equals(p.id()))) {
+        participants.add(p);
+      }
+    }
+    records.put(id, new LoggedTx(id, outcome == Outcome.COMMITTED ? Kind.COMMITTED : Kind.ROLLED_BACK,
+        before != null && before.onePhase(), before == null ? 0 : before.deadlineMillis(), clock.getAsLong(),
+        participants, reason, forgottenIds));
     return CompletableFuture.completedFuture(null);
   }
 

@@ -5,15 +5,18 @@ import io.pledge.coordinator.state.Participant;
 import io.pledge.coordinator.state.TxId;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What the log knows of one transaction.
  *
  * @param participants for INTENT, every enlisted participant; for COMMIT and after, those phase 2 must reach
  * @param abortReason set for ROLLED_BACK
+ * @param forgotten ids of the participants an operator ended the transaction without (see
+ *     {@link TxLog#forceResolvedEnd}); empty otherwise
  */
 public record LoggedTx(TxId id, Kind kind, boolean onePhase, long deadlineMillis, long updatedAtMillis,
-    List<Participant> participants, AbortReason abortReason) {
+    List<Participant> participants, AbortReason abortReason, Set<String> forgotten) {
 
   /** The last record written for the transaction. */
   public enum Kind {
@@ -35,5 +38,11 @@ public record LoggedTx(TxId id, Kind kind, boolean onePhase, long deadlineMillis
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(kind, "kind");
     participants = List.copyOf(participants);
+    forgotten = Set.copyOf(forgotten);
+  }
+
+  public LoggedTx(TxId id, Kind kind, boolean onePhase, long deadlineMillis, long updatedAtMillis,
+      List<Participant> participants, AbortReason abortReason) {
+    this(id, kind, onePhase, deadlineMillis, updatedAtMillis, participants, abortReason, Set.of());
   }
 }

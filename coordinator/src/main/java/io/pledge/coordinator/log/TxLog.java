@@ -38,6 +38,14 @@ public interface TxLog extends AutoCloseable {
   /** The END record once every participant acknowledged. Written, not forced: losing it only repeats phase 2. */
   CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason);
 
+  /**
+   * The END record of a transaction an operator resolved, naming the participants the operator took over (they
+   * never acknowledged phase 2); they are added to the record's participants if it had none. Forced: the operator
+   * is answered only once it is durable. Written even when the transaction had no record (an abort before commit
+   * was requested), so that the resolution is on file.
+   */
+  CompletionStage<Void> forceResolvedEnd(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten);
+
   /** Every transaction without an END record: what recovery must finish. */
   CompletionStage<List<LoggedTx>> unfinished();
 

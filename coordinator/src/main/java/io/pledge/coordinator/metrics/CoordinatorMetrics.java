@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pledge.coordinator.state.AbortCause;
+import io.pledge.coordinator.state.Outcome;
 import io.pledge.coordinator.state.TxState;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The coordinator's meters (Prometheus names: {@code pledge_transactions_begun_total},
  * {@code pledge_transactions_committed_total}, {@code pledge_transactions_aborted_total{cause}},
  * {@code pledge_commit_latency_seconds}, {@code pledge_prepare_latency_seconds{participant}},
- * {@code pledge_transactions{state}}, {@code pledge_transactions_in_doubt}). The log's batch size and sync latency
+ * {@code pledge_transactions{state}}, {@code pledge_transactions_in_doubt},
+ * {@code pledge_operator_resolutions_total{outcome}}). The log's batch size and sync latency
  * are recorded by its store ({@code pledge_log_batch_size}, {@code pledge_log_sync_latency_seconds}).
  */
 public final class CoordinatorMetrics {
@@ -30,6 +32,7 @@ public final class CoordinatorMetrics {
   private final Map<String, Timer> prepareLatency = new ConcurrentHashMap<>();
   private final Map<TxState, AtomicLong> byState = new EnumMap<>(TxState.class);
   private final Counter phaseTwoRetries;
+  private final Map<Outcome, Counter> operatorResolutions = new EnumMap<>(Outcome.class);
 
   public CoordinatorMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -46,6 +49,11 @@ public final class CoordinatorMetrics {
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
     phaseTwoRetries = Counter.builder("pledge.phase2.retries").description("Phase-2 messages sent again")
         .register(registry);
+    for (Outcome outcome : new Outcome[] {Outcome.COMMITTED, Outcome.ABORTED}) {
+      operatorResolutions.put(outcome, Counter.builder("pledge.operator.resolutions")
+          .description("Transactions resolved by hand (CoordinatorAdmin.Resolve), by the outcome resolved to")
+          .tag("outcome", outcome == Outcome.COMMITTED ? "commit" : "rollback").register(registry));
+    }
     for (TxState state : TxState.values()) {
       if (!state.isFinished()) {
         AtomicLong count = new AtomicLong();
@@ -96,6 +104,11 @@ public final class CoordinatorMetrics {
     prepareLatency.computeIfAbsent(participantId, id -> Timer.builder("pledge.prepare.latency")
         .description("Prepare round trip, per participant").tag("participant", id)
         .publishPercentiles(0.5, 0.99).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** An operator's resolution took effect (refused ones are not counted). */
+  public void operatorResolved(Outcome outcome) {
+    operatorResolutions.get(outcome).increment();
   }
 
   public void phaseTwoRetry() {

@@ -151,8 +151,15 @@ final class EffectRunner {
     TxId id = entry.tx.id();
     // END goes to the log whenever commit was requested: then an intent was (or is being) written, and the single
     // log writer applies the END after it; and a commit that needed no intent is found by a retried Commit later.
-    // An abort before commit was requested needs no record at all (presumed abort).
-    if (entry.tx.isCommitRequested()) {
+    // An abort before commit was requested needs no record at all (presumed abort). An operator's resolution
+    // that forgot participants is forced whatever the state: it is answered once durable (see entry.endLogged).
+    if (!e.forgotten().isEmpty()) {
+      entry.endLogged = Future.fromCompletionStage(log.forceResolvedEnd(id, e.outcome(), e.reason(), e.forgotten()),
+          context);
+      LOG.atWarn().addKeyValue("txId", id).addKeyValue("outcome", e.outcome())
+          .addKeyValue("forgotten", e.forgotten().stream().map(Participant::id).toList())
+          .log("ended by an operator without these participants' acknowledgement: they are the operator's now");
+    } else if (entry.tx.isCommitRequested()) {
       log.writeEnd(id, e.outcome(), e.reason()).whenComplete((v, failure) -> {
         if (failure != null) {
           LOG.atWarn().addKeyValue("txId", id).log("END record not written (recovery will finish phase 2 again): "

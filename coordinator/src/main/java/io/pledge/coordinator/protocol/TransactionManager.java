@@ -45,6 +45,8 @@ public final class TransactionManager {
     final List<Promise<Decision>> waiters = new ArrayList<>(1);
     long commitRequestedNanos = -1;
     long prepareTimer = -1;
+    /** Set by the effect runner when an operator's resolution forced the END: completes once it is durable. */
+    Future<Void> endLogged;
 
     Entry(Transaction tx) {
       this.tx = tx;
@@ -234,6 +236,44 @@ public final class TransactionManager {
     requireReady();
     Entry entry = txs.get(id);
     return entry != null ? Future.succeededFuture(TxView.of(entry.tx)) : lookup.find(id, sequence, epoch);
+  }
+
+  /** What an operator's resolution came to: the transaction afterwards and the participants it forgot. */
+  public record Resolved(TxView view, List<String> forgotten) {}
+
+  /**
+   * Resolves a stuck transaction by hand (see {@link TxEvent.ResolutionRequested} and docs/protocol.md, "Operator
+   * resolution"). Completes once the resolution is in effect; when it forgot participants, once its END is forced.
+   * Refusals are FAILED_PRECONDITION with the reason, NOT_FOUND for a transaction never begun here.
+   */
+  public Future<Resolved> resolve(TxId id, Outcome outcome, String note) {
+    requireReady();
+    Entry entry = txs.get(id);
+    if (entry == null) {
+      return lookup.find(id, sequence, epoch).compose(view -> fail(Code.FAILED_PRECONDITION, "transaction " + id
+          + " is already " + view.state() + (view.state().isFinished() ? " (finished)" : "")
+          + ": there is nothing to resolve"));
+    }
+    Result result = apply(entry, new TxEvent.ResolutionRequested(outcome, note));
+    if (result instanceof Result.Rejected r) {
+      LOG.atInfo().addKeyValue("txId", id).addKeyValue("resolution", outcome).log("operator resolution refused: "
+          + r.message());
+      return fail(Code.FAILED_PRECONDITION, r.message());
+    }
+    List<String> forgotten = entry.tx.participantViews().stream().filter(Transaction.ParticipantView::forgotten)
+        .map(v -> v.participant().id()).toList();
+    if (result instanceof Result.Applied) {
+      metrics.operatorResolved(outcome);
+      LOG.atWarn().addKeyValue("txId", id).addKeyValue("resolution", outcome).addKeyValue("state", entry.tx.state())
+          .addKeyValue("forgotten", forgotten).addKeyValue("note", note).log("resolved by an operator");
+    }
+    Resolved resolved = new Resolved(TxView.of(entry.tx), forgotten);
+    if (entry.endLogged == null) {
+      return Future.succeededFuture(resolved);
+    }
+    return entry.endLogged.transform(ar -> ar.succeeded() ? Future.succeededFuture(resolved)
+        : fail(Code.UNAVAILABLE, "transaction " + id + " ended here, but its resolution could not be forced to the"
+            + " log (" + EffectRunner.message(ar.cause()) + "): after a restart it would be in phase 2 again"));
   }
 
   /** In-memory transactions after {@code after} (exclusive, null for the start), in id order. */

@@ -29,7 +29,8 @@ public record TxView(TxId id, TxState state, long begunAtMillis, long deadlineMi
     };
     boolean ended = logged.kind().isEnd();
     List<ParticipantView> participants = logged.participants().stream()
-        .map(p -> new ParticipantView(p, logged.kind() == LoggedTx.Kind.INTENT ? null : Vote.YES, ended, 0)).toList();
+        .map(p -> new ParticipantView(p, logged.kind() == LoggedTx.Kind.INTENT ? null : Vote.YES, ended, 0,
+            logged.forgotten().contains(p.id()))).toList();
     return new TxView(logged.id(), state, 0, logged.deadlineMillis(), Map.of(), participants, logged.abortReason());
   }
 }

@@ -7,5 +7,7 @@ public enum AbortCause {
   PREPARE_FAILED,
   PREPARE_TIMEOUT,
   TRANSACTION_TIMEOUT,
-  COORDINATOR_RESTARTED
+  COORDINATOR_RESTARTED,
+  /** An operator rolled the undecided transaction back by hand. */
+  OPERATOR
 }

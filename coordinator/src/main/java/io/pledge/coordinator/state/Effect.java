@@ -38,6 +38,19 @@ public sealed interface Effect {
   /** The outcome is decided (and, for a commit, durable): answer waiting clients. */
   record Decided(Outcome outcome, AbortReason reason) implements Effect {}
 
-  /** Every participant is done: write the END record (not forced, when an intent was logged) and let go. */
-  record Finished(Outcome outcome, AbortReason reason, boolean intentLogged) implements Effect {}
+  /**
+   * Every participant is done: write the END record (not forced, when an intent was logged) and let go. With
+   * {@code forgotten} participants (an operator ended phase 2 without their acknowledgement) the END names them and
+   * is forced: the operator is answered once it is durable.
+   */
+  record Finished(Outcome outcome, AbortReason reason, boolean intentLogged, List<Participant> forgotten)
+      implements Effect {
+    public Finished {
+      forgotten = List.copyOf(forgotten);
+    }
+
+    public Finished(Outcome outcome, AbortReason reason, boolean intentLogged) {
+      this(outcome, reason, intentLogged, List.of());
+    }
+  }
 }

@@ -24,6 +24,7 @@ import io.pledge.coordinator.state.TxEvent.PhaseTwoAcked;
 import io.pledge.coordinator.state.TxEvent.PhaseTwoFailed;
 import io.pledge.coordinator.state.TxEvent.PrepareFailed;
 import io.pledge.coordinator.state.TxEvent.PrepareTimedOut;
+import io.pledge.coordinator.state.TxEvent.ResolutionRequested;
 import io.pledge.coordinator.state.TxEvent.RollbackRequested;
 import io.pledge.coordinator.state.TxEvent.TimedOut;
 import io.pledge.coordinator.state.TxEvent.VoteReceived;
@@ -45,6 +46,11 @@ import java.util.Objects;
  *
  * <p>Optimizations: a single participant gets a one-phase commit (no prepare, no forced record); read-only voters
  * take no part in phase 2; a transaction whose votes are all read-only commits without any log record.
+ *
+ * <p>Operators resolve stuck transactions by hand ({@link ResolutionRequested}), the way Narayana's and Seata's
+ * consoles do, but never against atomicity: an undecided transaction may only be rolled back; a decided one may
+ * only be ended with its own outcome, which forgets (a field of the branch, not a state) the participants that did
+ * not acknowledge: a heuristic completion the operator answers for.
  */
 public final class Transaction {
 
@@ -53,6 +59,8 @@ public final class Transaction {
     final Participant participant;
     Vote vote;
     boolean finished;
+    /** Ended by an operator without this participant's acknowledgement. */
+    boolean forgotten;
     int attempts;
 
     Branch(Participant participant) {
@@ -113,6 +121,8 @@ public final class Transaction {
       return timedOut();
     } else if (event instanceof CoordinatorRestarted) {
       return coordinatorRestarted();
+    } else if (event instanceof ResolutionRequested e) {
+      return resolutionRequested(e.outcome(), e.note());
     }
     throw new IllegalArgumentException("unknown event " + event);
   }
@@ -324,6 +334,68 @@ public final class Transaction {
         "the coordinator restarted before the commit decision was logged (presumed abort)"));
   }
 
+  private Result resolutionRequested(Outcome outcome, String note) {
+    boolean commit = outcome == Outcome.COMMITTED;
+    return switch (state) {
+      case ACTIVE, PREPARING -> {
+        if (commit) {
+          yield new Rejected("cannot commit transaction " + id + " by hand: it is " + state + " and undecided: no"
+              + " commit record exists and " + whyUndecided() + "; only rollback is possible");
+        }
+        if (state == TxState.PREPARING && onePhase && intentLogged) {
+          yield new Rejected("cannot roll back transaction " + id + ": it is PREPARING with a one-phase commit sent"
+              + " to " + branches.keySet().iterator().next() + ", which decides the outcome; the coordinator keeps"
+              + " asking it");
+        }
+        yield abort(AbortReason.of(AbortCause.OPERATOR,
+            "rolled back by an operator" + (note.isEmpty() ? "" : ": " + note)));
+      }
+      case PREPARED -> commit
+          ? new Ignored("already committing by itself: every participant voted yes and the commit decision is being"
+              + " forced to the log")
+          : new Rejected("cannot roll back transaction " + id + ": it is PREPARED, every participant voted yes and"
+              + " the commit decision is being forced to the log; a decision cannot be reversed");
+      case COMMITTING, ROLLING_BACK -> outcome == state.outcome() ? forgetUnacknowledged()
+          : new Rejected("cannot " + (commit ? "commit" : "roll back") + " transaction " + id + ": it decided "
+              + (commit ? "ROLLBACK (" + abortReason + ")" : "COMMIT, logged") + "; a decision cannot be reversed"
+              + " (resolving it with " + (commit ? "rollback" : "commit") + " stops waiting for "
+              + String.join(", ", unacknowledged()) + ")");
+      case COMMITTED, ROLLED_BACK -> new Rejected("transaction " + id + " is already " + state
+          + " (finished): there is nothing to resolve");
+    };
+  }
+
+  private String whyUndecided() {
+    if (state == TxState.ACTIVE) {
+      return "commit was never requested, so no participant has voted";
+    }
+    if (onePhase) {
+      return "its single participant " + branches.keySet().iterator().next() + " decides a one-phase commit itself";
+    }
+    List<String> silent = branches.values().stream().filter(b -> b.vote != Vote.YES && b.vote != Vote.READ_ONLY)
+        .map(b -> b.participant.id()).toList();
+    return "not every participant voted yes (no vote from " + String.join(", ", silent) + ")";
+  }
+
+  private List<String> unacknowledged() {
+    return branches.values().stream().filter(b -> !b.finished).map(b -> b.participant.id()).toList();
+  }
+
+  /** Ends phase 2 with the decided outcome: the participants still unacknowledged are the operator's now. */
+  private Result forgetUnacknowledged() {
+    List<Participant> forgotten = new ArrayList<>();
+    for (Branch b : branches.values()) {
+      if (!b.finished) {
+        b.finished = true;
+        b.forgotten = true;
+        forgotten.add(b.participant);
+      }
+    }
+    Outcome outcome = state.outcome();
+    moveTo(state == TxState.COMMITTING ? TxState.COMMITTED : TxState.ROLLED_BACK);
+    return new Applied(List.of(new Finished(outcome, abortReason, intentLogged, forgotten)));
+  }
+
   /** Decides abort: every participant that is not known to be done is told to roll back. */
   private Result abort(AbortReason reason) {
     abortReason = reason;
@@ -389,9 +461,19 @@ public final class Transaction {
   /** A read-only view of each participant's progress, for GetTransaction and the admin tools. */
   public List<ParticipantView> participantViews() {
     Collection<Branch> all = branches.values();
-    return all.stream().map(b -> new ParticipantView(b.participant, b.vote, b.finished, b.attempts)).toList();
+    return all.stream().map(b -> new ParticipantView(b.participant, b.vote, b.finished, b.attempts, b.forgotten))
+        .toList();
   }
 
-  /** @param vote null until the participant voted */
-  public record ParticipantView(Participant participant, Vote vote, boolean finished, int attempts) {}
+  /**
+   * @param vote null until the participant voted
+   * @param forgotten an operator ended the transaction without this participant's acknowledgement
+   */
+  public record ParticipantView(Participant participant, Vote vote, boolean finished, int attempts,
+      boolean forgotten) {
+
+    public ParticipantView(Participant participant, Vote vote, boolean finished, int attempts) {
+      this(participant, vote, finished, attempts, false);
+    }
+  }
 }

@@ -70,4 +70,20 @@ public sealed interface TxEvent {
 
   /** Recovery: the coordinator restarted while this undecided transaction was preparing. */
   record CoordinatorRestarted() implements TxEvent {}
+
+  /**
+   * An operator resolves the transaction by hand with {@code outcome}: ABORTED rolls back an undecided transaction;
+   * the outcome already decided ends phase 2 now, forgetting the participants that did not acknowledge. Nothing
+   * may contradict a decision (see {@link Transaction}).
+   *
+   * @param note the operator's reason, for the abort detail and the logs (may be empty)
+   */
+  record ResolutionRequested(Outcome outcome, String note) implements TxEvent {
+    public ResolutionRequested {
+      if (outcome == null || outcome == Outcome.PENDING) {
+        throw new IllegalArgumentException("an operator resolves a transaction to COMMITTED or ABORTED");
+      }
+      note = note == null ? "" : note;
+    }
+  }
 }

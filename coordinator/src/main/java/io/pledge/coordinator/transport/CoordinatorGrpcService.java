@@ -109,7 +109,7 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
   }
 
   /** Runs a handler, turning every failure into a status with a clear message; never a stack trace on the wire. */
-  private static <T> Future<T> guarded(Supplier<Future<T>> handler) {
+  static <T> Future<T> guarded(Supplier<Future<T>> handler) {
     Future<T> result;
     try {
       result = handler.get();

@@ -68,6 +68,15 @@ final class Protos {
     };
   }
 
+  /** @throws IllegalArgumentException for UNSPECIFIED or an unknown number */
+  static Outcome resolution(io.pledge.api.v1.Resolution resolution) {
+    return switch (resolution) {
+      case RESOLUTION_COMMIT -> Outcome.COMMITTED;
+      case RESOLUTION_ROLLBACK -> Outcome.ABORTED;
+      default -> throw new IllegalArgumentException("resolution must be COMMIT or ROLLBACK, got " + resolution);
+    };
+  }
+
   static io.pledge.api.v1.AbortReason abortReason(AbortReason reason) {
     return io.pledge.api.v1.AbortReason.newBuilder()
         .setCause(io.pledge.api.v1.AbortCause.valueOf("ABORT_CAUSE_" + reason.cause().name()))
@@ -80,7 +89,7 @@ final class Protos {
         .setDeadlineEpochMs(view.deadlineMillis()).putAllLabels(view.labels());
     view.participants().forEach(p -> b.addParticipants(ParticipantInfo.newBuilder()
         .setParticipantId(p.participant().id()).setEndpoint(p.participant().endpoint()).setVote(vote(p.vote()))
-        .setFinished(p.finished()).setAttempts(p.attempts())));
+        .setFinished(p.finished()).setAttempts(p.attempts()).setForgotten(p.forgotten())));
     if (view.abortReason() != null) {
       b.setAbortReason(abortReason(view.abortReason()));
     }

@@ -12,6 +12,7 @@ final class Requests {
   static final int MAX_LABEL_LENGTH = 256;
   static final int MAX_PAGE_SIZE = 1000;
   static final int DEFAULT_PAGE_SIZE = 100;
+  static final int MAX_REASON_LENGTH = 256;
 
   private Requests() {}
 
@@ -53,6 +54,18 @@ final class Requests {
       throw new IllegalArgumentException("page_size " + requested + " is out of range 0.." + MAX_PAGE_SIZE);
     }
     return requested == 0 ? DEFAULT_PAGE_SIZE : requested;
+  }
+
+  /** An operator's free-text reason: trimmed, bounded, printable. */
+  static String reason(String reason) {
+    String r = reason == null ? "" : reason.strip();
+    if (r.length() > MAX_REASON_LENGTH) {
+      throw new IllegalArgumentException("reason is longer than " + MAX_REASON_LENGTH + " characters");
+    }
+    if (r.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException("reason contains a control character");
+    }
+    return r;
   }
 
   private static String abbreviate(String s) {

@@ -75,6 +75,32 @@ class H2TxLogTest {
   }
 
   @Test
+  void anOperatorsResolvedEndNamesTheForgottenParticipantsAcrossReopening() throws Exception {
+    TxId committed = new TxId("coord-0", 1, 4);
+    TxId rolledBack = new TxId("coord-0", 1, 5);
+    try (H2TxLog log = open()) {
+      get(log.writeIntent(committed, ab, false, 5_000));
+      get(log.forceCommit(committed, ab));
+      get(log.forceResolvedEnd(committed, Outcome.COMMITTED, null, List.of(ab.get(1))));
+      // An abort before commit was requested has no record yet: the resolution creates it.
+      get(log.forceResolvedEnd(rolledBack, Outcome.ABORTED, AbortReason.of(AbortCause.OPERATOR, "by hand"),
+          List.of(ab.get(0))));
+    }
+    try (H2TxLog log = open()) {
+      assertTrue(get(log.unfinished()).isEmpty());
+      LoggedTx c = get(log.find(committed)).orElseThrow();
+      assertEquals(LoggedTx.Kind.COMMITTED, c.kind());
+      assertEquals(ab, c.participants());
+      assertEquals(java.util.Set.of("b"), c.forgotten());
+      LoggedTx r = get(log.find(rolledBack)).orElseThrow();
+      assertEquals(LoggedTx.Kind.ROLLED_BACK, r.kind());
+      assertEquals(List.of(ab.get(0)), r.participants());
+      assertEquals(java.util.Set.of("a"), r.forgotten());
+      assertEquals(AbortReason.of(AbortCause.OPERATOR, "by hand"), r.abortReason());
+    }
+  }
+
+  @Test
   void endWithoutIntentIsRecorded() throws Exception {
     try (H2TxLog log = open()) {
       TxId id = new TxId("coord-0", 1, 7);

@@ -32,6 +32,7 @@ import io.pledge.coordinator.state.TxEvent.PhaseTwoAcked;
 import io.pledge.coordinator.state.TxEvent.PhaseTwoFailed;
 import io.pledge.coordinator.state.TxEvent.PrepareFailed;
 import io.pledge.coordinator.state.TxEvent.PrepareTimedOut;
+import io.pledge.coordinator.state.TxEvent.ResolutionRequested;
 import io.pledge.coordinator.state.TxEvent.RollbackRequested;
 import io.pledge.coordinator.state.TxEvent.TimedOut;
 import io.pledge.coordinator.state.TxEvent.VoteReceived;
@@ -666,6 +667,159 @@ class TransactionTest {
     }
   }
 
+  /** An operator's resolution by hand, in every state: never a commit without a decision, never a reversal. */
+  @Nested
+  class OperatorResolution {
+
+    final ResolutionRequested commit = new ResolutionRequested(Outcome.COMMITTED, "");
+    final ResolutionRequested rollback = new ResolutionRequested(Outcome.ABORTED, "ticket OPS-7");
+
+    @Test
+    void rollbackOfAnActiveTransactionAbortsLikeAClientRollbackWithTheOperatorCause() {
+      Transaction tx = active(A, B);
+      List<Effect> effects = applied(tx, rollback);
+      AbortReason reason = new AbortReason(AbortCause.OPERATOR, "", "rolled back by an operator: ticket OPS-7");
+      assertEquals(concat(new Decided(Outcome.ABORTED, reason), rollbacks(A, B)), effects);
+      assertEquals(TxState.ROLLING_BACK, tx.state());
+      assertEquals(reason, tx.abortReason());
+    }
+
+    @Test
+    void rollbackWithoutParticipantsOrNoteFinishesAtOnce() {
+      Transaction tx = active();
+      List<Effect> effects = applied(tx, new ResolutionRequested(Outcome.ABORTED, null));
+      AbortReason reason = new AbortReason(AbortCause.OPERATOR, "", "rolled back by an operator");
+      assertEquals(List.of(new Decided(Outcome.ABORTED, reason), new Finished(Outcome.ABORTED, reason, false)),
+          effects);
+      assertEquals(TxState.ROLLED_BACK, tx.state());
+    }
+
+    @Test
+    void commitOfAnActiveTransactionIsRefusedBecauseNobodyVoted() {
+      String message = rejected(active(A, B), commit);
+      assertTrue(message.contains("ACTIVE and undecided"), message);
+      assertTrue(message.contains("no commit record exists"), message);
+      assertTrue(message.contains("commit was never requested"), message);
+      assertTrue(message.contains("only rollback is possible"), message);
+    }
+
+    @Test
+    void rollbackWhilePreparingTellsEveryoneEvenTheYesVoters() {
+      Transaction tx = preparing(A, B);
+      applied(tx, yes(A));
+      List<Effect> effects = applied(tx, rollback);
+      assertEquals(AbortCause.OPERATOR, decidedAbort(effects).cause());
+      assertEquals(rollbacks(A, B), effects.subList(1, effects.size()));
+    }
+
+    @Test
+    void commitWhilePreparingIsRefusedNamingTheMissingVotes() {
+      Transaction tx = preparing(A, B, C);
+      applied(tx, yes(A));
+      applied(tx, readOnly(C));
+      String message = rejected(tx, commit);
+      assertTrue(message.contains("not every participant voted yes (no vote from b)"), message);
+      assertTrue(message.contains("only rollback is possible"), message);
+    }
+
+    @Test
+    void aOnePhaseCommitInFlightBelongsToItsParticipant() {
+      Transaction tx = preparing(A);
+      assertTrue(rejected(tx, rollback).contains("one-phase commit sent to a"));
+      assertTrue(rejected(tx, commit).contains("decides a one-phase commit itself"));
+    }
+
+    @Test
+    void rollbackBeforeTheOnePhaseCommitIsSentAborts() {
+      Transaction tx = active(A);
+      applied(tx, new CommitRequested());
+      assertEquals(AbortCause.OPERATOR, decidedAbort(applied(tx, rollback)).cause());
+    }
+
+    @Test
+    void commitOfAPreparedTransactionIsAlreadyUnderwayRollbackIsRefused() {
+      assertIgnored(prepared(A, B), commit);
+      String message = rejected(prepared(A, B), rollback);
+      assertTrue(message.contains("PREPARED"), message);
+      assertTrue(message.contains("a decision cannot be reversed"), message);
+    }
+
+    @Test
+    void commitOfACommittingTransactionForgetsTheUnacknowledged() {
+      Transaction tx = committing(A, B, C);
+      applied(tx, new PhaseTwoAcked("a"));
+      applied(tx, new PhaseTwoFailed("b", "gone"));
+      List<Effect> effects = applied(tx, commit);
+      assertEquals(List.of(new Finished(Outcome.COMMITTED, null, true, List.of(B, C))), effects);
+      assertEquals(TxState.COMMITTED, tx.state());
+      assertEquals(List.of(new ParticipantView(A, Vote.YES, true, 0, false),
+          new ParticipantView(B, Vote.YES, true, 1, true), new ParticipantView(C, Vote.YES, true, 0, true)),
+          tx.participantViews());
+      assertIgnored(tx, new PhaseTwoAcked("b"));
+      assertIgnored(tx, new PhaseTwoFailed("c", "late"));
+    }
+
+    @Test
+    void readOnlyVotersAreNeverForgotten() {
+      Transaction tx = preparing(A, B);
+      applied(tx, yes(A));
+      applied(tx, readOnly(B));
+      applied(tx, new DecisionLogged());
+      assertEquals(List.of(new Finished(Outcome.COMMITTED, null, true, List.of(A))), applied(tx, commit));
+    }
+
+    @Test
+    void rollbackOfACommittingTransactionIsRefused() {
+      Transaction tx = committing(A, B);
+      applied(tx, new PhaseTwoAcked("a"));
+      String message = rejected(tx, rollback);
+      assertTrue(message.contains("decided COMMIT, logged; a decision cannot be reversed"), message);
+      assertTrue(message.contains("stops waiting for b"), message);
+    }
+
+    @Test
+    void rollbackOfARollingBackTransactionForgetsTheUnacknowledgedAndKeepsTheCause() {
+      Transaction tx = preparing(A, B);
+      applied(tx, no(A, "no funds"));
+      applied(tx, new PhaseTwoAcked("a"));
+      AbortReason reason = tx.abortReason();
+      List<Effect> effects = applied(tx, rollback);
+      assertEquals(List.of(new Finished(Outcome.ABORTED, reason, true, List.of(B))), effects);
+      assertEquals(TxState.ROLLED_BACK, tx.state());
+      assertEquals(AbortCause.VOTED_NO, tx.abortReason().cause());
+    }
+
+    @Test
+    void rollbackOfARollbackBeforeCommitWasRequestedNeedsNoIntent() {
+      Transaction tx = rollingBack(A);
+      assertEquals(List.of(new Finished(Outcome.ABORTED, tx.abortReason(), false, List.of(A))),
+          applied(tx, rollback));
+    }
+
+    @Test
+    void commitOfARollingBackTransactionIsRefused() {
+      String message = rejected(rollingBack(A, B), commit);
+      assertTrue(message.contains("decided ROLLBACK (ROLLBACK_REQUESTED"), message);
+      assertTrue(message.contains("a decision cannot be reversed"), message);
+    }
+
+    @Test
+    void finishedTransactionsHaveNothingToResolve() {
+      for (Transaction tx : List.of(committed(A, B), rolledBack(A))) {
+        for (ResolutionRequested r : List.of(commit, rollback)) {
+          String message = rejected(tx, r);
+          assertTrue(message.contains("is already " + tx.state() + " (finished)"), message);
+        }
+      }
+    }
+
+    @Test
+    void aResolutionIsCommittedOrAborted() {
+      assertThrows(IllegalArgumentException.class, () -> new ResolutionRequested(Outcome.PENDING, ""));
+      assertThrows(IllegalArgumentException.class, () -> new ResolutionRequested(null, ""));
+    }
+  }
+
   /**
    * Random histories: plausible events for the current state, mixed with arbitrary ones and replays of earlier
    * events (duplicates, reordering). Each step checks the invariants; the seed is in every failure message.
@@ -757,6 +911,9 @@ class TransactionTest {
           finished = true;
           check(decided != null && decided.outcome() == f.outcome(), f + " after " + decided);
           check(tx.state().isFinished() && tx.state().outcome() == f.outcome(), f + " while " + tx.state());
+          check(f.forgotten().isEmpty() || event instanceof ResolutionRequested r && r.outcome() == f.outcome(),
+              f + " forgot participants after " + event);
+          check(f.forgotten().stream().noneMatch(voters(Vote.READ_ONLY)::contains), f + " forgot a read-only voter");
         } else if (effect instanceof ForceCommitRecord force) {
           check(tx.state() == TxState.PREPARED, force + " while " + tx.state());
           check(force.participants().equals(voters(Vote.YES)), force + " but yes voters " + voters(Vote.YES));
@@ -785,25 +942,25 @@ class TransactionTest {
         Participant p = pick(participants);
         return switch (tx.state()) {
           case ACTIVE -> oneOf(new CommitRequested(), new CommitRequested(), new CommitRequested(), new Enlist(p),
-              new RollbackRequested(), new TimedOut());
+              new RollbackRequested(), new TimedOut(), resolution());
           case PREPARING -> random.nextInt(3) == 0
               ? oneOf(new IntentLogged(), new IntentLogged(), new OnePhaseFinished(Outcome.COMMITTED, ""),
                   new OnePhaseFinished(Outcome.ABORTED, "no"), new OnePhaseFailed("x"), new IntentLogFailed("x"),
                   new PrepareFailed(p.id(), "x"), new PrepareTimedOut(), new RollbackRequested(),
-                  new CoordinatorRestarted())
+                  new CoordinatorRestarted(), resolution())
               : new VoteReceived(p.id(), oneOf(Vote.YES, Vote.YES, Vote.YES, Vote.YES, Vote.READ_ONLY, Vote.NO),
                   "r");
           case PREPARED -> oneOf(new DecisionLogged(), new DecisionLogged(), new DecisionLogged(),
-              new DecisionLogFailed("x"));
+              new DecisionLogFailed("x"), resolution());
           case COMMITTING, ROLLING_BACK -> oneOf(new PhaseTwoAcked(p.id()), new PhaseTwoAcked(p.id()),
-              new PhaseTwoFailed(p.id(), "x"));
+              new PhaseTwoFailed(p.id(), "x"), resolution());
           case COMMITTED, ROLLED_BACK -> anyEvent();
         };
       }
 
       TxEvent anyEvent() {
         String id = random.nextInt(6) == 0 ? "stranger" : pick(participants).id();
-        return switch (random.nextInt(17)) {
+        return switch (random.nextInt(18)) {
           case 0 -> new Enlist(participant(id));
           case 1 -> new Enlist(new Participant(id, "moved.pledge.test:7600"));
           case 2 -> new CommitRequested();
@@ -820,8 +977,13 @@ class TransactionTest {
           case 13 -> new PhaseTwoAcked(id);
           case 14 -> new PhaseTwoFailed(id, "x");
           case 15 -> new TimedOut();
+          case 16 -> resolution();
           default -> new CoordinatorRestarted();
         };
+      }
+
+      TxEvent resolution() {
+        return new ResolutionRequested(oneOf(Outcome.COMMITTED, Outcome.ABORTED), oneOf("", "ops"));
       }
 
       @SafeVarargs

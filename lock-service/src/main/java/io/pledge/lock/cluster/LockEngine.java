@@ -163,6 +163,11 @@ public final class LockEngine {
     }));
   }
 
+  /** A page of held or awaited locks in name order, as stored (see {@link LockStore#list}). */
+  public Future<List<LockState>> list(String prefix, String after, int limit) {
+    return onContext(() -> store.list(prefix, after, limit));
+  }
+
   private Future<Holder> outcome(String lock, String owner, Reply reply) {
     Decision d = reply.decision();
     if (d.code().ok()) {

@@ -7,6 +7,7 @@ import io.pledge.lock.table.WaitEdge;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -29,6 +30,12 @@ public interface LockStore {
 
   /** Names of the locks the owner holds or waits for (a query over the cluster). */
   Future<Set<String>> locksOf(String owner);
+
+  /**
+   * Up to {@code limit} locks that are held or awaited, named with {@code prefix}, after {@code after} (empty: from
+   * the start) in name order; the stored states as they are (no rule runs, so an ended lease may still show).
+   */
+  Future<List<LockState>> list(String prefix, String after, int limit);
 
   void onChange(Consumer<LockState> listener);
 

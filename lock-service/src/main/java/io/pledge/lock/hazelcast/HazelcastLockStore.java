@@ -7,6 +7,7 @@ import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.query.Predicates;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.pledge.lock.cluster.LockFailure;
 import io.pledge.lock.cluster.LockStore;
@@ -69,6 +70,13 @@ public final class HazelcastLockStore implements LockStore {
   @Override
   public Future<Set<String>> locksOf(String owner) {
     return context.<Set<String>>executeBlocking(() -> Set.copyOf(locks.keySet(new HeldOrAwaitedBy(owner))), false)
+        .recover(failure -> Future.failedFuture(translate(failure)));
+  }
+
+  @Override
+  public Future<List<LockState>> list(String prefix, String after, int limit) {
+    return context.<List<LockState>>executeBlocking(() -> List.copyOf(locks.values(
+        Predicates.pagingPredicate(new LockPage(prefix, after), new LockPage.ByName(), limit))), false)
         .recover(failure -> Future.failedFuture(translate(failure)));
   }
 

@@ -16,6 +16,8 @@ public final class LockDataFactory implements DataSerializableFactory {
   static final int TICK = 6;
   static final int STATE_BACKUP = 7;
   static final int HELD_OR_AWAITED_BY = 8;
+  static final int LOCK_PAGE = 9;
+  static final int BY_NAME = 10;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -28,6 +30,8 @@ public final class LockDataFactory implements DataSerializableFactory {
       case TICK -> new Processors.Tick();
       case STATE_BACKUP -> new StateBackup();
       case HELD_OR_AWAITED_BY -> new HeldOrAwaitedBy();
+      case LOCK_PAGE -> new LockPage();
+      case BY_NAME -> new LockPage.ByName();
       default -> throw new IllegalArgumentException("unknown lock-service type id " + typeId);
     };
   }

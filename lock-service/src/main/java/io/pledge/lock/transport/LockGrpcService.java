@@ -4,6 +4,8 @@ import io.pledge.api.v1.AcquireLockRequest;
 import io.pledge.api.v1.AcquireLockResponse;
 import io.pledge.api.v1.InspectLockRequest;
 import io.pledge.api.v1.InspectLockResponse;
+import io.pledge.api.v1.ListLocksRequest;
+import io.pledge.api.v1.ListLocksResponse;
 import io.pledge.api.v1.LockQueued;
 import io.pledge.api.v1.LockServiceGrpcService;
 import io.pledge.api.v1.LockServiceService;
@@ -68,7 +70,7 @@ public final class LockGrpcService extends LockServiceService {
   public void bindTo(GrpcServer server) {
     server.addService(LockServiceGrpcService.builder(this).bind(LockServiceGrpcService.Acquire,
         LockServiceGrpcService.TryAcquire, LockServiceGrpcService.Renew, LockServiceGrpcService.Release,
-        LockServiceGrpcService.ReleaseAll, LockServiceGrpcService.Inspect).build());
+        LockServiceGrpcService.ReleaseAll, LockServiceGrpcService.Inspect, LockServiceGrpcService.List).build());
     server.callHandler(LockServiceGrpcService.AcquireStream, this::acquireStreamCall);
   }
 
@@ -132,6 +134,24 @@ public final class LockGrpcService extends LockServiceService {
   @Override
   public Future<InspectLockResponse> inspect(InspectLockRequest r) {
     return guarded(() -> engine.inspect(RequestLimits.id("lock", r.getLock())).map(Protos::inspect));
+  }
+
+  @Override
+  public Future<ListLocksResponse> list(ListLocksRequest r) {
+    return guarded(() -> {
+      int pageSize = LockPages.pageSize(r.getPageSize());
+      String prefix = LockPages.prefix(r.getPrefix());
+      String after = LockPages.after(r.getPageToken(), prefix);
+      // One more than asked: whether it comes tells if there is a next page.
+      return engine.list(prefix, after, pageSize + 1).map(page -> {
+        ListLocksResponse.Builder b = ListLocksResponse.newBuilder();
+        page.stream().limit(pageSize).forEach(s -> b.addLocks(Protos.summary(s)));
+        if (page.size() > pageSize) {
+          b.setNextPageToken(LockPages.token(page.get(pageSize - 1).name()));
+        }
+        return b.build();
+      });
+    });
   }
 
   private static <T> Future<T> guarded(Supplier<Future<T>> call) {

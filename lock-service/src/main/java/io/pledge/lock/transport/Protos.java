@@ -3,6 +3,7 @@ package io.pledge.lock.transport;
 import io.pledge.api.v1.AcquireLockResponse;
 import io.pledge.api.v1.InspectLockResponse;
 import io.pledge.api.v1.LockHolderInfo;
+import io.pledge.api.v1.LockSummary;
 import io.pledge.api.v1.LockWaiterInfo;
 import io.pledge.lock.cluster.LockFailure;
 import io.pledge.lock.table.Holder;
@@ -46,6 +47,22 @@ public final class Protos {
           .setWaitingSinceMs(w.since()));
     }
     return b.build();
+  }
+
+  /** A lock in a listing: holders in full, waiters counted. */
+  public static LockSummary summary(LockState s) {
+    LockSummary.Builder b = LockSummary.newBuilder().setLock(s.name()).setWaiters(s.waiters().size())
+        .setMode(s.holders().isEmpty() ? io.pledge.api.v1.LockMode.LOCK_MODE_UNSPECIFIED
+            : mode(s.holders().get(0).mode()));
+    for (Holder h : s.holders()) {
+      b.addHolders(holder(h));
+    }
+    return b.build();
+  }
+
+  private static LockHolderInfo holder(Holder h) {
+    return LockHolderInfo.newBuilder().setOwner(h.owner()).setMode(mode(h.mode())).setFencingToken(h.token())
+        .setHoldCount(h.count()).setLeaseExpiresAtMs(h.expiresAt()).build();
   }
 
   public static GrpcStatus status(LockFailure.Kind kind) {

@@ -1,0 +1,148 @@
+package io.pledge.admin;
+
+import io.pledge.common.config.ConfigKey;
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.RpcException;
+import java.io.BufferedReader;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code pledge-admin} command: global options and the {@code tx} and {@code locks} commands. Exit codes: 0 done,
+ * 1 refused or failed (the server's gRPC status and message on stderr), 2 usage.
+ */
+@Command(name = "pledge-admin", mixinStandardHelpOptions = true, version = "pledge-admin 0.1.0",
+    sortOptions = false, usageHelpAutoWidth = true,
+    description = "List, inspect and resolve stuck Pledge transactions by hand; list and inspect locks.",
+    subcommands = {TxCommands.class, LockCommands.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:done", "1:refused or failed (the server's status and message on stderr)", "2:usage error"})
+public final class AdminCli implements Runnable {
+
+  public static final String DEFAULT_COORDINATOR = "127.0.0.1:7400";
+  public static final String DEFAULT_LOCKS = "127.0.0.1:7600";
+  public static final String COORDINATOR_ENV = "PLEDGE_ADMIN_COORDINATOR";
+  public static final String LOCKS_ENV = "PLEDGE_ADMIN_LOCKS";
+
+  /**
+   * Where a run reads and writes: the console in {@link AdminMain}, strings in tests.
+   *
+   * @param interactive whether {@code in} is a person at a terminal (resolve asks for confirmation only then)
+   */
+  public record Io(BufferedReader in, boolean interactive, PrintWriter out, PrintWriter err, Map<String, String> env,
+      Clock clock) {
+    public Io {
+      Objects.requireNonNull(in);
+      Objects.requireNonNull(out);
+      Objects.requireNonNull(err);
+      env = Map.copyOf(env);
+      Objects.requireNonNull(clock);
+    }
+  }
+
+  @Option(names = "--coordinator", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT, converter = EndpointArg.class,
+      description = "the coordinator's gRPC endpoint (default: ${DEFAULT-VALUE}, or $" + COORDINATOR_ENV + ")")
+  Endpoint coordinator;
+
+  @Option(names = "--locks", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT, converter = EndpointArg.class,
+      description = "the lock service's gRPC endpoint (default: ${DEFAULT-VALUE}, or $" + LOCKS_ENV + ")")
+  Endpoint locks;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT, description = "print results as JSON (protobuf JSON mapping)")
+  boolean json;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", scope = ScopeType.INHERIT, defaultValue = "10s",
+      converter = DurationArg.class, description = "deadline of each call, e.g. 500ms, 10s, 1m (default: ${DEFAULT-VALUE})")
+  Duration timeout;
+
+  @Spec
+  CommandSpec spec;
+
+  private Io io;
+
+  /** For picocli; {@link #run(Io, String...)} sets the I/O. */
+  public AdminCli() {}
+
+  /** Runs one command line and returns its exit code. */
+  public static int run(Io io, String... args) {
+    AdminCli root = new AdminCli();
+    root.io = io;
+    CommandLine cl = new CommandLine(root).setOut(io.out()).setErr(io.err()).setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setDefaultValueProvider(arg -> arg instanceof OptionSpec o ? switch (o.longestName()) {
+      case "--coordinator" -> io.env().getOrDefault(COORDINATOR_ENV, DEFAULT_COORDINATOR);
+      case "--locks" -> io.env().getOrDefault(LOCKS_ENV, DEFAULT_LOCKS);
+      default -> null;
+    } : null);
+    cl.setExecutionExceptionHandler((e, command, parsed) -> {
+      // GrpcStatus prints as its number: the name is what people and scripts look for.
+      String message = e instanceof RpcException r ? r.status().name() + ": " + r.detail()
+          : e instanceof Refused ? e.getMessage() : "failed: " + e;
+      command.getErr().println("pledge-admin: " + message);
+      return 1;
+    });
+    try {
+      return cl.execute(args);
+    } finally {
+      io.out().flush();
+      io.err().flush();
+    }
+  }
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "a command is needed: tx or locks");
+  }
+
+  Io io() {
+    return io;
+  }
+
+  AdminClient client() {
+    return new AdminClient(timeout);
+  }
+
+  /** A refusal of the tool itself (no confirmation, a mismatch): exit code 1 with the message. */
+  static final class Refused extends RuntimeException {
+    Refused(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  static final class EndpointArg implements CommandLine.ITypeConverter<Endpoint> {
+    @Override
+    public Endpoint convert(String value) {
+      try {
+        return Endpoint.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  static final class DurationArg implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration d;
+      try {
+        d = ConfigKey.parseDuration(value);
+      } catch (RuntimeException e) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration such as 500ms, 10s or 1m");
+      }
+      if (d.isZero() || d.isNegative()) {
+        throw new CommandLine.TypeConversionException("the timeout must be positive");
+      }
+      return d;
+    }
+  }
+}

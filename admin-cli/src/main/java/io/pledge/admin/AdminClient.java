@@ -1,0 +1,124 @@
+package io.pledge.admin;
+
+import io.pledge.api.v1.CoordinatorAdminGrpcClient;
+import io.pledge.api.v1.GetTransactionRequest;
+import io.pledge.api.v1.InspectLockRequest;
+import io.pledge.api.v1.InspectLockResponse;
+import io.pledge.api.v1.ListLocksRequest;
+import io.pledge.api.v1.ListLocksResponse;
+import io.pledge.api.v1.ListTransactionsRequest;
+import io.pledge.api.v1.ListTransactionsResponse;
+import io.pledge.api.v1.LockServiceGrpcClient;
+import io.pledge.api.v1.LockSummary;
+import io.pledge.api.v1.ResolveRequest;
+import io.pledge.api.v1.ResolveResponse;
+import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
+import io.pledge.api.v1.TransactionInfo;
+import io.pledge.api.v1.TransactionState;
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.GrpcTransport;
+import io.pledge.common.grpc.Rpc;
+import io.pledge.common.grpc.RpcException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.common.GrpcStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The calls pledge-admin makes, blocking the command's own thread (never an event loop) on Vert.x gRPC calls made
+ * with {@link Rpc#call}, so that a failure carries the server's status and message ({@link RpcException}).
+ */
+final class AdminClient implements AutoCloseable {
+
+  private static final int PAGE = 1000;
+
+  private final Vertx vertx;
+  private final GrpcClient grpc;
+  private final Duration timeout;
+
+  AdminClient(Duration timeout) {
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+    this.grpc = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions()
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))));
+    this.timeout = timeout;
+  }
+
+  TransactionInfo transaction(Endpoint coordinator, String txId) {
+    return await(coordinator, Rpc.call(grpc, coordinator.toSocketAddress(),
+        TransactionCoordinatorGrpcClient.GetTransaction, GetTransactionRequest.newBuilder().setTxId(txId).build(),
+        timeout)).getTransaction();
+  }
+
+  /** Up to {@code limit} transactions the coordinator holds in memory, oldest first, over as many pages as needed. */
+  List<TransactionInfo> transactions(Endpoint coordinator, Set<TransactionState> states, int limit) {
+    List<TransactionInfo> out = new ArrayList<>();
+    String token = "";
+    do {
+      ListTransactionsResponse page = await(coordinator, Rpc.call(grpc, coordinator.toSocketAddress(),
+          TransactionCoordinatorGrpcClient.ListTransactions, ListTransactionsRequest.newBuilder().addAllStates(states)
+              .setPageSize(Math.min(PAGE, limit - out.size())).setPageToken(token).build(), timeout));
+      out.addAll(page.getTransactionsList());
+      token = page.getNextPageToken();
+    } while (!token.isEmpty() && out.size() < limit);
+    return out;
+  }
+
+  ResolveResponse resolve(Endpoint coordinator, ResolveRequest request) {
+    return await(coordinator, Rpc.call(grpc, coordinator.toSocketAddress(), CoordinatorAdminGrpcClient.Resolve,
+        request, timeout));
+  }
+
+  /** Up to {@code limit} held or awaited locks named with {@code prefix}, in name order. */
+  List<LockSummary> locks(Endpoint locks, String prefix, int limit) {
+    List<LockSummary> out = new ArrayList<>();
+    String token = "";
+    do {
+      ListLocksResponse page = await(locks, Rpc.call(grpc, locks.toSocketAddress(), LockServiceGrpcClient.List,
+          ListLocksRequest.newBuilder().setPrefix(prefix).setPageSize(Math.min(PAGE, limit - out.size()))
+              .setPageToken(token).build(), timeout));
+      out.addAll(page.getLocksList());
+      token = page.getNextPageToken();
+    } while (!token.isEmpty() && out.size() < limit);
+    return out;
+  }
+
+  InspectLockResponse lock(Endpoint locks, String name) {
+    return await(locks, Rpc.call(grpc, locks.toSocketAddress(), LockServiceGrpcClient.Inspect,
+        InspectLockRequest.newBuilder().setLock(name).build(), timeout));
+  }
+
+  /** The call's result; a failure as an {@link RpcException}, naming the endpoint when it was not reached. */
+  private <T> T await(Endpoint endpoint, Future<T> call) {
+    RpcException failure;
+    try {
+      // The call has its own deadline; this one only guards against a call that never completes at all.
+      return call.await(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      failure = new RpcException(GrpcStatus.DEADLINE_EXCEEDED, "no answer in time");
+    } catch (RuntimeException e) {
+      failure = Rpc.toRpcException(e);
+    }
+    if (failure.status() == GrpcStatus.UNAVAILABLE || failure.status() == GrpcStatus.DEADLINE_EXCEEDED) {
+      failure = new RpcException(failure.status(), failure.detail() + " (calling " + endpoint + " with a "
+          + timeout.toMillis() + " ms deadline)");
+    }
+    throw failure;
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().await(5, TimeUnit.SECONDS);
+    } catch (TimeoutException | RuntimeException e) {
+      // Closing is best effort: the process is about to exit.
+    }
+  }
+}
