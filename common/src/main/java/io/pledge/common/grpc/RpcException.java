@@ -13,7 +13,7 @@ public final class RpcException extends RuntimeException {
   private final GrpcStatus status;
 
   public RpcException(GrpcStatus status, String message) {
-    super(status + (message == null || message.isEmpty() ? "" : ": " + message));
+    super(status.name() + (message == null || message.isEmpty() ? "" : ": " + message)); // name: toString is the number
     this.status = Objects.requireNonNull(status);
   }
 
