@@ -1,0 +1,53 @@
+package io.pledge.bench.scenario;
+
+import io.pledge.bench.load.LoadResult;
+import io.pledge.bench.sut.Measurement.NodeSample;
+import io.pledge.bench.sut.Measurement.ProcessSample;
+import io.pledge.bench.sut.Role;
+import java.util.List;
+import java.util.OptionalDouble;
+
+/**
+ * The numbers of one measured window: a scenario at one load point.
+ *
+ * @param point "" for the scenario's own run; "c16" or "r2000" for a point of the throughput/latency curve
+ * @param rate the open-loop rate, 0 for a closed loop
+ */
+public record ScenarioResult(Scenario scenario, String point, int concurrency, double rate, LoadResult load,
+    List<ProcessSample> processes, List<NodeSample> nodes) {
+
+  public String label() {
+    return point.isEmpty() ? scenario.name() : scenario.name() + "@" + point;
+  }
+
+  /** CPU seconds of {@code p} per finished transaction (committed or aborted). */
+  public OptionalDouble cpuPerTx(ProcessSample p) {
+    return perTx(p.cpuSeconds());
+  }
+
+  public OptionalDouble syncsPerTx(NodeSample n) {
+    return perTx(n.syncs());
+  }
+
+  /** Syncs per transaction summed over the nodes of {@code role} (all participants together, say). */
+  public OptionalDouble syncsPerTx(Role role) {
+    List<NodeSample> of = nodes.stream().filter(n -> n.role() == role).toList();
+    if (of.isEmpty() || of.stream().anyMatch(n -> n.syncs().isEmpty())) {
+      return OptionalDouble.empty();
+    }
+    return perTx(OptionalDouble.of(of.stream().mapToDouble(n -> n.syncs().getAsDouble()).sum()));
+  }
+
+  /** CPU seconds per transaction summed over every measured process. */
+  public OptionalDouble totalCpuPerTx() {
+    if (processes.isEmpty() || processes.stream().anyMatch(p -> p.cpuSeconds().isEmpty())) {
+      return OptionalDouble.empty();
+    }
+    return perTx(OptionalDouble.of(processes.stream().mapToDouble(p -> p.cpuSeconds().getAsDouble()).sum()));
+  }
+
+  private OptionalDouble perTx(OptionalDouble total) {
+    long n = load.finished();
+    return total.isPresent() && n > 0 ? OptionalDouble.of(total.getAsDouble() / n) : OptionalDouble.empty();
+  }
+}

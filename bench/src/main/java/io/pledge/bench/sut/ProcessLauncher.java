@@ -1,0 +1,161 @@
+package io.pledge.bench.sut;
+
+import io.pledge.bench.participant.BenchParticipantMain;
+import io.pledge.bench.participant.BenchParticipantSettings;
+import io.pledge.bench.servers.BenchLockServiceMain;
+import io.pledge.bench.servers.EchoServer;
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.testkit.JvmProcess;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Every server in its own JVM (testkit's {@link JvmProcess}, on this JVM's class path), each with its ready line.
+ *
+ * <p>JvmProcess gives its children {@code -XX:TieredStopAtLevel=1} (C1 only: quick starts for crash tests) and a
+ * 512 MB heap; measured servers need the optimising compiler, so {@code _JAVA_OPTIONS}, which the JVM applies
+ * after the command line, turns C2 back on. Children log at WARN unless {@code PLEDGE_LOG_LEVEL} says otherwise:
+ * JvmProcess keeps every line of output in memory.
+ */
+public final class ProcessLauncher implements Launcher {
+
+  /** Hazelcast ports reserved for the bench (other modules' tests use other ranges). */
+  static final int HAZELCAST_FIRST_PORT = 6150;
+  static final int HAZELCAST_LAST_PORT = 6199;
+
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+  private static final Pattern COORDINATOR_READY = Pattern.compile("PLEDGE-COORDINATOR READY .*grpc=(\\d+) http=(\\d+)");
+  private static final Pattern PARTICIPANT_READY =
+      Pattern.compile(BenchParticipantMain.READY_BANNER + " name=(\\S+) work=(\\d+) ops=(\\d+)");
+  private static final Pattern LOCKS_READY = Pattern.compile(BenchLockServiceMain.READY_BANNER + " grpc=(\\d+) ops=(\\d+)");
+  private static final Pattern ECHO_READY = Pattern.compile(EchoServer.READY_BANNER + " grpc=(\\d+)");
+
+  private final Path dir;
+  private final Map<String, String> env = new HashMap<>();
+  private final ExecutorService starter = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "bench-launcher");
+    t.setDaemon(true);
+    return t;
+  });
+  private final List<JvmProcess> processes = new ArrayList<>();
+  private final AtomicInteger coordinators = new AtomicInteger();
+
+  /** @param dir where the servers' data directories go */
+  public ProcessLauncher(Path dir, String jvmOptions) {
+    this.dir = dir;
+    env.put("_JAVA_OPTIONS", jvmOptions);
+    String level = System.getenv("PLEDGE_LOG_LEVEL");
+    env.put("PLEDGE_LOG_LEVEL", level == null ? "WARN" : level);
+  }
+
+  @Override
+  public CompletableFuture<Started> lockService() {
+    return CompletableFuture.supplyAsync(() -> {
+      int hazelcastPort = freePortIn(HAZELCAST_FIRST_PORT, HAZELCAST_LAST_PORT);
+      JvmProcess p = start("lock-service", BenchLockServiceMain.class.getName(),
+          List.of(Integer.toString(hazelcastPort)));
+      Matcher m = ready(p, LOCKS_READY);
+      return started(p, "lock-service", Role.LOCK_SERVICE, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    }, starter);
+  }
+
+  @Override
+  public CompletableFuture<Started> coordinator(Optional<Endpoint> locks) {
+    return CompletableFuture.supplyAsync(() -> {
+      String name = "coordinator-" + coordinators.incrementAndGet();
+      List<String> args = new ArrayList<>(List.of("--node.id=bench", "--grpc.port=0", "--http.port=0",
+          "--data.dir=" + dir.resolve(name).toAbsolutePath()));
+      locks.ifPresent(l -> args.add("--locks.endpoint=" + l));
+      JvmProcess p = start(name, "io.pledge.coordinator.CoordinatorMain", args);
+      Matcher m = ready(p, COORDINATOR_READY);
+      return started(p, "coordinator", Role.COORDINATOR, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    }, starter);
+  }
+
+  @Override
+  public CompletableFuture<Started> participant(BenchParticipantSettings settings) {
+    return CompletableFuture.supplyAsync(() -> {
+      JvmProcess p = start(settings.name(), BenchParticipantMain.class.getName(), settings.toArgs());
+      Matcher m = ready(p, PARTICIPANT_READY);
+      return started(p, settings.name(), Role.PARTICIPANT, Integer.parseInt(m.group(2)),
+          Integer.parseInt(m.group(3)));
+    }, starter);
+  }
+
+  @Override
+  public CompletableFuture<Started> echoServer() {
+    return CompletableFuture.supplyAsync(() -> {
+      JvmProcess p = start("echo-server", EchoServer.class.getName(), List.of());
+      Matcher m = ready(p, ECHO_READY);
+      return new Started(new Endpoint("127.0.0.1", Integer.parseInt(m.group(1))),
+          new Node("echo-server", Role.ECHO_SERVER, OptionalLong.of(p.pid()), Optional.empty()), p::stop);
+    }, starter);
+  }
+
+  private JvmProcess start(String name, String mainClass, List<String> args) {
+    JvmProcess p = JvmProcess.start(name, mainClass, args, env, dir);
+    synchronized (processes) {
+      processes.add(p);
+    }
+    return p;
+  }
+
+  private static Matcher ready(JvmProcess p, Pattern banner) {
+    Matcher m = banner.matcher(p.awaitLine(line -> banner.matcher(line).find(), START_TIMEOUT));
+    if (!m.find()) {
+      throw new IllegalStateException("unreadable ready line");
+    }
+    return m;
+  }
+
+  private static Started started(JvmProcess p, String name, Role role, int grpcPort, int opsPort) {
+    Node node = new Node(name, role, OptionalLong.of(p.pid()), Optional.of(PromMetrics.scraping(
+        URI.create("http://127.0.0.1:" + opsPort + "/metrics"), PromMetrics.SYNCS)));
+    // SIGTERM: the servers close their logs cleanly, which keeps the shutdown quiet.
+    return new Started(new Endpoint("127.0.0.1", grpcPort), node, p::stop);
+  }
+
+  /** A port of the range free now (Hazelcast needs a fixed port; the rest of the bench uses port 0). */
+  static int freePortIn(int first, int last) {
+    int span = last - first + 1;
+    int offset = (int) (ProcessHandle.current().pid() % span);
+    for (int i = 0; i < span; i++) {
+      int port = first + (offset + i) % span;
+      try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException busy) {
+        // taken: try the next one
+      }
+    }
+    throw new IllegalStateException("no free port in " + first + ".." + last);
+  }
+
+  @Override
+  public String description() {
+    return "separate JVMs on loopback (" + env.get("_JAVA_OPTIONS") + ")";
+  }
+
+  @Override
+  public void close() {
+    synchronized (processes) {
+      processes.forEach(JvmProcess::close);
+      processes.clear();
+    }
+    starter.shutdownNow();
+  }
+}

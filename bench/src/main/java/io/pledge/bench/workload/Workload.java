@@ -1,0 +1,16 @@
+package io.pledge.bench.workload;
+
+import io.pledge.bench.load.Operation;
+
+/**
+ * The clients of one scenario: an {@link Operation} and the connections it uses. Every workload spreads its calls
+ * over several HTTP/2 connections (one Vert.x gRPC client holds one per server), so that one connection's event
+ * loop is not the harness's bottleneck.
+ */
+public interface Workload extends AutoCloseable {
+
+  Operation operation();
+
+  @Override
+  void close();
+}
