@@ -76,8 +76,8 @@ public final class BenchMain implements Callable<Integer> {
       description = "HTTP/2 connections from the client to each server (default: ${DEFAULT-VALUE})")
   int connections;
 
-  @Option(names = "--curve", split = ",", defaultValue = "1,4,16,64",
-      description = "concurrencies of the 2p throughput/latency curve (default: ${DEFAULT-VALUE})")
+  @Option(names = "--curve", split = ",",
+      description = "concurrencies of the 2p throughput/latency curve (default: 1,4,16,64; --quick: 1,16,clients)")
   List<Integer> curve;
 
   @Option(names = "--curve-rates", split = ",",
@@ -164,7 +164,12 @@ public final class BenchMain implements Callable<Integer> {
       warmup = Duration.ofSeconds(1);
       duration = Duration.ofSeconds(3);
       progress = Duration.ofSeconds(1);
-      curve = Stream.of(1, 16, clients).distinct().toList();
+      if (curve == null) {
+        curve = Stream.of(1, 16, clients).distinct().toList();
+      }
+    }
+    if (curve == null) {
+      curve = List.of(1, 4, 16, 64);
     }
     List<Scenario> selected = scenarios.isEmpty() ? Scenarios.ALL : Scenarios.select(scenarios);
     LocalDateTime started = LocalDateTime.now();
@@ -229,7 +234,7 @@ public final class BenchMain implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--in-process starts servers; --coordinator"
           + " uses running ones: choose one");
     }
-    if (curve.stream().anyMatch(c -> c < 1)) {
+    if (curve != null && curve.stream().anyMatch(c -> c < 1)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--curve concurrencies must be at least 1");
     }
   }
