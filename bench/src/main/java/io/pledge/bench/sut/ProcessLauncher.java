@@ -108,7 +108,8 @@ public final class ProcessLauncher implements Launcher {
   }
 
   private JvmProcess start(String name, String mainClass, List<String> args) {
-    JvmProcess p = JvmProcess.start(name, mainClass, args, env, dir);
+    // In this JVM's working directory: its class path may be relative (java -jar bench/target/pledge-bench.jar).
+    JvmProcess p = JvmProcess.start(name, mainClass, args, env, Path.of("").toAbsolutePath());
     synchronized (processes) {
       processes.add(p);
     }
