@@ -209,8 +209,9 @@ public final class BenchMain implements Callable<Integer> {
         deleteQuietly(data);
       }
     }
-    RunInfo info = new RunInfo(started.format(DateTimeFormatter.ISO_LOCAL_DATE_TIME), "pledge-bench "
-        + String.join(" ", args), deployment, loadText, MachineInfo.current(), loadBefore, MachineInfo.loadAverage(),
+    RunInfo info = new RunInfo(started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        .format(DateTimeFormatter.ISO_LOCAL_DATE_TIME), String.join(" ", Stream.concat(Stream.of("pledge-bench"),
+        Stream.of(args)).toList()), deployment, loadText, MachineInfo.current(), loadBefore, MachineInfo.loadAverage(),
         (System.nanoTime() - began) / 1e9, failures);
     String table = new ReportWriter(results, info, all).write();
     console.println();
