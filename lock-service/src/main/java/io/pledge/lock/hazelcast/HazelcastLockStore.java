@@ -14,6 +14,14 @@ import io.pledge.lock.table.LockState;
 import io.pledge.lock.table.WaitEdge;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.spi.impl.SerializationServiceSupport;
+import com.hazelcast.map.impl.proxy.MapProxyImpl;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -34,12 +42,15 @@ public final class HazelcastLockStore implements LockStore {
   public static final String LOCKS_MAP = "pledge-locks";
   public static final String WAITS_MAP = "pledge-lock-waits";
   private static final Logger LOG = LoggerFactory.getLogger(HazelcastLockStore.class);
+  /** Runs a completion callback on the thread that completed the call (it only hands over to a Vert.x context). */
+  private static final Executor DIRECT = Runnable::run;
 
   private final HazelcastInstance hazelcast;
   private final boolean member;
   private final Context context;
   private final IMap<String, LockState> locks;
   private final IMap<String, WaitEdge> waits;
+  private final SerializationService serialization;
 
   /**
    * @param member true for an embedded member (it can count its own partitions), false for a client
@@ -51,12 +62,45 @@ public final class HazelcastLockStore implements LockStore {
     this.context = context;
     this.locks = hazelcast.getMap(LOCKS_MAP);
     this.waits = hazelcast.getMap(WAITS_MAP);
+    this.serialization = ((SerializationServiceSupport) hazelcast).getSerializationService();
   }
 
   @Override
   public Future<Reply> apply(String lock, LockProcessor processor) {
-    return Future.fromCompletionStage(locks.submitToKey(lock, processor), context)
-        .recover(failure -> Future.failedFuture(translate(failure)));
+    return onCaller(submit(lock, processor), value -> (Reply) serialization.toObject(value));
+  }
+
+  /**
+   * Submits the processor without {@code IMap.submitToKey}'s future. That future (and every Hazelcast future handed
+   * to a plain {@code whenComplete}) runs its callbacks on Hazelcast's default async executor, which is the common
+   * ForkJoinPool, or a new thread per callback when that pool has a parallelism of 1 — as on any 2-core machine, where
+   * it cost two thread starts per lock operation. On a member, the invocation's own future takes an executor that
+   * runs the callback where the response arrives; we then hop to the caller's context ourselves.
+   */
+  private CompletableFuture<?> submit(String lock, LockProcessor processor) {
+    if (locks instanceof MapProxyImpl<String, LockState> proxy) {
+      processor.setHazelcastInstance(hazelcast);
+      return proxy.executeOnKeyInternal(lock, processor);
+    }
+    return locks.submitToKey(lock, processor).toCompletableFuture(); // client mode: Hazelcast's public future
+  }
+
+  /** Completes on the caller's context (the engine's if called from outside Vert.x), whichever thread answered. */
+  private <T> Future<T> onCaller(CompletableFuture<?> call, Function<Object, T> convert) {
+    Context caller = Vertx.currentContext() == null ? context : Vertx.currentContext();
+    Promise<T> promise = Promise.promise();
+    call.whenCompleteAsync((value, failure) -> caller.runOnContext(v -> {
+      if (failure != null) {
+        promise.fail(translate(failure));
+        return;
+      }
+      try {
+        promise.complete(convert.apply(value));
+      } catch (RuntimeException e) {
+        promise.fail(translate(e));
+      }
+    }), DIRECT);
+    return promise.future();
   }
 
   @Override
