@@ -21,7 +21,6 @@ import com.hazelcast.spi.impl.SerializationServiceSupport;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -67,35 +66,35 @@ public final class HazelcastLockStore implements LockStore {
 
   @Override
   public Future<Reply> apply(String lock, LockProcessor processor) {
-    return onCaller(submit(lock, processor), value -> (Reply) serialization.toObject(value));
+    Context caller = Vertx.currentContext() == null ? context : Vertx.currentContext();
+    if (locks instanceof MapProxyImpl<String, LockState> proxy) {
+      processor.setHazelcastInstance(hazelcast);
+      return onCaller(caller, proxy.executeOnKeyInternal(lock, processor));
+    }
+    // Client mode: Hazelcast's public future. Its callbacks run on Hazelcast's default async executor, where the
+    // reply may be deserialized, and a Compact schema the client lacks is fetched with a blocking call: not on our
+    // threads, nor on the client's own I/O threads.
+    return Future.fromCompletionStage(locks.submitToKey(lock, processor), caller)
+        .recover(failure -> Future.failedFuture(translate(failure)));
   }
 
   /**
-   * Submits the processor without {@code IMap.submitToKey}'s future. That future (and every Hazelcast future handed
-   * to a plain {@code whenComplete}) runs its callbacks on Hazelcast's default async executor, which is the common
-   * ForkJoinPool, or a new thread per callback when that pool has a parallelism of 1 — as on any 2-core machine, where
-   * it cost two thread starts per lock operation. On a member, the invocation's own future takes an executor that
-   * runs the callback where the response arrives; we then hop to the caller's context ourselves.
+   * Completes a member's entry-processor invocation on the caller's context. Not through {@code IMap.submitToKey}'s
+   * future: that one (like every Hazelcast future given a plain {@code whenComplete}) runs callbacks on Hazelcast's
+   * default async executor, the common ForkJoinPool, or a new thread per callback when that pool has a parallelism of
+   * 1, as on any 2-core machine, where it cost two thread starts per lock operation. The invocation's own future takes
+   * an executor: the callback runs where the response arrives and only hands over to the caller's context, which
+   * deserializes the reply (members share their Compact schemas, so this never waits for one).
    */
-  private CompletableFuture<?> submit(String lock, LockProcessor processor) {
-    if (locks instanceof MapProxyImpl<String, LockState> proxy) {
-      processor.setHazelcastInstance(hazelcast);
-      return proxy.executeOnKeyInternal(lock, processor);
-    }
-    return locks.submitToKey(lock, processor).toCompletableFuture(); // client mode: Hazelcast's public future
-  }
-
-  /** Completes on the caller's context (the engine's if called from outside Vert.x), whichever thread answered. */
-  private <T> Future<T> onCaller(CompletableFuture<?> call, Function<Object, T> convert) {
-    Context caller = Vertx.currentContext() == null ? context : Vertx.currentContext();
-    Promise<T> promise = Promise.promise();
+  private Future<Reply> onCaller(Context caller, CompletableFuture<?> call) {
+    Promise<Reply> promise = Promise.promise();
     call.whenCompleteAsync((value, failure) -> caller.runOnContext(v -> {
       if (failure != null) {
         promise.fail(translate(failure));
         return;
       }
       try {
-        promise.complete(convert.apply(value));
+        promise.complete((Reply) serialization.toObject(value));
       } catch (RuntimeException e) {
         promise.fail(translate(e));
       }
@@ -117,9 +116,9 @@ public final class HazelcastLockStore implements LockStore {
   }
 
   @Override
-  public void onChange(Consumer<LockState> listener) {
+  public void onChange(String waitIdPrefix, Consumer<LockState> listener) {
     Listener l = new Listener(state -> context.runOnContext(v -> listener.accept(state)));
-    locks.addEntryListener(l, true);
+    locks.addEntryListener(l, new ConcernsWaits(waitIdPrefix), true);
   }
 
   @Override

@@ -16,6 +16,7 @@ public final class LockDataFactory implements DataSerializableFactory {
   static final int TICK = 6;
   static final int STATE_BACKUP = 7;
   static final int HELD_OR_AWAITED_BY = 8;
+  static final int CONCERNS_WAITS = 9;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -28,6 +29,7 @@ public final class LockDataFactory implements DataSerializableFactory {
       case TICK -> new Processors.Tick();
       case STATE_BACKUP -> new StateBackup();
       case HELD_OR_AWAITED_BY -> new HeldOrAwaitedBy();
+      case CONCERNS_WAITS -> new ConcernsWaits();
       default -> throw new IllegalArgumentException("unknown lock-service type id " + typeId);
     };
   }

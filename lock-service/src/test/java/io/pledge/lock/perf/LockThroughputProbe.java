@@ -63,7 +63,7 @@ public final class LockThroughputProbe {
       Endpoint endpoint = new Endpoint("127.0.0.1", servers.get(0).grpcPort());
       String result;
       if ("child".equals(args.get("client"))) {
-        result = driveInChild(endpoint, argv, args.get("client-jfr"), seconds + warmup);
+        result = driveInChild(endpoint, argv, args.get("client-jfr"), seconds, warmup);
       } else {
         result = drive(endpoint, inflight, seconds, warmup, contended, connections);
       }
@@ -90,7 +90,7 @@ public final class LockThroughputProbe {
    * The client loops in a child JVM. JvmProcess gives children a C1-only, serial-GC JVM (quick to start, right for
    * crash tests); a load generator needs the full JIT, so a shell prefix drops those two flags before exec'ing java.
    */
-  private static String driveInChild(Endpoint endpoint, String[] argv, String jfr, int seconds) {
+  private static String driveInChild(Endpoint endpoint, String[] argv, String jfr, int seconds, int warmup) {
     List<String> childArgs = new ArrayList<>(List.of(argv));
     childArgs.add("--drive=" + endpoint.host() + ":" + endpoint.port());
     List<String> prefix = List.of("sh", "-c", "j=$1; shift; for a; do shift; case $a in"
@@ -100,7 +100,14 @@ public final class LockThroughputProbe {
         : Map.of("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
     try (JvmProcess child = JvmProcess.start("probe-client", prefix, LockThroughputProbe.class.getName(), childArgs,
         env, Path.of("."))) {
-      return child.awaitLine(l -> l.startsWith("RESULT"), Duration.ofSeconds(seconds + 120L));
+      child.awaitLine(l -> l.equals("MEASURING"), Duration.ofSeconds(warmup + 120L));
+      long serverCpu = cpuNanos();
+      child.awaitLine(l -> l.equals("MEASURED"), Duration.ofSeconds(seconds + 120L));
+      serverCpu = cpuNanos() - serverCpu;
+      String result = child.awaitLine(l -> l.startsWith("RESULT"), Duration.ofSeconds(120));
+      double pairs = Double.parseDouble(result.replaceAll(".*pairs/s=([0-9.]+).*", "$1"));
+      return result.replace("cpu_us/pair=", "client_cpu_us/pair=") + String.format(" server_cpu_us/pair=%.1f",
+          serverCpu / 1e3 / Math.max(1, pairs * seconds));
     }
   }
 
@@ -122,9 +129,15 @@ public final class LockThroughputProbe {
     long startPairs = pairs.get();
     long startErrors = errors.get();
     long start = System.nanoTime();
+    long startCpu = cpuNanos();
+    System.out.println("MEASURING");
+    System.out.flush();
     Thread.sleep(seconds * 1000L);
     long done = pairs.get() - startPairs;
+    long cpu = cpuNanos() - startCpu;
     long elapsed = System.nanoTime() - start;
+    System.out.println("MEASURED");
+    System.out.flush();
     Histogram a = acquire.getIntervalHistogram();
     Histogram p = pair.getIntervalHistogram();
     long failed = errors.get() - startErrors;
@@ -133,9 +146,19 @@ public final class LockThroughputProbe {
     client.close();
     vertx.close().toCompletionStage().toCompletableFuture().join();
     return String.format("RESULT %s inflight=%d pairs/s=%.0f acquire_p50_ms=%.3f acquire_p99_ms=%.3f"
-            + " pair_p50_ms=%.3f pair_p99_ms=%.3f pair_max_ms=%.1f errors=%d (%s) connections=%d",
+            + " pair_p50_ms=%.3f pair_p99_ms=%.3f pair_max_ms=%.1f cpu_us/pair=%.1f errors=%d (%s) connections=%d",
         contended ? "contended" : "uncontended", inflight, done * 1e9 / elapsed, ms(a, 50), ms(a, 99), ms(p, 50),
-        ms(p, 99), p.getMaxValue() / 1e6, failed, loops.lastError, Math.max(1, connections));
+        ms(p, 99), p.getMaxValue() / 1e6, cpu / 1e3 / Math.max(1, done), failed, loops.lastError,
+        Math.max(1, connections));
+  }
+
+  /**
+   * CPU time of this whole JVM. On a shared, busy machine throughput swings with the neighbours' load; CPU per pair
+   * (this JVM's, or server plus client JVM) is the steadier measure of what a change saves.
+   */
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static double ms(Histogram h, double percentile) {
