@@ -31,7 +31,7 @@ import org.HdrHistogram.Recorder;
  *
  * <pre>
  * java $HAZELCAST_OPENS -cp ... io.pledge.lock.perf.LockThroughputProbe --inflight=64 --seconds=10 [--contended]
- *     [--client=child] [--client-jfr=/tmp/client.jfr] [--members=1] [--connections=1]
+ *     [--client=child] [--client-jfr=/tmp/client.jfr] [--members=1] [--connections=2] [--event-loops=0]
  * </pre>
  *
  * {@code --contended}: every loop takes the same lock (FIFO hand-over); otherwise each loop has its own lock.
@@ -58,7 +58,7 @@ public final class LockThroughputProbe {
       return;
     }
     int members = Integer.parseInt(args.getOrDefault("members", "1"));
-    List<LockServer> servers = startCluster(members);
+    List<LockServer> servers = startCluster(members, args.get("event-loops"));
     try {
       Endpoint endpoint = new Endpoint("127.0.0.1", servers.get(0).grpcPort());
       String result;
@@ -74,13 +74,16 @@ public final class LockThroughputProbe {
     System.exit(0);
   }
 
-  private static List<LockServer> startCluster(int n) throws Exception {
+  private static List<LockServer> startCluster(int n, String eventLoops) throws Exception {
     List<Integer> ports = IntStream.range(FIRST_HAZELCAST_PORT, FIRST_HAZELCAST_PORT + n).boxed().toList();
     String memberList = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     List<LockServer> out = new ArrayList<>();
     for (int port : ports) {
       Map<String, String> settings = new HashMap<>(LockServiceOptions.loopbackMember(port, "pledge-probe"));
       settings.put(LockServiceOptions.MEMBERS.name(), memberList);
+      if (eventLoops != null) {
+        settings.put(LockServiceOptions.GRPC_EVENT_LOOPS.name(), eventLoops);
+      }
       out.add(LockServer.start(Config.of(LockServiceOptions.ALL, settings)));
     }
     return out;
@@ -114,7 +117,9 @@ public final class LockThroughputProbe {
   static String drive(Endpoint endpoint, int inflight, int seconds, int warmup, boolean contended, int connections)
       throws InterruptedException {
     Vertx vertx = Vertx.vertx();
-    LockClient client = LockClient.create(vertx, endpoint);
+    LockClient client = connections > 0
+        ? LockClient.create(vertx, endpoint, new io.vertx.core.http.HttpClientOptions(), connections)
+        : LockClient.create(vertx, endpoint);
     Recorder acquire = new Recorder(3);
     Recorder pair = new Recorder(3);
     AtomicLong pairs = new AtomicLong();
@@ -146,10 +151,10 @@ public final class LockThroughputProbe {
     client.close();
     vertx.close().toCompletionStage().toCompletableFuture().join();
     return String.format("RESULT %s inflight=%d pairs/s=%.0f acquire_p50_ms=%.3f acquire_p99_ms=%.3f"
-            + " pair_p50_ms=%.3f pair_p99_ms=%.3f pair_max_ms=%.1f cpu_us/pair=%.1f errors=%d (%s) connections=%d",
+            + " pair_p50_ms=%.3f pair_p99_ms=%.3f pair_max_ms=%.1f cpu_us/pair=%.1f errors=%d (%s) connections=%s",
         contended ? "contended" : "uncontended", inflight, done * 1e9 / elapsed, ms(a, 50), ms(a, 99), ms(p, 50),
         ms(p, 99), p.getMaxValue() / 1e6, cpu / 1e3 / Math.max(1, done), failed, loops.lastError,
-        Math.max(1, connections));
+        connections > 0 ? String.valueOf(connections) : "default");
   }
 
   /**
