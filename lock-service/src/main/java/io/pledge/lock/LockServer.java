@@ -16,10 +16,14 @@ import io.pledge.lock.metrics.LockMetrics;
 import io.pledge.lock.transport.LockGrpcService;
 import io.pledge.lock.transport.RequestLimits;
 import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.grpc.server.GrpcServer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -70,10 +74,8 @@ public final class LockServer implements AutoCloseable {
       var maxWait = options.get(LockServiceOptions.MAX_WAIT);
       RequestLimits limits = new RequestLimits(maxLease, min(options.get(LockServiceOptions.DEFAULT_LEASE), maxLease),
           maxWait, min(options.get(LockServiceOptions.DEFAULT_WAIT), maxWait));
-      GrpcServer grpcServer = GrpcServer.server(vertx);
-      new LockGrpcService(engine, limits).bindTo(grpcServer);
-      Future<HttpServer> grpc = vertx.createHttpServer().requestHandler(grpcServer)
-          .listen(options.get(LockServiceOptions.GRPC_PORT), options.get(LockServiceOptions.GRPC_HOST));
+      LockGrpcService service = new LockGrpcService(engine, limits);
+      Future<HttpServer> grpc = listenGrpc(vertx, service, options);
       Future<OpsServer> ops = OpsServer.start(vertx, options.get(LockServiceOptions.OPS_HOST),
           options.get(LockServiceOptions.OPS_PORT), "lock-service", registry, () -> hz.getLifecycleService()
               .isRunning());
@@ -87,6 +89,52 @@ public final class LockServer implements AutoCloseable {
       vertx.close();
       hz.shutdown();
       throw e;
+    }
+  }
+
+  /**
+   * The gRPC endpoint on several event loops: one HTTP server per verticle instance, all on the same port (Vert.x
+   * shares the port and hands each new connection to the next server). Port 0 becomes -1: Vert.x shares a random
+   * port among servers asking for the same negative port, while each port-0 server would get a port of its own.
+   * Returns one of the servers.
+   */
+  private static Future<HttpServer> listenGrpc(Vertx vertx, LockGrpcService service, Config options) {
+    int loops = options.get(LockServiceOptions.GRPC_EVENT_LOOPS);
+    int instances = loops > 0 ? loops : Runtime.getRuntime().availableProcessors();
+    int port = options.get(LockServiceOptions.GRPC_PORT);
+    List<HttpServer> servers = new ArrayList<>();
+    return vertx.deployVerticle(() -> new GrpcListener(service, options.get(LockServiceOptions.GRPC_HOST),
+            port == 0 ? -1 : port, servers), new DeploymentOptions().setInstances(instances))
+        .map(id -> {
+          synchronized (servers) {
+            return servers.get(0);
+          }
+        });
+  }
+
+  /** One HTTP server with its own gRPC server, on the event loop of its verticle instance. */
+  private static final class GrpcListener extends VerticleBase {
+    private final LockGrpcService service;
+    private final String host;
+    private final int port;
+    private final List<HttpServer> started;
+
+    GrpcListener(LockGrpcService service, String host, int port, List<HttpServer> started) {
+      this.service = service;
+      this.host = host;
+      this.port = port;
+      this.started = started;
+    }
+
+    @Override
+    public Future<?> start() {
+      GrpcServer grpcServer = GrpcServer.server(vertx);
+      service.bindTo(grpcServer);
+      return vertx.createHttpServer().requestHandler(grpcServer).listen(port, host).onSuccess(server -> {
+        synchronized (started) {
+          started.add(server);
+        }
+      });
     }
   }
 

@@ -12,14 +12,17 @@ import io.pledge.api.v1.ReleaseLockRequest;
 import io.pledge.api.v1.RenewLockRequest;
 import io.pledge.api.v1.RenewLockResponse;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.Rpc;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -34,27 +37,52 @@ public final class LockClient implements AutoCloseable {
   /** Extra time the client gives the server beyond the wait, so that the server's own deadline answers first. */
   private static final Duration CALL_MARGIN = Duration.ofSeconds(5);
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * HTTP/2 connections per client. One connection is served by one event loop at each end; several let a server with
+   * several event loops ({@code grpc.event-loops}) work on one client's calls in parallel, which pays only with cores
+   * to spare: on 2 cores one connection batched more per write and cost less CPU per call (docs/decisions.md).
+   */
+  public static final int DEFAULT_CONNECTIONS = 1;
 
   private final Vertx vertx;
   private final boolean ownsVertx;
-  private final GrpcClient grpc;
+  private final GrpcClient[] grpc;
+  private final AtomicInteger next = new AtomicInteger();
   private final SocketAddress address;
 
-  private LockClient(Vertx vertx, boolean ownsVertx, Endpoint endpoint) {
+  private LockClient(Vertx vertx, boolean ownsVertx, Endpoint endpoint, HttpClientOptions transport,
+      int connections) {
+    if (connections < 1) {
+      throw new IllegalArgumentException("connections must be at least 1, got " + connections);
+    }
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
-    this.grpc = GrpcClient.client(vertx);
+    // One gRPC client (one pooled HTTP/2 connection) per connection, used in turn: an HTTP/2 pool of several
+    // connections only opens the second when the first is at its stream limit.
+    this.grpc = new GrpcClient[connections];
+    for (int i = 0; i < connections; i++) {
+      grpc[i] = GrpcClient.client(vertx, GrpcTransport.of(transport));
+    }
     this.address = endpoint.toSocketAddress();
   }
 
   /** A client on the caller's Vert.x. */
   public static LockClient create(Vertx vertx, Endpoint endpoint) {
-    return new LockClient(vertx, false, endpoint);
+    return create(vertx, endpoint, new HttpClientOptions().setConnectTimeout(2000), DEFAULT_CONNECTIONS);
+  }
+
+  /**
+   * A client on the caller's Vert.x with its own transport options (TLS, timeouts; made fit for gRPC by
+   * {@link GrpcTransport}, ALPN included) and {@code connections} HTTP/2 connections to the server.
+   */
+  public static LockClient create(Vertx vertx, Endpoint endpoint, HttpClientOptions transport, int connections) {
+    return new LockClient(vertx, false, endpoint, transport, connections);
   }
 
   /** A client with its own Vert.x, closed with the client: for plain blocking code. */
   public static LockClient create(Endpoint endpoint) {
-    return new LockClient(Vertx.vertx(), true, endpoint);
+    return new LockClient(Vertx.vertx(), true, endpoint, new HttpClientOptions().setConnectTimeout(2000),
+        DEFAULT_CONNECTIONS);
   }
 
   /** What to acquire; {@code autoRenew} keeps the lease alive until the handle is closed. */
@@ -148,12 +176,15 @@ public final class LockClient implements AutoCloseable {
 
   private <Req, Resp> Future<Resp> call(io.vertx.grpc.common.ServiceMethod<Resp, Req> method, Req req,
       Duration timeout) {
-    return Rpc.call(grpc, address, method, req, timeout).recover(e -> Future.failedFuture(LockException.from(e)));
+    GrpcClient client = grpc[Math.floorMod(next.getAndIncrement(), grpc.length)];
+    return Rpc.call(client, address, method, req, timeout).recover(e -> Future.failedFuture(LockException.from(e)));
   }
 
   @Override
   public void close() {
-    grpc.close();
+    for (GrpcClient client : grpc) {
+      client.close();
+    }
     if (ownsVertx) {
       vertx.close();
     }

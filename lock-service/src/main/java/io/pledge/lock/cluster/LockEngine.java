@@ -16,19 +16,20 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lock service's operations on top of a {@link LockStore}. Every operation and every notification runs on one
- * Vert.x context (the engine's), so the bookkeeping of waits needs no locks; nothing here blocks.
+ * The lock service's operations on top of a {@link LockStore}. An operation runs where it is called (a gRPC request's
+ * context) and completes there: the store's processor is atomic per lock, so an acquire granted at once, a renew or a
+ * release needs no shared state here. Only waits have bookkeeping, and it lives on one Vert.x context (the engine's),
+ * which an acquire reaches only if it is queued. Nothing here blocks.
  *
  * <p>Waiting without polling: a waiter is queued in the lock's state by the acquire processor; the server learns of
- * its grant from the store's change notifications ({@link Waits}), and wakes the lock itself only at the instant a
- * lease ends or a lock-delay passes.
+ * its grant from the store's change notifications ({@link Waits}), which the store sends only for changes that concern
+ * this server's waits, and wakes the lock itself only at the instant a lease ends or a lock-delay passes.
  */
 public final class LockEngine {
 
@@ -38,6 +39,7 @@ public final class LockEngine {
   private final LockStore store;
   private final LockMetrics metrics;
   private final Waits waits;
+  private final WaitIds ids = WaitIds.random();
 
   /** A started acquire: its wait id (to cancel it) and its outcome. */
   public record Pending(String waitId, Future<Holder> result) {}
@@ -47,7 +49,7 @@ public final class LockEngine {
     this.store = store;
     this.metrics = metrics;
     this.waits = new Waits(vertx, store, metrics);
-    store.onChange(waits::onState);
+    store.onChange(ids.prefix(), waits::onState);
     store.onMembershipChange(waits::recheckAll);
   }
 
@@ -57,42 +59,48 @@ public final class LockEngine {
    */
   public Pending acquire(String lock, String owner, LockMode mode, long leaseMs, boolean mayWait, Duration wait,
       Consumer<Decision> onQueued) {
-    String id = UUID.randomUUID().toString();
+    String id = ids.next();
     long start = System.nanoTime();
-    Future<Holder> result = onContext(() -> {
-      Promise<Holder> promise = Promise.promise();
-      Waits.Wait w = mayWait ? waits.register(id, lock, owner, promise, start) : null;
-      store.apply(lock, new Processors.AcquireLock(new Acquire(owner, mode, leaseMs, mayWait, id)))
-          .onFailure(failure -> {
-            waits.forget(w);
-            promise.tryFail(failure);
-          })
-          .onSuccess(reply -> {
-            Decision d = reply.decision();
-            countSideEffects(reply);
-            switch (d.code()) {
-              case GRANTED, REENTERED, UPGRADED -> {
-                waits.forget(w);
-                metrics.granted(start);
-                log(lock, owner, "granted", d);
-                promise.tryComplete(d.holder());
+    Waits.Wait w = mayWait ? waits.expect(id, lock, owner, start) : null;
+    Future<Holder> result = store.apply(lock, new Processors.AcquireLock(new Acquire(owner, mode, leaseMs, mayWait, id)))
+        .transform(ar -> {
+          if (ar.failed()) {
+            settleRefused(w);
+            return Future.failedFuture(ar.cause());
+          }
+          Reply reply = ar.result();
+          Decision d = reply.decision();
+          countSideEffects(reply);
+          switch (d.code()) {
+            case GRANTED, REENTERED, UPGRADED -> {
+              if (w != null && !waits.grantedAtOnce(w)) {
+                // The caller went away (AcquireStream cancelled) while the processor ran: nobody takes this grant.
+                store.apply(lock, new Processors.ReleaseLock(owner, d.holder().token()));
+                return Future.failedFuture(new LockFailure(Kind.CANCELLED, "CANCELLED: the acquire was cancelled"));
               }
-              case QUEUED -> {
-                onQueued.accept(d);
-                waits.queued(w, reply.state(), d.blockedBy(), wait);
-              }
-              default -> {
-                waits.forget(w);
-                metrics.refused();
-                promise.tryFail(new LockFailure(d.code() == Decision.Code.BUSY ? Kind.BUSY : Kind.ALREADY_WAITING,
-                    d.message()));
-              }
+              metrics.granted(start);
+              log(lock, owner, "granted", d);
+              return Future.succeededFuture(d.holder());
             }
-            waits.onState(reply.state());
-          });
-      return promise.future();
-    });
+            case QUEUED -> {
+              onQueued.accept(d);
+              return onContext(() -> waits.queued(w, reply.state(), d.blockedBy(), wait));
+            }
+            default -> {
+              settleRefused(w);
+              metrics.refused();
+              return Future.failedFuture(new LockFailure(d.code() == Decision.Code.BUSY ? Kind.BUSY
+                  : Kind.ALREADY_WAITING, d.message()));
+            }
+          }
+        });
     return new Pending(id, result);
+  }
+
+  private void settleRefused(Waits.Wait w) {
+    if (w != null) {
+      waits.refused(w);
+    }
   }
 
   /** Withdraws a wait whose caller went away; a grant that raced with it is released. */
@@ -101,24 +109,22 @@ public final class LockEngine {
   }
 
   public Future<Holder> renew(String lock, String owner, long token, long leaseMs) {
-    return onContext(() -> store.apply(lock, new Processors.RenewLock(owner, token, leaseMs)).compose(reply -> {
+    return store.apply(lock, new Processors.RenewLock(owner, token, leaseMs)).compose(reply -> {
       countSideEffects(reply);
-      waits.onState(reply.state());
       return outcome(lock, owner, reply);
-    }));
+    });
   }
 
   /** Completes with the hold count left. */
   public Future<Integer> release(String lock, String owner, long token) {
-    return onContext(() -> store.apply(lock, new Processors.ReleaseLock(owner, token)).compose(reply -> {
+    return store.apply(lock, new Processors.ReleaseLock(owner, token)).compose(reply -> {
       countSideEffects(reply);
-      waits.onState(reply.state());
       return outcome(lock, owner, reply).map(h -> {
         metrics.released(1);
         log(lock, owner, "released", reply.decision());
         return h == null ? 0 : h.count();
       });
-    }));
+    });
   }
 
   /** What ReleaseAll did. */
@@ -129,7 +135,7 @@ public final class LockEngine {
    * runs may be missed: call it when the owner has stopped acquiring (a transaction's END).
    */
   public Future<Released> releaseAll(String owner) {
-    return onContext(() -> store.locksOf(owner).compose(names -> {
+    return store.locksOf(owner).compose(names -> {
       List<Future<Reply>> calls = new ArrayList<>();
       for (String name : names) {
         calls.add(store.apply(name, new Processors.ReleaseAll(owner)));
@@ -140,7 +146,6 @@ public final class LockEngine {
         for (Future<Reply> f : calls) {
           Reply r = f.result();
           countSideEffects(r);
-          waits.onState(r.state());
           if (r.decision().holder() != null) {
             released.add(r.state().name());
           }
@@ -151,16 +156,15 @@ public final class LockEngine {
             .addKeyValue("cancelledWaits", cancelled).log("released all");
         return new Released(released, cancelled);
       });
-    }));
+    });
   }
 
   /** The lock's current state (expired leases ended first). */
   public Future<LockState> inspect(String lock) {
-    return onContext(() -> store.apply(lock, new Processors.Tick()).map(reply -> {
+    return store.apply(lock, new Processors.Tick()).map(reply -> {
       countSideEffects(reply);
-      waits.onState(reply.state());
       return reply.state();
-    }));
+    });
   }
 
   /** A page of held or awaited locks in name order, as stored (see {@link LockStore#list}). */

@@ -16,8 +16,10 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>{@link #apply} runs the processor atomically for that lock on the member owning it and completes once the new
  *       state is on the backups too; it never blocks the caller's thread and completes on the caller's context;</li>
- *   <li>{@link #onChange} delivers every change of every lock, in version order per lock, on the engine's context;
- *       delivery is best effort across member failures (see {@link #onMembershipChange});</li>
+ *   <li>{@link #onChange} delivers, in version order per lock and on the engine's context, every change whose new
+ *       state concerns the given server's waits ({@link LockState#concernsWaits}): one of them is queued, or one of
+ *       them left the queue in that change. Changes that concern nobody's waits (an uncontended lock) are delivered to
+ *       nobody. Delivery is best effort across member failures (see {@link #onMembershipChange});</li>
  *   <li>failures with no quorum complete with {@link LockFailure.Kind#UNAVAILABLE}.</li>
  * </ul>
  */
@@ -37,7 +39,8 @@ public interface LockStore {
    */
   Future<List<LockState>> list(String prefix, String after, int limit);
 
-  void onChange(Consumer<LockState> listener);
+  /** Subscribes to the changes that concern the waits whose ids start with {@code waitIdPrefix}. */
+  void onChange(String waitIdPrefix, Consumer<LockState> listener);
 
   /** Called after the cluster membership changed (events may have been lost with a member). */
   void onMembershipChange(Runnable listener);

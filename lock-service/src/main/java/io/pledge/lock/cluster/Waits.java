@@ -7,6 +7,7 @@ import io.pledge.lock.table.Decision;
 import io.pledge.lock.table.Holder;
 import io.pledge.lock.table.LockState;
 import io.pledge.lock.table.WaitEdge;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -15,14 +16,19 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The acquire calls waiting on this server, and how they learn their fate: from lock states pushed by the store
  * (a grant carries the wait's id; a withdrawn wait leaves a cancellation with the reason), from a timer at the
- * wait's deadline, and from one timer per lock at the instant its next lease ends or its lock-delay passes. Runs on
- * the engine's context only.
+ * wait's deadline, and from one timer per lock at the instant its next lease ends or its lock-delay passes.
+ *
+ * <p>Threading: an acquire that may wait is <em>expected</em> ({@link #expect}) from the caller's thread before its
+ * processor is submitted, so that the engine context can keep any notification that overtakes the processor's reply.
+ * Everything else runs on the engine's context only. A wait granted at once never reaches the engine context.
  *
  * <p>A notification may arrive before the acquire processor's reply says the wait is queued: it is kept and looked at
  * once the reply has come, so no grant is missed and none is seen twice (states carry a version).
@@ -36,16 +42,29 @@ final class Waits {
   private final LockStore store;
   private final LockMetrics metrics;
   private final DeadlockDetector detector;
+  /** Expected waits whose acquire processor has not answered yet, by lock (immutable lists) and by id. */
+  private final ConcurrentHashMap<String, List<Wait>> pendingByLock = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Wait> pendingById = new ConcurrentHashMap<>();
+  /** Queued waits (engine context only). */
   private final Map<String, Map<String, Wait>> byLock = new HashMap<>();
   private final Map<String, Wait> byId = new HashMap<>();
   private final Map<String, long[]> wakeTimers = new HashMap<>();
 
   static final class Wait {
+    private static final int PENDING = 0;
+    private static final int GRANTED_AT_ONCE = 1;
+    private static final int QUEUED = 2;
+    private static final int CANCEL_REQUESTED = 3;
+
     final String id;
     final String lock;
     final String owner;
-    final Promise<Holder> promise;
+    final Promise<Holder> promise = Promise.promise();
     final long startNanos;
+    /** PENDING until the acquire's reply: the caller and a cancel race for it. */
+    private final AtomicInteger phase = new AtomicInteger(PENDING);
+    // Engine context only:
+    String cancelReason;
     long queuedVersion = -1;
     long seenVersion = -1;
     LockState early;
@@ -55,11 +74,10 @@ final class Waits {
     List<String> blockedBy = List.of();
     boolean cancelling;
 
-    Wait(String id, String lock, String owner, Promise<Holder> promise, long startNanos) {
+    Wait(String id, String lock, String owner, long startNanos) {
       this.id = id;
       this.lock = lock;
       this.owner = owner;
-      this.promise = promise;
       this.startNanos = startNanos;
     }
   }
@@ -71,19 +89,60 @@ final class Waits {
     this.detector = new DeadlockDetector(store, metrics, this::onState);
   }
 
-  Wait register(String id, String lock, String owner, Promise<Holder> promise, long startNanos) {
-    Wait w = new Wait(id, lock, owner, promise, startNanos);
-    byLock.computeIfAbsent(lock, k -> new LinkedHashMap<>()).put(id, w);
-    byId.put(id, w);
+  /** Any thread: an acquire that may wait is about to be submitted. */
+  Wait expect(String id, String lock, String owner, long startNanos) {
+    Wait w = new Wait(id, lock, owner, startNanos);
+    pendingById.put(id, w);
+    pendingByLock.compute(lock, (k, list) -> {
+      if (list == null) {
+        return List.of(w);
+      }
+      List<Wait> out = new ArrayList<>(list);
+      out.add(w);
+      return List.copyOf(out);
+    });
     metrics.waitStarted();
     return w;
   }
 
-  /** The acquire processor queued the wait at {@code state}. */
-  void queued(Wait w, LockState state, List<String> blockedBy, Duration timeout) {
-    if (byId.get(w.id) != w) {
+  /**
+   * Any thread: the expected acquire was granted at once. Returns false if a cancel came first (the caller must then
+   * release the grant: nobody is listening for it).
+   */
+  boolean grantedAtOnce(Wait w) {
+    settle(w);
+    return w.phase.compareAndSet(Wait.PENDING, Wait.GRANTED_AT_ONCE);
+  }
+
+  /** Any thread: the expected acquire was refused or failed. */
+  void refused(Wait w) {
+    settle(w);
+  }
+
+  private void settle(Wait w) {
+    if (pendingById.remove(w.id) == null) {
       return;
     }
+    pendingByLock.computeIfPresent(w.lock, (k, list) -> {
+      List<Wait> out = new ArrayList<>(list);
+      out.remove(w);
+      return out.isEmpty() ? null : List.copyOf(out);
+    });
+    metrics.waitEnded();
+  }
+
+  /** Engine context: the acquire processor queued the wait at {@code state}. Completes with the grant. */
+  Future<Holder> queued(Wait w, LockState state, List<String> blockedBy, Duration timeout) {
+    if (pendingById.remove(w.id) != null) {
+      pendingByLock.computeIfPresent(w.lock, (k, list) -> {
+        List<Wait> out = new ArrayList<>(list);
+        out.remove(w);
+        return out.isEmpty() ? null : List.copyOf(out);
+      });
+    }
+    w.phase.compareAndSet(Wait.PENDING, Wait.QUEUED);
+    byLock.computeIfAbsent(w.lock, k -> new LinkedHashMap<>()).put(w.id, w);
+    byId.put(w.id, w);
     w.queuedVersion = state.version();
     w.seenVersion = state.version();
     w.since = System.currentTimeMillis();
@@ -94,24 +153,30 @@ final class Waits {
     updateEdge(w, blockedBy, true);
     LockState early = w.early;
     w.early = null;
-    if (early != null) {
+    if (w.cancelReason != null) {
+      cancel(w.id, w.cancelReason, true);
+    } else if (early != null) {
       evaluate(w, early);
     }
+    scheduleWake(early != null && early.version() > state.version() ? early : state);
+    return w.promise.future();
   }
 
   void onState(LockState s) {
+    List<Wait> pending = pendingByLock.get(s.name());
+    if (pending != null) {
+      for (Wait w : pending) {
+        if (w.early == null || s.version() > w.early.version()) {
+          w.early = s;
+        }
+      }
+    }
     Map<String, Wait> ws = byLock.get(s.name());
     if (ws == null) {
       return;
     }
     for (Wait w : new ArrayList<>(ws.values())) {
-      if (w.queuedVersion < 0) {
-        if (w.early == null || s.version() > w.early.version()) {
-          w.early = s;
-        }
-      } else {
-        evaluate(w, s);
-      }
+      evaluate(w, s);
     }
     scheduleWake(s);
   }
@@ -156,8 +221,17 @@ final class Waits {
     }
   }
 
-  /** Withdraws the wait. A grant that raced with the cancel is kept (timeout) or released (caller gone). */
+  /**
+   * Engine context: withdraws the wait. A grant that raced with the cancel is kept (timeout) or released (caller
+   * gone). A wait whose acquire has not answered yet is cancelled once it has.
+   */
   void cancel(String waitId, String reason, boolean releaseIfGranted) {
+    Wait pending = pendingById.get(waitId);
+    if (pending != null) {
+      pending.cancelReason = reason; // read by queued(), on this context
+      pending.phase.compareAndSet(Wait.PENDING, Wait.CANCEL_REQUESTED); // or grantedAtOnce() sees it
+      return;
+    }
     Wait w = byId.get(waitId);
     if (w == null || w.cancelling) {
       return;
@@ -190,8 +264,8 @@ final class Waits {
     });
   }
 
-  void forget(Wait w) {
-    if (w == null || byId.remove(w.id) == null) {
+  private void forget(Wait w) {
+    if (byId.remove(w.id) == null) {
       return;
     }
     metrics.waitEnded();
@@ -207,9 +281,7 @@ final class Waits {
     if (w.deadlineTimer >= 0) {
       vertx.cancelTimer(w.deadlineTimer);
     }
-    if (w.queuedVersion >= 0) {
-      store.removeEdge(w.id).onFailure(e -> LOG.atDebug().setCause(e).log("could not remove wait edge"));
-    }
+    store.removeEdge(w.id).onFailure(e -> LOG.atDebug().setCause(e).log("could not remove wait edge"));
   }
 
   /** After a membership change notifications may have been lost: look at every lock someone waits for here. */

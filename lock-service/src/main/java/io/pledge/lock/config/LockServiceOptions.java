@@ -16,6 +16,9 @@ public final class LockServiceOptions {
       "address the gRPC LockService listens on (0.0.0.0 for every interface)");
   public static final ConfigKey<Integer> GRPC_PORT = ConfigKey.integer("grpc.port", 7600,
       "gRPC port (0 picks a free port)");
+  public static final ConfigKey<Integer> GRPC_EVENT_LOOPS = ConfigKey.integer("grpc.event-loops", 1,
+      "event loops serving gRPC connections (0: one per CPU core); each client connection stays on one of them,"
+          + " so more than one helps only with many clients and cores to spare");
   public static final ConfigKey<String> OPS_HOST = ConfigKey.string("ops.host", "127.0.0.1",
       "address of the /metrics and /health HTTP endpoint (0.0.0.0 for every interface)");
   public static final ConfigKey<Integer> OPS_PORT = ConfigKey.integer("ops.port", 7601,
@@ -59,7 +62,7 @@ public final class LockServiceOptions {
       "apply the lock-delay when this member starts too (set it when a restart can lose every copy of the locks,"
           + " e.g. a single member)");
 
-  public static final List<ConfigKey<?>> ALL = List.of(GRPC_HOST, GRPC_PORT, OPS_HOST, OPS_PORT, HAZELCAST_CLIENT,
+  public static final List<ConfigKey<?>> ALL = List.of(GRPC_HOST, GRPC_PORT, GRPC_EVENT_LOOPS, OPS_HOST, OPS_PORT, HAZELCAST_CLIENT,
       CLUSTER_NAME, HAZELCAST_HOST, HAZELCAST_PORT, MEMBERS, KUBERNETES, KUBERNETES_SERVICE, KUBERNETES_NAMESPACE,
       QUORUM, BACKUPS, HEARTBEAT_TIMEOUT, MAX_LEASE, DEFAULT_LEASE, MAX_WAIT, DEFAULT_WAIT, DELAY_MARGIN,
       DELAY_ON_START);

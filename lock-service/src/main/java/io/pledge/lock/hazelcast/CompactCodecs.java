@@ -1,6 +1,7 @@
 package io.pledge.lock.hazelcast;
 
 import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.nio.serialization.FieldKind;
 import com.hazelcast.nio.serialization.compact.CompactReader;
 import com.hazelcast.nio.serialization.compact.CompactSerializer;
 import com.hazelcast.nio.serialization.compact.CompactWriter;
@@ -118,7 +119,9 @@ public final class CompactCodecs {
       return new LockState(in.readString("name"), List.of(in.readArrayOfCompact("holders", Holder.class)),
           List.of(in.readArrayOfCompact("waiters", Waiter.class)), in.readInt64("lastToken"),
           in.readInt64("notBefore"), in.readInt64("version"), in.readString("lastWriter"),
-          List.of(in.readArrayOfCompact("cancellations", Cancellation.class)));
+          List.of(in.readArrayOfCompact("cancellations", Cancellation.class)),
+          in.getFieldKind("departed") == FieldKind.ARRAY_OF_STRING ? List.of(in.readArrayOfString("departed"))
+              : List.of()); // written before the field existed
     }
 
     @Override
@@ -131,6 +134,7 @@ public final class CompactCodecs {
       out.writeInt64("version", s.version());
       out.writeString("lastWriter", s.lastWriter());
       out.writeArrayOfCompact("cancellations", s.cancellations().toArray(new Cancellation[0]));
+      out.writeArrayOfString("departed", s.departed().toArray(new String[0]));
     }
 
     @Override

@@ -15,6 +15,13 @@ import io.pledge.lock.table.LockState;
 import io.pledge.lock.table.WaitEdge;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.spi.impl.SerializationServiceSupport;
+import com.hazelcast.map.impl.proxy.MapProxyImpl;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -35,12 +42,15 @@ public final class HazelcastLockStore implements LockStore {
   public static final String LOCKS_MAP = "pledge-locks";
   public static final String WAITS_MAP = "pledge-lock-waits";
   private static final Logger LOG = LoggerFactory.getLogger(HazelcastLockStore.class);
+  /** Runs a completion callback on the thread that completed the call (it only hands over to a Vert.x context). */
+  private static final Executor DIRECT = Runnable::run;
 
   private final HazelcastInstance hazelcast;
   private final boolean member;
   private final Context context;
   private final IMap<String, LockState> locks;
   private final IMap<String, WaitEdge> waits;
+  private final SerializationService serialization;
 
   /**
    * @param member true for an embedded member (it can count its own partitions), false for a client
@@ -52,12 +62,45 @@ public final class HazelcastLockStore implements LockStore {
     this.context = context;
     this.locks = hazelcast.getMap(LOCKS_MAP);
     this.waits = hazelcast.getMap(WAITS_MAP);
+    this.serialization = ((SerializationServiceSupport) hazelcast).getSerializationService();
   }
 
   @Override
   public Future<Reply> apply(String lock, LockProcessor processor) {
-    return Future.fromCompletionStage(locks.submitToKey(lock, processor), context)
+    Context caller = Vertx.currentContext() == null ? context : Vertx.currentContext();
+    if (locks instanceof MapProxyImpl<String, LockState> proxy) {
+      processor.setHazelcastInstance(hazelcast);
+      return onCaller(caller, proxy.executeOnKeyInternal(lock, processor));
+    }
+    // Client mode: Hazelcast's public future. Its callbacks run on Hazelcast's default async executor, where the
+    // reply may be deserialized, and a Compact schema the client lacks is fetched with a blocking call: not on our
+    // threads, nor on the client's own I/O threads.
+    return Future.fromCompletionStage(locks.submitToKey(lock, processor), caller)
         .recover(failure -> Future.failedFuture(translate(failure)));
+  }
+
+  /**
+   * Completes a member's entry-processor invocation on the caller's context. Not through {@code IMap.submitToKey}'s
+   * future: that one (like every Hazelcast future given a plain {@code whenComplete}) runs callbacks on Hazelcast's
+   * default async executor, the common ForkJoinPool, or a new thread per callback when that pool has a parallelism of
+   * 1, as on any 2-core machine, where it cost two thread starts per lock operation. The invocation's own future takes
+   * an executor: the callback runs where the response arrives and only hands over to the caller's context, which
+   * deserializes the reply (members share their Compact schemas, so this never waits for one).
+   */
+  private Future<Reply> onCaller(Context caller, CompletableFuture<?> call) {
+    Promise<Reply> promise = Promise.promise();
+    call.whenCompleteAsync((value, failure) -> caller.runOnContext(v -> {
+      if (failure != null) {
+        promise.fail(translate(failure));
+        return;
+      }
+      try {
+        promise.complete((Reply) serialization.toObject(value));
+      } catch (RuntimeException e) {
+        promise.fail(translate(e));
+      }
+    }), DIRECT);
+    return promise.future();
   }
 
   @Override
@@ -81,9 +124,9 @@ public final class HazelcastLockStore implements LockStore {
   }
 
   @Override
-  public void onChange(Consumer<LockState> listener) {
+  public void onChange(String waitIdPrefix, Consumer<LockState> listener) {
     Listener l = new Listener(state -> context.runOnContext(v -> listener.accept(state)));
-    locks.addEntryListener(l, true);
+    locks.addEntryListener(l, new ConcernsWaits(waitIdPrefix), true);
   }
 
   @Override

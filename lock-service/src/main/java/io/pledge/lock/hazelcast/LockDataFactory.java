@@ -18,6 +18,7 @@ public final class LockDataFactory implements DataSerializableFactory {
   static final int HELD_OR_AWAITED_BY = 8;
   static final int LOCK_PAGE = 9;
   static final int BY_NAME = 10;
+  static final int CONCERNS_WAITS = 11;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -32,6 +33,7 @@ public final class LockDataFactory implements DataSerializableFactory {
       case HELD_OR_AWAITED_BY -> new HeldOrAwaitedBy();
       case LOCK_PAGE -> new LockPage();
       case BY_NAME -> new LockPage.ByName();
+      case CONCERNS_WAITS -> new ConcernsWaits();
       default -> throw new IllegalArgumentException("unknown lock-service type id " + typeId);
     };
   }

@@ -46,7 +46,7 @@ public abstract class LockProcessor implements EntryProcessor<String, LockState,
         && next.lastToken() == 0) {
       return new Reply(next, step.decision()); // nothing changed: no write, no backup
     }
-    written = next.writtenBy(me);
+    written = next.departedSince(state).writtenBy(me);
     entry.setValue(written);
     return new Reply(written, step.decision());
   }

@@ -17,9 +17,11 @@ import java.util.Optional;
  * @param version incremented on every change, so that a listener can drop stale notifications
  * @param lastWriter id of the cluster member that last changed this state (who owned its partition)
  * @param cancellations the last few waits withdrawn by others, with the reason
+ * @param departed ids of the waits that left the queue (granted or withdrawn) in the change that produced this state:
+ *     what lets a change notification go only to the servers whose waits it concerns ({@link #concernsWaits})
  */
 public record LockState(String name, List<Holder> holders, List<Waiter> waiters, long lastToken, long notBefore,
-    long version, String lastWriter, List<Cancellation> cancellations) {
+    long version, String lastWriter, List<Cancellation> cancellations, List<String> departed) {
 
   /** How many cancellations are remembered: enough for a server to see its own before it is pushed out. */
   public static final int MAX_CANCELLATIONS = 16;
@@ -29,6 +31,7 @@ public record LockState(String name, List<Holder> holders, List<Waiter> waiters,
     holders = List.copyOf(holders);
     waiters = List.copyOf(waiters);
     cancellations = List.copyOf(cancellations);
+    departed = List.copyOf(departed);
     lastWriter = lastWriter == null ? "" : lastWriter;
     long exclusive = holders.stream().filter(h -> h.mode() == LockMode.EXCLUSIVE).count();
     if (exclusive > 0 && holders.size() > 1) {
@@ -36,8 +39,32 @@ public record LockState(String name, List<Holder> holders, List<Waiter> waiters,
     }
   }
 
+  /** A state with no departed waits. */
+  public LockState(String name, List<Holder> holders, List<Waiter> waiters, long lastToken, long notBefore,
+      long version, String lastWriter, List<Cancellation> cancellations) {
+    this(name, holders, waiters, lastToken, notBefore, version, lastWriter, cancellations, List.of());
+  }
+
   public static LockState empty(String name) {
     return new LockState(name, List.of(), List.of(), 0, 0, 0, "", List.of());
+  }
+
+  /**
+   * Whether this state matters to the waits whose ids start with {@code waitIdPrefix} (one server's waits): one of
+   * them is queued here, or one of them left the queue in the change that produced this state.
+   */
+  public boolean concernsWaits(String waitIdPrefix) {
+    for (Waiter w : waiters) {
+      if (w.waitId().startsWith(waitIdPrefix)) {
+        return true;
+      }
+    }
+    for (String id : departed) {
+      if (id.startsWith(waitIdPrefix)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public Optional<Holder> holder(String owner) {
@@ -120,7 +147,21 @@ public record LockState(String name, List<Holder> holders, List<Waiter> waiters,
 
   /** The same state marked as written by {@code member}. */
   public LockState writtenBy(String member) {
-    return new LockState(name, holders, waiters, lastToken, notBefore, version, member, cancellations);
+    return new LockState(name, holders, waiters, lastToken, notBefore, version, member, cancellations, departed);
+  }
+
+  /** The same state, recording which of {@code before}'s waits are no longer queued here (see {@link #departed}). */
+  public LockState departedSince(LockState before) {
+    List<String> gone = new ArrayList<>();
+    for (Waiter w : before.waiters) {
+      if (waiter(w.waitId()).isEmpty()) {
+        gone.add(w.waitId());
+      }
+    }
+    if (gone.isEmpty() && departed.isEmpty()) {
+      return this;
+    }
+    return new LockState(name, holders, waiters, lastToken, notBefore, version, lastWriter, cancellations, gone);
   }
 
   /** Lock-delay: no new grant before {@code until} (never shortens an existing delay). */
