@@ -62,7 +62,8 @@ public final class LockServiceOptions {
       "apply the lock-delay when this member starts too (set it when a restart can lose every copy of the locks,"
           + " e.g. a single member)");
 
-  public static final List<ConfigKey<?>> ALL = List.of(GRPC_HOST, GRPC_PORT, GRPC_EVENT_LOOPS, OPS_HOST, OPS_PORT, HAZELCAST_CLIENT,
+  public static final List<ConfigKey<?>> ALL = List.of(GRPC_HOST, GRPC_PORT, GRPC_EVENT_LOOPS, OPS_HOST, OPS_PORT,
+      HAZELCAST_CLIENT,
       CLUSTER_NAME, HAZELCAST_HOST, HAZELCAST_PORT, MEMBERS, KUBERNETES, KUBERNETES_SERVICE, KUBERNETES_NAMESPACE,
       QUORUM, BACKUPS, HEARTBEAT_TIMEOUT, MAX_LEASE, DEFAULT_LEASE, MAX_WAIT, DEFAULT_WAIT, DELAY_MARGIN,
       DELAY_ON_START);
