@@ -11,7 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.grpc.common.GrpcStatus;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,10 +19,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Natural batching of phase-2 calls: decisions bound for one participant endpoint go out at once when no call to
- * it is in flight, and pile up while one is; the next call carries everything that piled up (at most
- * {@link #MAX_BATCH}). Nothing ever waits to fill a batch, so a lone decision costs what a single call costs, and
- * under load one round trip completes many branches: the participant endpoint sees far fewer calls per transaction.
+ * Batching of phase-2 calls: the decisions for one participant endpoint that are made in the same turn of the
+ * coordinator's event loop go out in one {@code Complete} call, sent at the end of that turn. Decisions come in
+ * bursts (a group commit completes many commit records at once), so under load one round trip completes many
+ * branches, and a lone decision still goes out at once: nothing waits for a batch to fill, and nothing waits for an
+ * earlier call either (a branch the participant is slow to finish holds back only the call it travels in, never
+ * the decisions after it).
  *
  * <p>Each branch keeps its own outcome: the participant answers every item as its own Commit or Rollback would end,
  * and a failed item (or a failed call) fails that item's future, which the protocol retries like any phase-2
@@ -48,15 +49,11 @@ final class PhaseTwoBatcher {
 
   private record Item(BranchCompletion branch, Duration timeout, Promise<Void> done) {}
 
-  private static final class Queue {
-    final ArrayDeque<Item> waiting = new ArrayDeque<>();
-    boolean inFlight;
-  }
-
   private final Context context;
   private final Sender sender;
   private final Single fallback;
-  private final Map<String, Queue> queues = new HashMap<>();
+  /** Decisions waiting for the end of this turn, per endpoint. */
+  private final Map<String, List<Item>> pending = new HashMap<>();
   /** Endpoints that answered UNIMPLEMENTED: they get single calls. */
   private final Set<String> unsupported = new HashSet<>();
 
@@ -81,32 +78,30 @@ final class PhaseTwoBatcher {
     if (unsupported.contains(endpoint)) {
       return fallback.send(endpoint, branch, timeout);
     }
-    Queue queue = queues.computeIfAbsent(endpoint, e -> new Queue());
     Promise<Void> done = Promise.promise();
-    queue.waiting.add(new Item(branch, timeout, done));
-    drain(endpoint, queue);
+    pending.computeIfAbsent(endpoint, e -> {
+      // The first decision of this turn for the endpoint: send after the tasks already queued (this turn's).
+      context.runOnContext(v -> flush(endpoint));
+      return new ArrayList<>();
+    }).add(new Item(branch, timeout, done));
     return done.future();
   }
 
-  private void drain(String endpoint, Queue queue) {
-    if (queue.inFlight || queue.waiting.isEmpty()) {
-      if (queue.waiting.isEmpty() && !queue.inFlight) {
-        queues.remove(endpoint); // endpoints come and go: keep only the busy ones
-      }
-      return;
+  private void flush(String endpoint) {
+    List<Item> items = pending.remove(endpoint);
+    for (int from = 0; from < items.size(); from += MAX_BATCH) {
+      send(endpoint, items.subList(from, Math.min(items.size(), from + MAX_BATCH)));
     }
-    List<Item> batch = new ArrayList<>(Math.min(MAX_BATCH, queue.waiting.size()));
+  }
+
+  private void send(String endpoint, List<Item> batch) {
     CompleteBranchesRequest.Builder request = CompleteBranchesRequest.newBuilder();
     Duration timeout = Duration.ZERO;
-    while (batch.size() < MAX_BATCH && !queue.waiting.isEmpty()) {
-      Item item = queue.waiting.poll();
-      batch.add(item);
+    for (Item item : batch) {
       request.addBranches(item.branch());
       timeout = item.timeout().compareTo(timeout) > 0 ? item.timeout() : timeout;
     }
-    queue.inFlight = true;
     sender.send(endpoint, request.build(), timeout).onComplete(ar -> context.runOnContext(v -> {
-      queue.inFlight = false;
       if (ar.succeeded() && ar.result().getResultsCount() == batch.size()) {
         for (int i = 0; i < batch.size(); i++) {
           BranchCompletionResult r = ar.result().getResults(i);
@@ -119,18 +114,13 @@ final class PhaseTwoBatcher {
           }
         }
       } else if (ar.failed() && ar.cause() instanceof RpcException e && e.status() == GrpcStatus.UNIMPLEMENTED) {
-        batch.forEach(item -> fallback.send(endpoint, item.branch(), item.timeout()).onComplete(item.done()));
-        queue.waiting.forEach(item -> fallback.send(endpoint, item.branch(), item.timeout()).onComplete(item.done()));
-        queue.waiting.clear();
-        queues.remove(endpoint);
         unsupported.add(endpoint);
-        return;
+        batch.forEach(item -> fallback.send(endpoint, item.branch(), item.timeout()).onComplete(item.done()));
       } else {
         Throwable failure = ar.failed() ? ar.cause() : new RpcException(GrpcStatus.INTERNAL,
             "participant answered " + ar.result().getResultsCount() + " results for " + batch.size() + " branches");
         batch.forEach(item -> item.done().tryFail(failure));
       }
-      drain(endpoint, queue);
     }));
   }
 }

@@ -1,6 +1,7 @@
 package io.pledge.coordinator.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pledge.api.v1.BranchCompletion;
@@ -15,7 +16,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +65,11 @@ class PhaseTwoBatcherTest {
     return batcher.complete(endpoint, tx, "p", true, TIMEOUT);
   }
 
+  /** Runs {@code decisions} in one turn of the coordinator's context, as a burst of decisions would. */
+  private void inOneTurn(Runnable decisions) {
+    context.runOnContext(v -> decisions.run());
+  }
+
   private static CompleteBranchesResponse allDone(Call call) {
     CompleteBranchesResponse.Builder b = CompleteBranchesResponse.newBuilder();
     call.request().getBranchesList().forEach(x -> b.addResults(BranchCompletionResult.getDefaultInstance()));
@@ -76,101 +81,119 @@ class PhaseTwoBatcherTest {
   }
 
   @Test
-  void aLoneDecisionGoesOutAtOnceAndWhatPilesUpMeanwhileGoesInOneCall() throws Exception {
-    Future<Void> first = commit("a:1", "t1");
+  void theDecisionsOfOneTurnGoOutInOneCall() throws Exception {
+    List<Future<Void>> all = new CopyOnWriteArrayList<>();
+    inOneTurn(() -> {
+      for (int i = 1; i <= 50; i++) {
+        all.add(commit("a:1", "t" + i));
+      }
+    });
+    awaitCalls(1);
+    Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> calls.size() == 1);
+    assertEquals(50, calls.get(0).request().getBranchesCount());
+    assertEquals("t1", calls.get(0).txIds().get(0));
+    assertEquals(Outcome.OUTCOME_COMMITTED, calls.get(0).request().getBranches(0).getOutcome());
+    calls.get(0).answer().complete(allDone(calls.get(0)));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> all.size() == 50);
+    Future.all(all).await(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aLoneDecisionGoesOutAtOnce() throws Exception {
+    Future<Void> done = commit("a:1", "t1");
     awaitCalls(1);
     assertEquals(List.of("t1"), calls.get(0).txIds());
-    List<Future<Void>> later = new ArrayList<>();
-    for (int i = 2; i <= 50; i++) {
-      later.add(commit("a:1", "t" + i));
-    }
-    // Nothing more is sent while the first call is in flight.
-    Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> calls.size() == 1);
     calls.get(0).answer().complete(allDone(calls.get(0)));
-    first.await(5, TimeUnit.SECONDS);
+    done.await(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aCallInFlightHoldsBackNoDecisionAfterIt() throws Exception {
+    // A participant that never finishes one branch must not delay the others' phase 2 (found by ParticipantCrashIT:
+    // a stalled commit held back a later rollback when one call at a time went out per endpoint).
+    commit("a:1", "stalled");
+    awaitCalls(1);
+    Future<Void> later = batcher.complete("a:1", "t2", "p", false, TIMEOUT);
     awaitCalls(2);
-    assertEquals(49, calls.get(1).request().getBranchesCount(), "everything that piled up, in one call");
-    assertEquals("t2", calls.get(1).txIds().get(0));
+    assertEquals(List.of("t2"), calls.get(1).txIds());
     calls.get(1).answer().complete(allDone(calls.get(1)));
-    Future.all(later).await(5, TimeUnit.SECONDS);
-    assertEquals(Outcome.OUTCOME_COMMITTED, calls.get(1).request().getBranches(0).getOutcome());
+    later.await(5, TimeUnit.SECONDS);
+    assertFalse(calls.get(0).answer().future().isComplete());
   }
 
   @Test
   void endpointsAreBatchedApartAndRollbacksTravelWithCommits() throws Exception {
-    commit("a:1", "t1");
-    commit("b:2", "t2");
+    inOneTurn(() -> {
+      commit("a:1", "t1");
+      batcher.complete("a:1", "t2", "p", false, TIMEOUT);
+      commit("b:2", "t3");
+    });
     awaitCalls(2);
-    assertEquals(List.of("a:1", "b:2"), calls.stream().map(Call::endpoint).sorted().toList());
-    batcher.complete("a:1", "t3", "p", false, TIMEOUT);
-    commit("a:1", "t4");
     Call a = calls.stream().filter(c -> c.endpoint().equals("a:1")).findFirst().orElseThrow();
-    a.answer().complete(allDone(a));
-    awaitCalls(3);
-    Call next = calls.get(2);
-    assertEquals("a:1", next.endpoint());
-    assertEquals(List.of(Outcome.OUTCOME_ABORTED, Outcome.OUTCOME_COMMITTED),
-        next.request().getBranchesList().stream().map(BranchCompletion::getOutcome).toList());
+    Call b = calls.stream().filter(c -> c.endpoint().equals("b:2")).findFirst().orElseThrow();
+    assertEquals(List.of(Outcome.OUTCOME_COMMITTED, Outcome.OUTCOME_ABORTED),
+        a.request().getBranchesList().stream().map(BranchCompletion::getOutcome).toList());
+    assertEquals(List.of("t3"), b.txIds());
   }
 
   @Test
   void aBranchThatFailsFailsAloneWithItsStatus() throws Exception {
-    Future<Void> first = commit("a:1", "t1");
+    List<Future<Void>> f = new CopyOnWriteArrayList<>();
+    inOneTurn(() -> {
+      f.add(commit("a:1", "t1"));
+      f.add(commit("a:1", "t2"));
+    });
     awaitCalls(1);
-    Future<Void> ok = commit("a:1", "t2");
-    Future<Void> refused = commit("a:1", "t3");
-    calls.get(0).answer().complete(allDone(calls.get(0)));
-    awaitCalls(2);
-    calls.get(1).answer().complete(CompleteBranchesResponse.newBuilder()
+    calls.get(0).answer().complete(CompleteBranchesResponse.newBuilder()
         .addResults(BranchCompletionResult.getDefaultInstance())
         .addResults(BranchCompletionResult.newBuilder().setStatus(GrpcStatus.FAILED_PRECONDITION.code)
-            .setMessage("branch t3 was rolled back; it cannot commit"))
+            .setMessage("branch t2 was rolled back; it cannot commit"))
         .build());
-    ok.await(5, TimeUnit.SECONDS);
-    Throwable failure = refused.transform(ar -> Future.succeededFuture(ar.cause())).await(5, TimeUnit.SECONDS);
+    f.get(0).await(5, TimeUnit.SECONDS);
+    Throwable failure = f.get(1).transform(ar -> Future.succeededFuture(ar.cause())).await(5, TimeUnit.SECONDS);
     assertTrue(failure instanceof RpcException e && e.status() == GrpcStatus.FAILED_PRECONDITION
         && e.detail().contains("cannot commit"), String.valueOf(failure));
-    assertTrue(first.succeeded());
   }
 
   @Test
-  void aFailedCallFailsEveryBranchInItAndTheNextCallStillGoesOut() throws Exception {
-    Future<Void> first = commit("a:1", "t1");
+  void aFailedCallFailsEveryBranchInIt() throws Exception {
+    List<Future<Void>> f = new CopyOnWriteArrayList<>();
+    inOneTurn(() -> {
+      f.add(commit("a:1", "t1"));
+      f.add(commit("a:1", "t2"));
+    });
     awaitCalls(1);
-    Future<Void> second = commit("a:1", "t2");
     calls.get(0).answer().fail(new RpcException(GrpcStatus.UNAVAILABLE, "connection refused"));
-    assertTrue(first.transform(ar -> Future.succeededFuture(ar.failed())).await(5, TimeUnit.SECONDS));
-    awaitCalls(2);
-    calls.get(1).answer().complete(allDone(calls.get(1)));
-    second.await(5, TimeUnit.SECONDS);
+    for (Future<Void> each : f) {
+      assertTrue(each.transform(ar -> Future.succeededFuture(ar.failed())).await(5, TimeUnit.SECONDS));
+    }
   }
 
   @Test
   void aParticipantWithoutCompleteGetsSingleCallsFromThenOn() throws Exception {
-    Future<Void> first = commit("old:1", "t1");
+    List<Future<Void>> f = new CopyOnWriteArrayList<>();
+    inOneTurn(() -> {
+      f.add(commit("old:1", "t1"));
+      f.add(commit("old:1", "t2"));
+    });
     awaitCalls(1);
-    Future<Void> second = commit("old:1", "t2");
     calls.get(0).answer().fail(new RpcException(GrpcStatus.UNIMPLEMENTED, "unknown method"));
-    Future.all(first, second).await(5, TimeUnit.SECONDS);
+    Future.all(f).await(5, TimeUnit.SECONDS);
     commit("old:1", "t3").await(5, TimeUnit.SECONDS);
     assertEquals(List.of("t1", "t2", "t3"), singles.stream().map(BranchCompletion::getTxId).toList());
     assertEquals(1, calls.size(), "no batched call after UNIMPLEMENTED");
   }
 
   @Test
-  void aBatchIsCappedAndTheRestFollows() throws Exception {
-    commit("a:1", "t0");
-    awaitCalls(1);
+  void aBatchIsCappedAndTheRestFollowsInTheSameTurn() {
     int n = PhaseTwoBatcher.MAX_BATCH + 10;
-    for (int i = 1; i <= n; i++) {
-      commit("a:1", "t" + i);
-    }
-    // The decisions were queued on the context before the answer's callback, which therefore finds them all.
-    calls.get(0).answer().complete(allDone(calls.get(0)));
+    inOneTurn(() -> {
+      for (int i = 1; i <= n; i++) {
+        commit("a:1", "t" + i);
+      }
+    });
     awaitCalls(2);
-    assertEquals(PhaseTwoBatcher.MAX_BATCH, calls.get(1).request().getBranchesCount());
-    calls.get(1).answer().complete(allDone(calls.get(1)));
-    awaitCalls(3);
-    assertEquals(10, calls.get(2).request().getBranchesCount());
+    assertEquals(List.of(PhaseTwoBatcher.MAX_BATCH, 10),
+        calls.stream().map(c -> c.request().getBranchesCount()).toList());
   }
 }
