@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  * Every server in its own JVM (testkit's {@link JvmProcess}, on this JVM's class path), each with its ready line.
  *
  * <p>JvmProcess gives its children {@code -XX:TieredStopAtLevel=1} (C1 only: quick starts for crash tests) and a
- * 512 MB heap; measured servers need the optimising compiler, so {@code _JAVA_OPTIONS}, which the JVM applies
- * after the command line, turns C2 back on. Children log at WARN unless {@code PLEDGE_LOG_LEVEL} says otherwise:
+ * 512 MB heap; the bench's {@code --jvm-options} go in {@code _JAVA_OPTIONS}, which the JVM applies after the command
+ * line, so they can override those (e.g. turn the optimising compiler on). Children log at WARN unless {@code PLEDGE_LOG_LEVEL} says otherwise:
  * JvmProcess keeps every line of output in memory.
  */
 public final class ProcessLauncher implements Launcher {
