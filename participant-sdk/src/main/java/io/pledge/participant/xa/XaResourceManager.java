@@ -80,8 +80,8 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
    * Runs JDBC work inside the transaction's branch, starting the branch on first use. Join the transaction first
    * ({@code ParticipantNode.join}), so the coordinator knows to prepare this participant.
    *
-   * <p>Work that fails (throws) marks the branch rollback-only: whatever it did before failing is in the branch, so
-   * the branch's prepare votes no, and a client that commits anyway is told ABORTED instead of committing half a
+   * <p>Work that fails (throws) marks the branch rollback-only ({@link #setRollbackOnly}): whatever it did before
+   * failing is in the branch, so the branch's prepare votes no, and a client that commits anyway is told ABORTED instead of committing half a
    * unit of work. Work that should survive its own failure catches it inside {@code work}.
    */
   public <T> Future<T> work(String txId, SqlWork<T> work) {
@@ -105,6 +105,25 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     }));
   }
 
+  /**
+   * Marks the transaction's branch rollback-only, as JTA's {@code setRollbackOnly} does: its prepare will vote no
+   * with {@code reason}, whether or not any work ran in it. For a service that refused a request of the
+   * transaction outside {@link #work} (a lock not granted, a check before any SQL): the client is told, but
+   * atomicity must not rest on the client rolling back. Call it only for a transaction the participant joined
+   * (else nothing ever ends the mark). The first reason wins.
+   */
+  public void setRollbackOnly(String txId, String reason) {
+    XaBranch branch;
+    try {
+      branch = branches.computeIfAbsent(txId, id -> new XaBranch(new PledgeXid(id, participantId)));
+    } catch (IllegalArgumentException e) {
+      return; // an id no branch can have: nothing will be prepared under it
+    }
+    if (branch.rollbackOnly == null) {
+      branch.rollbackOnly = reason == null || reason.isBlank() ? "marked rollback-only" : reason;
+    }
+  }
+
   @Override
   public Future<Vote> prepare(String txId) {
     XaBranch branch = branches.get(txId);
@@ -112,13 +131,13 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
       return Future.succeededFuture(Vote.readOnly());
     }
     return toFuture(branch.sequence(executor, b -> {
+      if (b.rollbackOnly != null) {
+        rollbackQuietly(b);
+        return Vote.no("rollback-only: " + b.rollbackOnly);
+      }
       if (b.phase == XaBranch.Phase.NEW) {
         forget(b);
         return Vote.readOnly();
-      }
-      if (b.rollbackOnly != null) {
-        rollbackQuietly(b);
-        return Vote.no("work in this branch failed: " + b.rollbackOnly);
       }
       try {
         endIfActive(b, XAResource.TMSUCCESS);

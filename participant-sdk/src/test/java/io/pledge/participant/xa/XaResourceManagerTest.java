@@ -131,6 +131,19 @@ class XaResourceManagerTest {
   }
 
   @Test
+  void aBranchMarkedRollbackOnlyVotesNoEvenWithoutWork() throws Exception {
+    xa.setRollbackOnly("tx-refused", "account lock not granted");
+    var vote = await(xa.prepare("tx-refused"));
+    assertEquals(Vote.Kind.NO, vote.kind(), "not read-only: the service refused part of the transaction");
+    assertTrue(vote.reason().contains("account lock not granted"), vote.reason());
+    await(add("tx-2", 3));
+    xa.setRollbackOnly("tx-2", "later refusal");
+    assertEquals(Vote.Kind.NO, await(xa.prepare("tx-2")).kind());
+    assertEquals(100, balance());
+    assertEquals(0, xa.openBranches());
+  }
+
+  @Test
   void workAfterPrepareIsRefused() throws Exception {
     await(add("tx-1", 1));
     await(xa.prepare("tx-1"));

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /metrics} (Prometheus: the participant's metrics), {@code /health/live}, {@code /health/ready}.</li>
  * </ul>
  * Unknown accounts answer 404, malformed requests 400. Lock timeouts and deadlocks answer 409 as well: the
- * transaction cannot go on, and the client rolls it back.
+ * transaction cannot go on, and the client rolls it back. A refusal also marks the bank's branch rollback-only, so
+ * a client that commits anyway is answered ABORTED (this bank votes no) instead of moving half the money.
  */
 public final class BankService {
 
@@ -150,9 +151,12 @@ public final class BankService {
     String tx = txId.get();
     String lock = options.name() + "/account/" + account;
     node.join(options.name(), tx)
-        .compose(v -> locks.exclusive(tx, lock, options.lockWait()))
-        .compose(handle -> xa.work(tx, c -> debit ? accounts.debit(c, account, amount)
-            : accounts.credit(c, account, amount)))
+        .compose(v -> locks.exclusive(tx, lock, options.lockWait())
+            .compose(handle -> xa.work(tx, c -> debit ? accounts.debit(c, account, amount)
+                : accounts.credit(c, account, amount)))
+            // Joined, then refused: this bank's part of the transfer did not happen, so the transfer must not
+            // commit, whatever the client does next (a careless client that commits gets ABORTED, voted no).
+            .onFailure(e -> xa.setRollbackOnly(tx, options.name() + " refused: " + e.getMessage())))
         .onSuccess(v -> {
           LOG.atDebug().addKeyValue("txId", tx).addKeyValue("account", account).addKeyValue("amount", amount)
               .log(debit ? "debited" : "credited");

@@ -85,6 +85,9 @@ final class TransferLoad {
     boolean overdraft = random.nextInt(100) < overdraftPercent;
     long amount = overdraft ? overdraftAmount : 1 + random.nextInt(100);
     long started = System.nanoTime();
+    if (overdraft && random.nextBoolean()) {
+      return carelessOverdraft(aToB, accountA, accountB, amount, started);
+    }
     Future<TxResult<Void>> tx = client.inTransaction(txId ->
         call(bankA, aToB ? "/debit" : "/credit", accountA, amount, txId)
             .compose(v -> call(bankB, aToB ? "/credit" : "/debit", accountB, amount, txId)));
@@ -109,6 +112,32 @@ final class TransferLoad {
       }
       return Future.<Void>succeededFuture();
     });
+  }
+
+  /**
+   * A careless client: it ignores the refusal and commits. The refusing bank's branch is rollback-only, so its
+   * prepare votes no and the coordinator aborts the whole transfer; atomicity does not rest on the client.
+   */
+  private Future<Void> carelessOverdraft(boolean aToB, int accountA, int accountB, long amount, long started) {
+    return client.begin()
+        .compose(txId -> call(bankA, aToB ? "/debit" : "/credit", accountA, amount, txId)
+            .transform(ar -> call(bankB, aToB ? "/credit" : "/debit", accountB, amount, txId))
+            .transform(ar -> client.commit(txId)))
+        .transform(ar -> {
+          if (ar.failed()) {
+            LOG.atWarn().log("outcome unknown (coordinator unreachable or slow): {}", ar.cause().getMessage());
+            stats.outcomeUnknown();
+          } else if (ar.result().committed()) {
+            // Cannot happen unless atomicity broke: the invariant check at the end would fail too.
+            LOG.atError().addKeyValue("txId", ar.result().txId()).log("an overdraft committed");
+            stats.committed((System.nanoTime() - started) / 1_000);
+          } else {
+            LOG.atDebug().addKeyValue("txId", ar.result().txId()).log("careless commit aborted: {} {}",
+                ar.result().cause(), ar.result().detail());
+            stats.votedNo();
+          }
+          return Future.<Void>succeededFuture();
+        });
   }
 
   private Future<Void> call(BankProcess bank, String path, int account, long amount, String txId) {

@@ -11,6 +11,7 @@ import io.pledge.coordinator.CoordinatorServer;
 import io.pledge.lock.LockServer;
 import io.pledge.lock.config.LockServiceOptions;
 import io.pledge.participant.client.TransactionClient;
+import io.pledge.participant.client.TxOutcome;
 import io.pledge.participant.client.TxResult;
 import io.pledge.participant.propagation.TxPropagation;
 import io.vertx.core.Future;
@@ -107,6 +108,25 @@ class BankServiceIT {
       assertEquals(0, s.getInteger("xaPrepared"));
       assertEquals(0, s.getInteger("inDoubt"));
     }
+  }
+
+  @Test
+  void aClientThatCommitsAfterARefusalIsToldAbortedAndNothingMoves() throws Exception {
+    String tx = client.begin().await(10, TimeUnit.SECONDS);
+    assertEquals(409, send(a, HttpMethod.POST, "/debit?account=1&amount=101", tx).statusCode());
+    assertEquals(200, send(b, HttpMethod.POST, "/credit?account=2&amount=101", tx).statusCode());
+    TxOutcome outcome = client.commit(tx).await(30, TimeUnit.SECONDS);
+    assertFalse(outcome.committed(), outcome.toString());
+    assertEquals("ABORT_CAUSE_VOTED_NO", outcome.cause(), outcome.toString());
+    assertTrue(outcome.detail().contains("bank-a") && outcome.detail().contains("insufficient funds"), outcome.detail());
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      for (BankService bank : new BankService[] {a, b}) {
+        JsonObject s = status(bank);
+        assertEquals(300, s.getLong("total"));
+        assertEquals(0, s.getInteger("xaPrepared"));
+        assertEquals(0, s.getInteger("openBranches"));
+      }
+    });
   }
 
   @Test
