@@ -152,7 +152,8 @@ public final class LockEngine {
           cancelled += r.decision().position();
         }
         metrics.released(released.size());
-        LOG.atInfo().addKeyValue("owner", owner).addKeyValue("released", released.size())
+        // Once per finished transaction when the coordinator releases at END: debug, like every grant and release.
+        LOG.atDebug().addKeyValue("owner", owner).addKeyValue("released", released.size())
             .addKeyValue("cancelledWaits", cancelled).log("released all");
         return new Released(released, cancelled);
       });
