@@ -196,6 +196,21 @@ class OrderPlacementIT {
   }
 
   @Test
+  @Order(7)
+  void everyServiceServesItsParticipantsMetricsAndHealth() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (var service : List.of(services.orders(), services.inventory(), services.payments())) {
+      var metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + service
+          + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, metrics.statusCode(), service.toString());
+      assertTrue(metrics.body().contains("pledge_participant_prepare_latency_seconds"), metrics.body());
+      var ready = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + service
+          + "/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, ready.statusCode(), service.toString());
+    }
+  }
+
+  @Test
   @Order(6)
   void aBatchOfOrdersLeavesTheThreeDatabasesConsistent() throws Exception {
     PlaceOrders.Report report = new PlaceOrders(vertx, services, new PlaceOrders.Settings(12, 4, 11,

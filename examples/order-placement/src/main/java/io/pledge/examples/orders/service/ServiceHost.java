@@ -1,15 +1,19 @@
 package io.pledge.examples.orders.service;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.common.config.Cli;
 import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
 import io.pledge.common.grpc.RpcException;
+import io.pledge.common.ops.OpsServer;
 import io.pledge.common.ops.ServerMain;
 import io.pledge.participant.endpoint.ParticipantNode;
 import io.pledge.participant.propagation.TxPropagation;
 import io.pledge.participant.xa.SqlWork;
 import io.pledge.participant.xa.XaResourceManager;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -52,7 +56,10 @@ public final class ServiceHost {
   private final String url;
   private final XaResourceManager xa;
   private final RollbackOnlyResource resource;
+  /** The participant's metrics, served at {@code /metrics} next to the API, with {@code /health}. */
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private ParticipantNode node;
+  private Handler<HttpServerRequest> ops;
   private HttpServer http;
 
   private ServiceHost(Vertx vertx, Domain domain, String url, XaResourceManager xa) {
@@ -81,9 +88,12 @@ public final class ServiceHost {
     }).compose(v -> {
       ServiceHost host = new ServiceHost(vertx, domain, url,
           XaResourceManager.create(vertx, dataSource, domain.name(), options.xaThreads()));
-      return ParticipantNode.builder(vertx, options.participant()).resource(domain.name(), host.resource).start()
+      return ParticipantNode.builder(vertx, options.participant()).resource(domain.name(), host.resource)
+          .registry(host.registry).start()
           .compose(node -> {
             host.node = node;
+            // Serving at all means ready: the participant resolved its in-doubt branches before start completed.
+            host.ops = OpsServer.handler(vertx, domain.name(), host.registry, () -> true);
             return vertx.createHttpServer().requestHandler(host::handle)
                 .listen(options.httpPort(), options.httpHost());
           })
@@ -125,8 +135,10 @@ public final class ServiceHost {
       }
     } else if (req.path().equals("/state")) {
       state(req);
+    } else if (OpsServer.serves(req.path())) {
+      ops.handle(req);
     } else {
-      error(req, 404, "NOT_FOUND", "POST " + domain.workPath() + ", GET /state");
+      error(req, 404, "NOT_FOUND", "POST " + domain.workPath() + ", GET /state, GET /metrics, GET /health");
     }
   }
 
