@@ -81,8 +81,9 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
    * ({@code ParticipantNode.join}), so the coordinator knows to prepare this participant.
    *
    * <p>Work that fails (throws) marks the branch rollback-only ({@link #setRollbackOnly}): whatever it did before
-   * failing is in the branch, so the branch's prepare votes no, and a client that commits anyway is told ABORTED instead of committing half a
-   * unit of work. Work that should survive its own failure catches it inside {@code work}.
+   * failing is in the branch, so the branch's prepare votes no, and a client that commits anyway is told ABORTED
+   * instead of committing half a unit of work. Work that should survive its own failure catches it inside
+   * {@code work}.
    */
   public <T> Future<T> work(String txId, SqlWork<T> work) {
     XaBranch branch;
