@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** The command line of a server's {@code main}: {@code --help}, or settings parsed into a {@link Config}. */
 public final class Cli {
@@ -27,6 +28,27 @@ public final class Cli {
       err.println(program + ": " + e.getMessage());
       err.println("Run with --help to see every setting.");
       return Optional.empty();
+    }
+  }
+
+  /**
+   * What a {@code main} starts with: its settings parsed from {@code args} and the environment and turned into options
+   * by {@code from}. Exits instead of returning when there is nothing to run: 0 after printing {@code --help}, 2
+   * after printing what is wrong (an unknown key, a bad value, or a combination {@code from} refuses with an
+   * {@link IllegalArgumentException}).
+   */
+  public static <T> T optionsOrExit(String program, String summary, List<ConfigKey<?>> keys, String[] args,
+      Function<Config, T> from) {
+    Optional<Config> config = parse(program, summary, keys, args, System.getenv(), System.out, System.err);
+    if (config.isEmpty()) {
+      System.exit(exitCode(args));
+    }
+    try {
+      return from.apply(config.orElseThrow());
+    } catch (IllegalArgumentException e) {
+      System.err.println(program + ": " + e.getMessage());
+      System.exit(2);
+      throw e; // not reached: exit does not return
     }
   }
 

@@ -3,7 +3,6 @@ package io.pledge.examples.bank;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.common.config.Cli;
-import io.pledge.common.config.Config;
 import io.pledge.common.ops.OpsServer;
 import io.pledge.common.ops.ServerMain;
 import io.pledge.lock.client.LockClient;
@@ -186,14 +185,8 @@ public final class BankService {
   }
 
   public static void main(String[] args) throws Exception {
-    Optional<Config> config = Cli.parse("bank-service", "A Pledge example bank: accounts in H2, joined to Pledge"
-        + " transactions through XA, locked through the lock service.", BankOptions.KEYS, args, System.getenv(),
-        System.out, System.err);
-    if (config.isEmpty()) {
-      System.exit(Cli.exitCode(args));
-      return;
-    }
-    BankOptions options = BankOptions.from(config.get());
+    BankOptions options = Cli.optionsOrExit("bank-service", "A Pledge example bank: accounts in H2, joined to Pledge"
+        + " transactions through XA, locked through the lock service.", BankOptions.KEYS, args, BankOptions::from);
     ServerMain.run("bank-service", vertx -> start(vertx, options), BankService::close,
         bank -> READY_BANNER + " bank=" + options.name() + " http=" + bank.httpPort() + " participant="
             + bank.participantPort());

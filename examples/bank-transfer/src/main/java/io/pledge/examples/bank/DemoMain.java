@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,21 +41,9 @@ public final class DemoMain {
   private DemoMain() {}
 
   public static void main(String[] args) throws Exception {
-    Optional<Config> config = Cli.parse("pledge-demo", "Two banks, one coordinator, one lock service: random"
+    DemoOptions options = Cli.optionsOrExit("pledge-demo", "Two banks, one coordinator, one lock service: random"
         + " transfers with failures injected, then a check that no money was created or lost.", DemoOptions.KEYS,
-        args, System.getenv(), System.out, System.err);
-    if (config.isEmpty()) {
-      System.exit(Cli.exitCode(args));
-      return;
-    }
-    DemoOptions options;
-    try {
-      options = DemoOptions.from(config.get());
-    } catch (IllegalArgumentException e) {
-      System.err.println("pledge-demo: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
+        args, DemoOptions::from);
     Path dir = options.dir().isPresent() ? Files.createDirectories(options.dir().get())
         : Files.createTempDirectory("pledge-demo-");
     // Before the first logger exists: this JVM's servers log to a file, the console is the demo's.

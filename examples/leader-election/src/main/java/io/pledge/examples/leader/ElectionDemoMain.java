@@ -1,10 +1,8 @@
 package io.pledge.examples.leader;
 
 import io.pledge.common.config.Cli;
-import io.pledge.common.config.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * The leader-election demo: {@code java -jar examples/leader-election/target/pledge-election-demo.jar}. See
@@ -15,21 +13,9 @@ public final class ElectionDemoMain {
   private ElectionDemoMain() {}
 
   public static void main(String[] args) throws Exception {
-    Optional<Config> config = Cli.parse("pledge-election-demo", "Workers elect a leader through one lock of the lock"
-        + " service; the leader is killed, then frozen, and the ledger's fencing check rejects the frozen leader's"
-        + " late write.", DemoOptions.KEYS, args, System.getenv(), System.out, System.err);
-    if (config.isEmpty()) {
-      System.exit(Cli.exitCode(args));
-      return;
-    }
-    DemoOptions options;
-    try {
-      options = DemoOptions.from(config.get());
-    } catch (IllegalArgumentException e) {
-      System.err.println("pledge-election-demo: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
+    DemoOptions options = Cli.optionsOrExit("pledge-election-demo", "Workers elect a leader through one lock of the"
+        + " lock service; the leader is killed, then frozen, and the ledger's fencing check rejects the frozen"
+        + " leader's late write.", DemoOptions.KEYS, args, DemoOptions::from);
     Path dir = options.dir().isPresent() ? Files.createDirectories(options.dir().get())
         : Files.createTempDirectory("pledge-election-");
     // Before the first logger exists: this JVM's servers log to a file, the console is the demo's.

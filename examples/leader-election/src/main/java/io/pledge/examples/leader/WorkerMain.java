@@ -1,10 +1,8 @@
 package io.pledge.examples.leader;
 
 import io.pledge.common.config.Cli;
-import io.pledge.common.config.Config;
 import io.pledge.lock.client.LockClient;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,20 +15,8 @@ public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    Optional<Config> config = Cli.parse("worker", "A leader-election worker: the holder of the leader lock writes to"
-        + " the ledger with its fencing token.", WorkerOptions.KEYS, args, System.getenv(), System.out, System.err);
-    if (config.isEmpty()) {
-      System.exit(Cli.exitCode(args));
-      return;
-    }
-    WorkerOptions options;
-    try {
-      options = WorkerOptions.from(config.get());
-    } catch (IllegalArgumentException e) {
-      System.err.println("worker: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
+    WorkerOptions options = Cli.optionsOrExit("worker", "A leader-election worker: the holder of the leader lock"
+        + " writes to the ledger with its fencing token.", WorkerOptions.KEYS, args, WorkerOptions::from);
     LockClient locks = LockClient.create(options.lockService());
     String owner = options.id() + "/" + ProcessHandle.current().pid();
     Worker worker = new Worker(options, owner, locks, new LedgerClient(options.ledger()), WorkerMain::println);

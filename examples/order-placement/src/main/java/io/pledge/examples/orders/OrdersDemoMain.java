@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,23 +33,15 @@ public final class OrdersDemoMain {
   private OrdersDemoMain() {}
 
   public static void main(String[] args) throws Exception {
-    Optional<Config> config = Cli.parse("pledge-orders-demo", "A coordinator and three services (orders, inventory,"
+    DemoOptions options = Cli.optionsOrExit("pledge-orders-demo", "A coordinator and three services (orders, inventory,"
         + " payments): orders placed one transaction each, then a check that the three databases agree.",
-        DemoOptions.KEYS, args, System.getenv(), System.out, System.err);
-    if (config.isEmpty()) {
-      System.exit(Cli.exitCode(args));
-      return;
-    }
-    DemoOptions options;
-    try {
-      options = DemoOptions.from(config.get());
-      Inventory.parseSeed(options.skus());
-      Payments.parseSeed(options.wallets());
-    } catch (IllegalArgumentException e) {
-      System.err.println("pledge-orders-demo: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
+        DemoOptions.KEYS, args, config -> {
+          DemoOptions parsed = DemoOptions.from(config);
+          // The seeds go to the services as text: refuse a malformed one here, before anything starts.
+          Inventory.parseSeed(parsed.skus());
+          Payments.parseSeed(parsed.wallets());
+          return parsed;
+        });
     Path dir = options.dir().isPresent() ? Files.createDirectories(options.dir().get())
         : Files.createTempDirectory("pledge-orders-demo-");
     // Before the first logger exists: this JVM's coordinator logs to a file, the console is the demo's.

@@ -7,7 +7,6 @@ import io.pledge.common.grpc.Endpoint;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,26 +38,16 @@ public final class PlaceOrdersMain {
     return new PlaceOrders.Settings(c.get(COUNT), c.get(CONCURRENCY), c.get(SEED), c.get(SETTLE_TIMEOUT));
   }
 
+  /** What a run needs, read from the command line. */
+  private record Run(Services services, PlaceOrders.Settings settings) {}
+
   public static void main(String[] args) throws Exception {
-    Optional<Config> parsed = Cli.parse("place-orders", "Places orders across the orders, inventory and payments"
+    Run run = Cli.optionsOrExit("place-orders", "Places orders across the orders, inventory and payments"
         + " services, one Pledge transaction each, then checks that the three databases agree.", KEYS, args,
-        System.getenv(), System.out, System.err);
-    if (parsed.isEmpty()) {
-      System.exit(Cli.exitCode(args));
-      return;
-    }
-    Config c = parsed.get();
-    Services services;
-    PlaceOrders.Settings settings;
-    try {
-      services = new Services(Endpoint.parse(c.get(COORDINATOR)), Endpoint.parse(c.get(ORDERS)),
-          Endpoint.parse(c.get(INVENTORY)), Endpoint.parse(c.get(PAYMENTS)));
-      settings = settings(c);
-    } catch (IllegalArgumentException e) {
-      System.err.println("place-orders: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
+        c -> new Run(new Services(Endpoint.parse(c.get(COORDINATOR)), Endpoint.parse(c.get(ORDERS)),
+            Endpoint.parse(c.get(INVENTORY)), Endpoint.parse(c.get(PAYMENTS))), settings(c)));
+    Services services = run.services();
+    PlaceOrders.Settings settings = run.settings();
     Vertx vertx = Vertx.vertx();
     int exit;
     try {

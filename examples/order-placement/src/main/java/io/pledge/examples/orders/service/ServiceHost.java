@@ -24,7 +24,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.h2.api.ErrorCode;
@@ -212,28 +211,18 @@ public final class ServiceHost {
         .end(new JsonObject().put("error", code).put("message", message).encode());
   }
 
+  /** What a service starts with, read from the command line. */
+  private record Startup(ServiceOptions options, Domain domain) {}
+
   /**
    * A service's {@code main}: settings from flags, {@code PLEDGE_*} variables or a file; the domain built from them;
    * then {@link ServerMain} (ready line {@value #READY_BANNER} {@code service=... http=... participant=...}).
    */
   public static void main(String program, String summary, List<ConfigKey<?>> keys, ConfigKey<Integer> httpPort,
       String[] args, Function<Config, Domain> domainOf) {
-    Optional<Config> config = Cli.parse(program, summary, keys, args, System.getenv(), System.out, System.err);
-    if (config.isEmpty()) {
-      System.exit(Cli.exitCode(args));
-      return;
-    }
-    ServiceOptions options;
-    Domain domain;
-    try {
-      options = ServiceOptions.from(config.get(), httpPort);
-      domain = domainOf.apply(config.get());
-    } catch (IllegalArgumentException e) {
-      System.err.println(program + ": " + e.getMessage());
-      System.exit(2);
-      return;
-    }
-    ServerMain.run(program, vertx -> start(vertx, options, domain), ServiceHost::close,
+    Startup startup = Cli.optionsOrExit(program, summary, keys, args,
+        config -> new Startup(ServiceOptions.from(config, httpPort), domainOf.apply(config)));
+    ServerMain.run(program, vertx -> start(vertx, startup.options(), startup.domain()), ServiceHost::close,
         host -> READY_BANNER + " service=" + host.name() + " http=" + host.httpPort() + " participant="
             + host.participantPort());
   }
