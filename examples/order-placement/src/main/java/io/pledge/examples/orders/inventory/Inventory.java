@@ -3,6 +3,7 @@ package io.pledge.examples.orders.inventory;
 import io.pledge.examples.orders.service.Domain;
 import io.pledge.examples.orders.service.Params;
 import io.pledge.examples.orders.service.Refusal;
+import io.pledge.examples.orders.service.Seeds;
 import io.pledge.examples.orders.service.Sql;
 import io.pledge.participant.xa.SqlWork;
 import io.vertx.core.json.JsonArray;
@@ -12,10 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The stock: {@code sku(sku, price, stock, received)} and one {@code reservation(order_id, sku, qty)} per order.
@@ -37,6 +35,9 @@ public final class Inventory implements Domain {
     }
   }
 
+  private static final Seeds.Format SEED = new Seeds.Format("inventory.skus", "sku:stock:price",
+      "stock and price must be numbers", "sku");
+
   private final List<SkuSeed> seed;
 
   public Inventory(List<SkuSeed> seed) {
@@ -45,31 +46,8 @@ public final class Inventory implements Domain {
 
   /** {@code WIDGET:20:25,GADGET:6:40}: sku, units in stock, price; names unique. */
   public static List<SkuSeed> parseSeed(String text) {
-    List<SkuSeed> skus = new ArrayList<>();
-    Set<String> names = new HashSet<>();
-    for (String item : text.split(",")) {
-      if (item.isBlank()) {
-        continue;
-      }
-      String[] parts = item.trim().split(":");
-      if (parts.length != 3) {
-        throw new IllegalArgumentException("inventory.skus: expected sku:stock:price, got '" + item.trim() + "'");
-      }
-      SkuSeed sku;
-      try {
-        sku = new SkuSeed(parts[0], Long.parseLong(parts[1]), Long.parseLong(parts[2]));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("inventory.skus: stock and price must be numbers in '" + item.trim() + "'");
-      }
-      if (!names.add(sku.sku())) {
-        throw new IllegalArgumentException("inventory.skus: " + sku.sku() + " is listed twice");
-      }
-      skus.add(sku);
-    }
-    if (skus.isEmpty()) {
-      throw new IllegalArgumentException("inventory.skus: no sku given");
-    }
-    return skus;
+    return Seeds.parse(text, SEED, parts -> new SkuSeed(parts[0], Long.parseLong(parts[1]), Long.parseLong(parts[2])),
+        SkuSeed::sku);
   }
 
   @Override

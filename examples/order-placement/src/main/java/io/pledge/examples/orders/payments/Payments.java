@@ -3,6 +3,7 @@ package io.pledge.examples.orders.payments;
 import io.pledge.examples.orders.service.Domain;
 import io.pledge.examples.orders.service.Params;
 import io.pledge.examples.orders.service.Refusal;
+import io.pledge.examples.orders.service.Seeds;
 import io.pledge.examples.orders.service.Sql;
 import io.pledge.participant.xa.SqlWork;
 import io.vertx.core.json.JsonArray;
@@ -12,10 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The wallets: {@code wallet(customer, balance, deposited)} and one {@code payment(order_id, customer, amount)} per
@@ -37,6 +35,9 @@ public final class Payments implements Domain {
     }
   }
 
+  private static final Seeds.Format SEED = new Seeds.Format("payments.wallets", "customer:balance",
+      "the balance must be a number", "wallet");
+
   private final List<WalletSeed> seed;
 
   public Payments(List<WalletSeed> seed) {
@@ -45,31 +46,7 @@ public final class Payments implements Domain {
 
   /** {@code alice:2000,bob:600}: customer and balance; customers unique. */
   public static List<WalletSeed> parseSeed(String text) {
-    List<WalletSeed> wallets = new ArrayList<>();
-    Set<String> names = new HashSet<>();
-    for (String item : text.split(",")) {
-      if (item.isBlank()) {
-        continue;
-      }
-      String[] parts = item.trim().split(":");
-      if (parts.length != 2) {
-        throw new IllegalArgumentException("payments.wallets: expected customer:balance, got '" + item.trim() + "'");
-      }
-      WalletSeed wallet;
-      try {
-        wallet = new WalletSeed(parts[0], Long.parseLong(parts[1]));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("payments.wallets: the balance must be a number in '" + item.trim() + "'");
-      }
-      if (!names.add(wallet.customer())) {
-        throw new IllegalArgumentException("payments.wallets: " + wallet.customer() + " is listed twice");
-      }
-      wallets.add(wallet);
-    }
-    if (wallets.isEmpty()) {
-      throw new IllegalArgumentException("payments.wallets: no wallet given");
-    }
-    return wallets;
+    return Seeds.parse(text, SEED, parts -> new WalletSeed(parts[0], Long.parseLong(parts[1])), WalletSeed::customer);
   }
 
   @Override
