@@ -1,5 +1,6 @@
 package io.pledge.admin;
 
+import com.google.protobuf.MessageOrBuilder;
 import io.pledge.common.config.ConfigKey;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.RpcException;
@@ -7,8 +8,11 @@ import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -110,6 +114,17 @@ public final class AdminCli implements Runnable {
 
   AdminClient client() {
     return new AdminClient(timeout);
+  }
+
+  /** A read-only command: fetches with a client, prints what it got as JSON ({@code --json}) or as text for people. */
+  <T> int show(Function<AdminClient, T> fetch, Function<T, MessageOrBuilder> json,
+      BiFunction<T, Instant, String> text) {
+    T found;
+    try (AdminClient client = client()) {
+      found = fetch.apply(client);
+    }
+    io.out().print(this.json ? Format.json(json.apply(found)) + "\n" : text.apply(found, io.clock().instant()));
+    return 0;
   }
 
   /** A refusal of the tool itself (no confirmation, a mismatch): exit code 1 with the message. */

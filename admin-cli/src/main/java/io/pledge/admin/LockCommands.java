@@ -1,8 +1,6 @@
 package io.pledge.admin;
 
-import io.pledge.api.v1.InspectLockResponse;
 import io.pledge.api.v1.ListLocksResponse;
-import io.pledge.api.v1.LockSummary;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,13 +47,8 @@ final class LockCommands implements Runnable {
     public Integer call() {
       TxCommands.checkLimit(spec, limit);
       AdminCli admin = locks.admin;
-      List<LockSummary> found;
-      try (AdminClient client = admin.client()) {
-        found = client.locks(admin.locks, prefix, limit);
-      }
-      admin.io().out().print(admin.json ? Format.json(ListLocksResponse.newBuilder().addAllLocks(found)) + "\n"
-          : Format.locks(found, admin.io().clock().instant()));
-      return 0;
+      return admin.show(client -> client.locks(admin.locks, prefix, limit),
+          found -> ListLocksResponse.newBuilder().addAllLocks(found), Format::locks);
     }
   }
 
@@ -71,12 +64,7 @@ final class LockCommands implements Runnable {
     @Override
     public Integer call() {
       AdminCli admin = locks.admin;
-      InspectLockResponse found;
-      try (AdminClient client = admin.client()) {
-        found = client.lock(admin.locks, name);
-      }
-      admin.io().out().print(admin.json ? Format.json(found) + "\n" : Format.lock(found, admin.io().clock().instant()));
-      return 0;
+      return admin.show(client -> client.lock(admin.locks, name), found -> found, Format::lock);
     }
   }
 }

@@ -73,17 +73,8 @@ final class TxCommands implements Runnable {
       AdminCli admin = tx.admin;
       Set<TransactionState> filter = EnumSet.noneOf(TransactionState.class);
       states.forEach(s -> filter.add(s.proto()));
-      List<TransactionInfo> found;
-      try (AdminClient client = admin.client()) {
-        found = client.transactions(admin.coordinator, filter, limit);
-      }
-      PrintWriter out = admin.io().out();
-      if (admin.json) {
-        out.println(Format.json(ListTransactionsResponse.newBuilder().addAllTransactions(found)));
-      } else {
-        out.print(Format.transactions(found, admin.io().clock().instant()));
-      }
-      return 0;
+      return admin.show(client -> client.transactions(admin.coordinator, filter, limit),
+          found -> ListTransactionsResponse.newBuilder().addAllTransactions(found), Format::transactions);
     }
   }
 
@@ -99,13 +90,7 @@ final class TxCommands implements Runnable {
     @Override
     public Integer call() {
       AdminCli admin = tx.admin;
-      TransactionInfo found;
-      try (AdminClient client = admin.client()) {
-        found = client.transaction(admin.coordinator, txId);
-      }
-      admin.io().out().print(admin.json ? Format.json(found) + "\n" : Format.transaction(found,
-          admin.io().clock().instant()));
-      return 0;
+      return admin.show(client -> client.transaction(admin.coordinator, txId), found -> found, Format::transaction);
     }
   }
 
