@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.api.v1.CoordinatorAdminGrpcService;
 import io.pledge.api.v1.TransactionCoordinatorGrpcService;
 import io.pledge.common.config.Config;
+import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.common.ops.OpsServer;
 import io.pledge.coordinator.log.H2TxLog;
 import io.pledge.coordinator.log.TxLog;
@@ -80,7 +81,9 @@ public final class CoordinatorServer extends VerticleBase {
         }).compose(opsServer -> {
           ops = opsServer;
           GrpcServer grpc = GrpcServer.server(vertx);
-          grpc.addService(TransactionCoordinatorGrpcService.of(new CoordinatorGrpcService(manager)));
+          CoordinatorGrpcService coordinator = new CoordinatorGrpcService(manager);
+          grpc.addService(TransactionCoordinatorGrpcService.of(coordinator));
+          SessionRoutes.coordinator(coordinator).bindTo(grpc);
           grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(manager)));
           return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()))
               .requestHandler(grpc).listen();

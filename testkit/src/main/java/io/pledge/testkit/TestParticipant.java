@@ -14,6 +14,7 @@ import io.pledge.api.v1.ParticipantService;
 import io.pledge.api.v1.PrepareRequest;
 import io.pledge.api.v1.PrepareResponse;
 import io.pledge.api.v1.Vote;
+import io.pledge.common.grpc.SessionRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -65,7 +66,9 @@ public final class TestParticipant implements AutoCloseable {
   public static TestParticipant start(Vertx vertx, String id) {
     TestParticipant p = new TestParticipant(id, vertx);
     GrpcServer grpc = GrpcServer.server(vertx);
-    grpc.addService(ParticipantGrpcService.of(p.new Service()));
+    Service service = p.new Service();
+    grpc.addService(ParticipantGrpcService.of(service));
+    SessionRoutes.participant(service).bindTo(grpc);
     p.server = Await.result(vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1"));
     return p;
   }

@@ -5,9 +5,8 @@ import io.pledge.api.v1.BranchCompletion;
 import io.pledge.api.v1.BranchRollbackRequest;
 import io.pledge.api.v1.ParticipantGrpcClient;
 import io.pledge.api.v1.PrepareRequest;
+import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
-import io.pledge.common.grpc.GrpcTransport;
-import io.pledge.common.grpc.Rpc;
 import io.pledge.coordinator.protocol.ParticipantChannel;
 import io.pledge.coordinator.state.Outcome;
 import io.pledge.coordinator.state.Participant;
@@ -17,30 +16,29 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * {@link ParticipantChannel} over gRPC: one Vert.x gRPC client whose HTTP/2 connections are pooled per endpoint.
- * Prepare and one-phase commit are single calls (a client waits on them); phase-2 commits and rollbacks are
- * batched per endpoint ({@link PhaseTwoBatcher}).
+ * {@link ParticipantChannel} over gRPC: one connection per participant endpoint, each call a frame on its call
+ * session ({@link CallSessions}). Prepare and one-phase commit are single calls (a client waits on them); phase-2
+ * commits and rollbacks are batched per endpoint ({@link PhaseTwoBatcher}).
  */
 public final class GrpcParticipantChannel implements ParticipantChannel {
 
   private static final int MAX_CACHED_ADDRESSES = 10_000;
 
-  private final GrpcClient client;
+  private final CallSessions calls;
   private final PhaseTwoBatcher phaseTwo;
   /** Parsed endpoints: a transaction's participants are called several times each. */
   private final Map<String, SocketAddress> addresses = new ConcurrentHashMap<>();
 
   /** {@code context}: the coordinator's, on which the phase-2 queues live. */
   public GrpcParticipantChannel(Vertx vertx, Context context) {
-    this.client = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions().setConnectTimeout(2000)));
+    this.calls = new CallSessions(vertx, new HttpClientOptions().setConnectTimeout(2000));
     this.phaseTwo = new PhaseTwoBatcher(context,
-        (endpoint, request, timeout) -> Rpc.call(client, address(endpoint), ParticipantGrpcClient.Complete, request,
+        (endpoint, request, timeout) -> calls.call(address(endpoint), ParticipantGrpcClient.Complete, request,
             timeout),
         this::single);
   }
@@ -49,7 +47,7 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
   public Future<VoteReply> prepare(TxId tx, Participant participant, Duration timeout) {
     PrepareRequest request = PrepareRequest.newBuilder().setTxId(tx.toString()).setParticipantId(participant.id())
         .build();
-    return Rpc.call(client, address(participant), ParticipantGrpcClient.Prepare, request, timeout)
+    return calls.call(address(participant), ParticipantGrpcClient.Prepare, request, timeout)
         .map(r -> new VoteReply(Protos.vote(r.getVote()), r.getReason()));
   }
 
@@ -61,7 +59,7 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
     }
     BranchCommitRequest request = BranchCommitRequest.newBuilder().setTxId(tx.toString())
         .setParticipantId(participant.id()).setOnePhase(onePhase).build();
-    return Rpc.call(client, address(participant), ParticipantGrpcClient.Commit, request, timeout).compose(r ->
+    return calls.call(address(participant), ParticipantGrpcClient.Commit, request, timeout).compose(r ->
         switch (r.getOutcome()) {
           case OUTCOME_COMMITTED -> Future.succeededFuture(new CommitReply(Outcome.COMMITTED, r.getReason()));
           case OUTCOME_ABORTED -> onePhase ? Future.succeededFuture(new CommitReply(Outcome.ABORTED, r.getReason()))
@@ -83,16 +81,16 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
     if (branch.getOutcome() == io.pledge.api.v1.Outcome.OUTCOME_COMMITTED) {
       BranchCommitRequest request = BranchCommitRequest.newBuilder().setTxId(branch.getTxId())
           .setParticipantId(branch.getParticipantId()).build();
-      return Rpc.call(client, address, ParticipantGrpcClient.Commit, request, timeout).mapEmpty();
+      return calls.call(address, ParticipantGrpcClient.Commit, request, timeout).mapEmpty();
     }
     BranchRollbackRequest request = BranchRollbackRequest.newBuilder().setTxId(branch.getTxId())
         .setParticipantId(branch.getParticipantId()).build();
-    return Rpc.call(client, address, ParticipantGrpcClient.Rollback, request, timeout).mapEmpty();
+    return calls.call(address, ParticipantGrpcClient.Rollback, request, timeout).mapEmpty();
   }
 
   @Override
   public Future<Void> close() {
-    return client.close();
+    return calls.close();
   }
 
   private SocketAddress address(Participant participant) {

@@ -2,14 +2,12 @@ package io.pledge.coordinator.transport;
 
 import io.pledge.api.v1.LockServiceGrpcClient;
 import io.pledge.api.v1.ReleaseAllLocksRequest;
+import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
-import io.pledge.common.grpc.GrpcTransport;
-import io.pledge.common.grpc.Rpc;
 import io.pledge.coordinator.state.TxId;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,13 +24,13 @@ public final class LockReleaser {
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
 
   private final Vertx vertx;
-  private final GrpcClient client;
+  private final CallSessions calls;
   private final Endpoint lockService;
 
   public LockReleaser(Vertx vertx, Endpoint lockService) {
     this.vertx = vertx;
     this.lockService = lockService;
-    this.client = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions().setConnectTimeout(2000)));
+    this.calls = new CallSessions(vertx, new HttpClientOptions().setConnectTimeout(2000));
   }
 
   public void release(TxId id) {
@@ -41,7 +39,7 @@ public final class LockReleaser {
 
   private void attempt(TxId id, int attempt) {
     ReleaseAllLocksRequest request = ReleaseAllLocksRequest.newBuilder().setOwner(id.toString()).build();
-    Rpc.call(client, lockService.toSocketAddress(), LockServiceGrpcClient.ReleaseAll, request, CALL_TIMEOUT)
+    calls.call(lockService.toSocketAddress(), LockServiceGrpcClient.ReleaseAll, request, CALL_TIMEOUT)
         .onSuccess(r -> {
           if (r.getReleasedCount() > 0 || r.getCancelledWaits() > 0) {
             LOG.atDebug().addKeyValue("txId", id).addKeyValue("released", r.getReleasedCount()).log("locks released");
@@ -58,6 +56,6 @@ public final class LockReleaser {
   }
 
   public Future<Void> close() {
-    return client.close();
+    return calls.close();
   }
 }

@@ -1,5 +1,6 @@
 package io.pledge.lock.client;
 
+import com.google.protobuf.MessageLite;
 import io.pledge.api.v1.AcquireLockRequest;
 import io.pledge.api.v1.AcquireLockResponse;
 import io.pledge.api.v1.InspectLockRequest;
@@ -11,15 +12,15 @@ import io.pledge.api.v1.ReleaseAllLocksResponse;
 import io.pledge.api.v1.ReleaseLockRequest;
 import io.pledge.api.v1.RenewLockRequest;
 import io.pledge.api.v1.RenewLockResponse;
+import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.GrpcTransport;
-import io.pledge.common.grpc.Rpc;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.common.ServiceMethod;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,7 +47,7 @@ public final class LockClient implements AutoCloseable {
 
   private final Vertx vertx;
   private final boolean ownsVertx;
-  private final GrpcClient[] grpc;
+  private final CallSessions[] connections;
   private final AtomicInteger next = new AtomicInteger();
   private final SocketAddress address;
 
@@ -57,11 +58,11 @@ public final class LockClient implements AutoCloseable {
     }
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
-    // One gRPC client (one pooled HTTP/2 connection) per connection, used in turn: an HTTP/2 pool of several
-    // connections only opens the second when the first is at its stream limit.
-    this.grpc = new GrpcClient[connections];
+    // One gRPC client (one pooled HTTP/2 connection, one call session) per connection, used in turn: an HTTP/2
+    // pool of several connections only opens the second when the first is at its stream limit.
+    this.connections = new CallSessions[connections];
     for (int i = 0; i < connections; i++) {
-      grpc[i] = GrpcClient.client(vertx, GrpcTransport.of(transport));
+      this.connections[i] = new CallSessions(vertx, transport);
     }
     this.address = endpoint.toSocketAddress();
   }
@@ -174,16 +175,16 @@ public final class LockClient implements AutoCloseable {
     return LockHandle.start(this, request, granted);
   }
 
-  private <Req, Resp> Future<Resp> call(io.vertx.grpc.common.ServiceMethod<Resp, Req> method, Req req,
+  private <Req extends MessageLite, Resp> Future<Resp> call(ServiceMethod<Resp, Req> method, Req req,
       Duration timeout) {
-    GrpcClient client = grpc[Math.floorMod(next.getAndIncrement(), grpc.length)];
-    return Rpc.call(client, address, method, req, timeout).recover(e -> Future.failedFuture(LockException.from(e)));
+    CallSessions calls = connections[Math.floorMod(next.getAndIncrement(), connections.length)];
+    return calls.call(address, method, req, timeout).recover(e -> Future.failedFuture(LockException.from(e)));
   }
 
   @Override
   public void close() {
-    for (GrpcClient client : grpc) {
-      client.close();
+    for (CallSessions calls : connections) {
+      calls.close();
     }
     if (ownsVertx) {
       vertx.close();

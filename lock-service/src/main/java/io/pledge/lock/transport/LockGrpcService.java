@@ -17,6 +17,7 @@ import io.pledge.api.v1.ReleaseLockResponse;
 import io.pledge.api.v1.RenewLockRequest;
 import io.pledge.api.v1.RenewLockResponse;
 import io.pledge.common.grpc.Rpc;
+import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.lock.cluster.LockEngine;
 import io.pledge.lock.cluster.LockFailure;
 import io.pledge.lock.table.Decision;
@@ -64,7 +65,7 @@ public final class LockGrpcService extends LockServiceService {
   }
 
   /**
-   * Binds this service on {@code server}. AcquireStream gets its own handler: the generated one does not expose the
+   * Binds this service on {@code server}, unary and over call sessions. AcquireStream gets its own handler: the generated one does not expose the
    * call, and the server must see the client cancel it to withdraw the wait.
    */
   public void bindTo(GrpcServer server) {
@@ -72,6 +73,7 @@ public final class LockGrpcService extends LockServiceService {
         LockServiceGrpcService.TryAcquire, LockServiceGrpcService.Renew, LockServiceGrpcService.Release,
         LockServiceGrpcService.ReleaseAll, LockServiceGrpcService.Inspect, LockServiceGrpcService.List).build());
     server.callHandler(LockServiceGrpcService.AcquireStream, this::acquireStreamCall);
+    SessionRoutes.lockService(this).bindTo(server);
   }
 
   private void acquireStreamCall(GrpcServerRequest<AcquireLockRequest, LockWaitEvent> call) {

@@ -1,18 +1,19 @@
 package io.pledge.participant.client;
 
+import com.google.protobuf.MessageLite;
 import io.pledge.api.v1.BeginRequest;
 import io.pledge.api.v1.CommitRequest;
 import io.pledge.api.v1.Outcome;
 import io.pledge.api.v1.RollbackRequest;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
+import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
-import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.Rpc;
 import io.pledge.common.grpc.RpcException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.common.ServiceMethod;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -36,17 +37,14 @@ public final class TransactionClient implements AutoCloseable {
    */
   public static final Duration MIN_COMMIT_TIMEOUT = Duration.ofSeconds(30);
 
-  private final GrpcClient client;
+  private final CallSessions calls;
   private final Endpoint coordinator;
   private final Duration callTimeout;
-  private final Map<String, String> credentials;
 
-  private TransactionClient(GrpcClient client, Endpoint coordinator, Duration callTimeout,
-      Map<String, String> credentials) {
-    this.client = client;
+  private TransactionClient(CallSessions calls, Endpoint coordinator, Duration callTimeout) {
+    this.calls = calls;
     this.coordinator = coordinator;
     this.callTimeout = callTimeout;
-    this.credentials = credentials;
   }
 
   public static TransactionClient create(Vertx vertx, Endpoint coordinator) {
@@ -59,7 +57,8 @@ public final class TransactionClient implements AutoCloseable {
 
   /**
    * @param transport HTTP/2 client options: TLS, and a client certificate for mutual TLS
-   * @param credentials metadata sent with every call (per-call credentials such as a bearer token)
+   * @param credentials per-call credentials such as a bearer token: sent when a call session opens and with every
+   *     unary call
    */
   public static TransactionClient create(Vertx vertx, Endpoint coordinator, Duration callTimeout,
       HttpClientOptions transport, Map<String, String> credentials) {
@@ -67,8 +66,7 @@ public final class TransactionClient implements AutoCloseable {
     if (callTimeout.isNegative() || callTimeout.isZero()) {
       throw new IllegalArgumentException("callTimeout must be positive");
     }
-    return new TransactionClient(GrpcClient.client(vertx, GrpcTransport.of(transport)), coordinator,
-        callTimeout, Map.copyOf(credentials));
+    return new TransactionClient(new CallSessions(vertx, transport, credentials), coordinator, callTimeout);
   }
 
   /** Begins a transaction with the coordinator's default timeout; completes with its id. */
@@ -128,20 +126,20 @@ public final class TransactionClient implements AutoCloseable {
     return who + reason.getDetail();
   }
 
-  private <Req, Resp> Future<Resp> call(String txId, io.vertx.grpc.common.ServiceMethod<Resp, Req> method,
+  private <Req extends MessageLite, Resp> Future<Resp> call(String txId, ServiceMethod<Resp, Req> method,
       Req request) {
     return call(txId, method, request, callTimeout);
   }
 
-  private <Req, Resp> Future<Resp> call(String txId, io.vertx.grpc.common.ServiceMethod<Resp, Req> method,
+  private <Req extends MessageLite, Resp> Future<Resp> call(String txId, ServiceMethod<Resp, Req> method,
       Req request, Duration timeout) {
-    return Rpc.call(client, coordinator.toSocketAddress(), method, request, timeout, credentials)
+    return calls.call(coordinator.toSocketAddress(), method, request, timeout)
         .recover(failure -> Future.failedFuture(ClientErrors.map(txId, Rpc.toRpcException(failure))));
   }
 
   @Override
   public void close() {
-    client.close();
+    calls.close();
   }
 
   /** The one place where gRPC statuses become typed exceptions. */

@@ -5,9 +5,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pledge.api.v1.EnlistRequest;
 import io.pledge.api.v1.ParticipantGrpcService;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
+import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
-import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.Rpc;
+import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.participant.endpoint.impl.BranchEngine;
 import io.pledge.participant.endpoint.impl.ParticipantEndpointService;
 import io.pledge.participant.endpoint.impl.StartupRecovery;
@@ -25,7 +26,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
 import java.util.LinkedHashMap;
@@ -56,17 +56,17 @@ public final class ParticipantNode {
   private final BranchEngine engine;
   private final BranchLog log;
   private final HttpServer server;
-  private final GrpcClient client;
+  private final CallSessions coordinatorCalls;
   private final InDoubtResolver resolver;
   private final String endpoint;
 
-  private ParticipantNode(Vertx vertx, BranchEngine engine, BranchLog log, HttpServer server, GrpcClient client,
+  private ParticipantNode(Vertx vertx, BranchEngine engine, BranchLog log, HttpServer server, CallSessions coordinatorCalls,
       InDoubtResolver resolver, String endpoint) {
     this.vertx = vertx;
     this.engine = engine;
     this.log = log;
     this.server = server;
-    this.client = client;
+    this.coordinatorCalls = coordinatorCalls;
     this.resolver = resolver;
     this.endpoint = endpoint;
   }
@@ -128,7 +128,10 @@ public final class ParticipantNode {
       return this;
     }
 
-    /** Metadata sent with every call to the coordinator: per-call credentials such as a bearer token. */
+    /**
+     * Metadata for the coordinator: per-call credentials such as a bearer token, sent when a call session opens and
+     * with every unary call.
+     */
     public Builder coordinatorCredentials(Map<String, String> metadata) {
       this.coordinatorCredentials = Map.copyOf(metadata);
       return this;
@@ -146,20 +149,22 @@ public final class ParticipantNode {
       return vertx.executeBlocking(() -> DurableBranchLog.open(vertx,
               options.dataDir().resolve("participant-log"), registry))
           .compose(log -> {
-            GrpcClient client = GrpcClient.client(vertx, GrpcTransport.of(coordinatorTransport));
+            CallSessions coordinatorCalls = new CallSessions(vertx, coordinatorTransport, coordinatorCredentials);
             String[] advertised = new String[1];
             BranchEngine engine = new BranchEngine(context, resources, log, leases,
-                (txId, participantId) -> enlist(client, txId, participantId, advertised[0]), registry,
+                (txId, participantId) -> enlist(coordinatorCalls, txId, participantId, advertised[0]), registry,
                 options.activeTimeout());
             GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
-            grpc.addService(ParticipantGrpcService.of(new ParticipantEndpointService(engine)));
+            ParticipantEndpointService service = new ParticipantEndpointService(engine);
+            grpc.addService(ParticipantGrpcService.of(service));
+            SessionRoutes.participant(service).bindTo(grpc);
             HttpServer http = vertx.createHttpServer(serverOptions).requestHandler(grpc);
             return http.listen(options.port(), options.host()).compose(s -> {
               advertised[0] = options.advertisedEndpoint()
                   .map(Endpoint::toString)
                   .orElse(new Endpoint(options.host(), s.actualPort()).toString());
               InDoubtResolver resolver = new InDoubtResolver(vertx,
-                  new CoordinatorOutcomes(client, options.coordinator(), options.rpcTimeout(), coordinatorCredentials),
+                  new CoordinatorOutcomes(coordinatorCalls, options.coordinator(), options.rpcTimeout()),
                   new InDoubtResolver.Apply() {
                     @Override
                     public Future<Void> commit(String txId, String participantId) {
@@ -172,17 +177,18 @@ public final class ParticipantNode {
                     }
                   },
                   new Backoff(options.recoveryInitialBackoff(), options.recoveryMaxBackoff()), registry);
-              ParticipantNode node = new ParticipantNode(vertx, engine, log, s, client, resolver, advertised[0]);
+              ParticipantNode node = new ParticipantNode(vertx, engine, log, s, coordinatorCalls, resolver,
+                  advertised[0]);
               return new StartupRecovery(engine, log, resolver).run().map(node);
             });
           });
     }
 
-    private Future<Void> enlist(GrpcClient client, String txId, String participantId, String endpoint) {
+    private Future<Void> enlist(CallSessions calls, String txId, String participantId, String endpoint) {
       EnlistRequest request =
           EnlistRequest.newBuilder().setTxId(txId).setParticipantId(participantId).setEndpoint(endpoint).build();
-      return Rpc.call(client, options.coordinator().toSocketAddress(), TransactionCoordinatorGrpcClient.Enlist,
-          request, options.rpcTimeout(), coordinatorCredentials).mapEmpty();
+      return calls.call(options.coordinator().toSocketAddress(), TransactionCoordinatorGrpcClient.Enlist, request,
+          options.rpcTimeout()).mapEmpty();
     }
   }
 
@@ -217,7 +223,7 @@ public final class ParticipantNode {
   public Future<Void> close() {
     resolver.close();
     return server.close()
-        .eventually(() -> client.close())
+        .eventually(() -> coordinatorCalls.close())
         .eventually(() -> vertx.executeBlocking(() -> {
           log.close();
           return null;
