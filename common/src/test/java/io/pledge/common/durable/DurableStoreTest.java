@@ -1,0 +1,128 @@
+package io.pledge.common.durable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The group-committing store on a real H2 file: batches, one sync per forced batch, failures kept to their task. */
+class DurableStoreTest {
+
+  @TempDir
+  Path dir;
+  SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  DurableStore store;
+
+  @BeforeEach
+  void open() throws SQLException {
+    store = DurableStore.open(dir.resolve("store"), "test", "classpath:db/test-store", 256, registry);
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  StoreWork<Void> put(String k, long v) {
+    return c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO item (k, v) VALUES (?, ?)")) {
+        ps.setString(1, k);
+        ps.setLong(2, v);
+        ps.executeUpdate();
+      }
+      return null;
+    };
+  }
+
+  Long get(String k) throws Exception {
+    return store.submit(Durability.NONE, c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT v FROM item WHERE k = ?")) {
+        ps.setString(1, k);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? rs.getLong(1) : null;
+        }
+      }
+    }).get(10, TimeUnit.SECONDS);
+  }
+
+  double syncs() {
+    return registry.get("pledge.log.syncs").counter().count();
+  }
+
+  /** Holds the writer in a task until released, so that what is submitted meanwhile forms the next batch. */
+  CountDownLatch holdWriter() throws InterruptedException {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    store.submit(Durability.NONE, c -> {
+      started.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return null;
+    });
+    assertTrue(started.await(10, TimeUnit.SECONDS));
+    return release;
+  }
+
+  @Test
+  void forcedWorkSubmittedTogetherSharesOneSync() throws Exception {
+    CountDownLatch release = holdWriter();
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      done.add(store.submit(Durability.FORCED, put("k" + i, i)));
+    }
+    release.countDown();
+    for (CompletableFuture<Void> f : done) {
+      f.get(10, TimeUnit.SECONDS);
+    }
+    assertEquals(1.0, syncs());
+    assertEquals(49L, get("k49"));
+    store.submit(Durability.WRITTEN, put("w", 1)).get(10, TimeUnit.SECONDS);
+    assertEquals(1.0, syncs(), "written work is committed, not synced");
+  }
+
+  @Test
+  void aFailingTaskLosesOnlyItsOwnWork() throws Exception {
+    CountDownLatch release = holdWriter();
+    CompletableFuture<Void> before = store.submit(Durability.FORCED, put("a", 1));
+    CompletableFuture<Void> failing = store.submit(Durability.FORCED, c -> {
+      put("half", 1).run(c); // written, then undone with the failure
+      return put("a", 2).run(c); // duplicate key
+    });
+    CompletableFuture<Void> after = store.submit(Durability.FORCED, put("b", 3));
+    release.countDown();
+    before.get(10, TimeUnit.SECONDS);
+    after.get(10, TimeUnit.SECONDS);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> failing.get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof SQLException, String.valueOf(e.getCause()));
+    assertEquals(1L, get("a"));
+    assertEquals(3L, get("b"));
+    assertEquals(null, get("half"));
+    assertEquals(1.0, syncs());
+  }
+
+  @Test
+  void committedWorkSurvivesReopening() throws Exception {
+    store.submit(Durability.FORCED, put("kept", 7)).get(10, TimeUnit.SECONDS);
+    store.close();
+    store = DurableStore.open(dir.resolve("store"), "test", "classpath:db/test-store", 256, registry);
+    assertEquals(7L, get("kept"));
+  }
+}
