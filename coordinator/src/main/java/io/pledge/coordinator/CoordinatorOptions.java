@@ -2,6 +2,7 @@ package io.pledge.coordinator;
 
 import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
+import io.pledge.common.durable.DurableStore;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.coordinator.protocol.ProtocolSettings;
 import io.pledge.coordinator.state.TxId;
@@ -12,7 +13,7 @@ import java.util.Optional;
 
 /** Every setting of the coordinator, with its default. {@code --help} prints this table. */
 public record CoordinatorOptions(String nodeId, String host, int grpcPort, int httpPort, Path dataDir,
-    int logMaxBatch, Duration logRetention, Duration purgeInterval, ProtocolSettings protocol,
+    int logMaxBatch, Duration logCommitDelay, Duration logRetention, Duration purgeInterval, ProtocolSettings protocol,
     Optional<Endpoint> lockService) {
 
   public static final ConfigKey<String> NODE_ID = ConfigKey.string("node.id", "coord-0",
@@ -39,6 +40,9 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
       Duration.ofSeconds(30), "longest delay between phase-2 retries");
   public static final ConfigKey<Integer> LOG_MAX_BATCH = ConfigKey.integer("log.max-batch", 1024,
       "most records committed (and synced) together by the log writer");
+  public static final ConfigKey<Duration> LOG_COMMIT_DELAY = ConfigKey.duration("log.commit-delay",
+      DurableStore.DEFAULT_COMMIT_DELAY, "under load, how long a forced record waits for more to share its sync;"
+          + " 0 turns it off");
   public static final ConfigKey<Duration> LOG_RETENTION = ConfigKey.duration("log.retention", Duration.ofDays(7),
       "how long finished transactions stay in the log before they are purged");
   public static final ConfigKey<Duration> PURGE_INTERVAL = ConfigKey.duration("log.purge-interval",
@@ -53,7 +57,7 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
 
   public static final List<ConfigKey<?>> KEYS = List.of(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, DATA_DIR,
       DEFAULT_TX_TIMEOUT, MAX_TX_TIMEOUT, PREPARE_TIMEOUT, CALL_TIMEOUT, RETRY_BASE, RETRY_CAP, LOG_MAX_BATCH,
-      LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY, LOCK_SERVICE);
+      LOG_COMMIT_DELAY, LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY, LOCK_SERVICE);
 
   public CoordinatorOptions {
     if (!TxId.isValidNode(nodeId)) {
@@ -65,6 +69,9 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
     if (logMaxBatch < 1) {
       throw new IllegalArgumentException("log.max-batch must be positive");
     }
+    if (logCommitDelay.isNegative()) {
+      throw new IllegalArgumentException("log.commit-delay must not be negative");
+    }
   }
 
   /** @throws IllegalArgumentException or {@link io.pledge.common.config.ConfigException} for an unusable setting */
@@ -73,7 +80,7 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
         c.get(PREPARE_TIMEOUT), c.get(CALL_TIMEOUT), c.get(RETRY_BASE), c.get(RETRY_CAP), c.get(FINISHED_IN_MEMORY),
         c.get(MAX_FINISHED_IN_MEMORY));
     return new CoordinatorOptions(c.get(NODE_ID), c.get(HOST), c.get(GRPC_PORT), c.get(HTTP_PORT),
-        Path.of(c.get(DATA_DIR)), c.get(LOG_MAX_BATCH), c.get(LOG_RETENTION), c.get(PURGE_INTERVAL), protocol,
+        Path.of(c.get(DATA_DIR)), c.get(LOG_MAX_BATCH), c.get(LOG_COMMIT_DELAY), c.get(LOG_RETENTION), c.get(PURGE_INTERVAL), protocol,
         c.get(LOCK_SERVICE).isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(c.get(LOCK_SERVICE))));
   }
 

@@ -66,8 +66,8 @@ public final class CoordinatorServer extends VerticleBase {
   @Override
   public Future<?> start() {
     // Opening the log (file, schema migration) blocks: a worker does it, never the event loop.
-    return vertx.executeBlocking(() -> H2TxLog.open(options.dataDir(), options.logMaxBatch(), registry,
-        System::currentTimeMillis)).compose(opened -> {
+    return vertx.executeBlocking(() -> H2TxLog.open(options.dataDir(), options.logMaxBatch(),
+        options.logCommitDelay(), registry, System::currentTimeMillis)).compose(opened -> {
           log = opened;
           channel = new GrpcParticipantChannel(vertx, context);
           manager = new TransactionManager(vertx, context, options.nodeId(), log, channel, options.protocol(),

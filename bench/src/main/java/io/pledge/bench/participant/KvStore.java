@@ -27,7 +27,8 @@ public final class KvStore implements AutoCloseable {
 
   /** Opens (creating if needed) {@code dir/name}. Blocks: call it on a worker. */
   public static KvStore open(Path dir, String name, MeterRegistry registry) throws SQLException {
-    return new KvStore(DurableStore.open(dir.resolve(name), name, "classpath:db/bench-kv", 1024, registry));
+    return new KvStore(DurableStore.open(dir.resolve(name), name, "classpath:db/bench-kv", 1024,
+        DurableStore.DEFAULT_COMMIT_DELAY, registry));
   }
 
   /** Adds {@code delta} to the counter {@code key} (created at zero), as durable as asked. */

@@ -9,12 +9,14 @@ import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +32,7 @@ class DurableStoreTest {
 
   @BeforeEach
   void open() throws SQLException {
-    store = DurableStore.open(dir.resolve("store"), "test", "classpath:db/test-store", 256, registry);
+    store = DurableStore.open(dir.resolve("store"), "test", "classpath:db/test-store", 256, Duration.ZERO, registry);
   }
 
   @AfterEach
@@ -119,10 +121,31 @@ class DurableStoreTest {
   }
 
   @Test
+  void underLoadForcedWorkWaitsForMoreToShareItsSync() throws Exception {
+    store.close();
+    // A delay no test would wait out: the batch closes because it is full (two tasks), not because time passed.
+    store = DurableStore.open(dir.resolve("delayed"), "test", "classpath:db/test-store", 2, Duration.ofMinutes(1),
+        registry);
+    CountDownLatch release = holdWriter();
+    CompletableFuture<Void> x = store.submit(Durability.WRITTEN, put("x", 1));
+    CompletableFuture<Void> y = store.submit(Durability.WRITTEN, put("y", 2));
+    release.countDown();
+    CompletableFuture.allOf(x, y).get(10, TimeUnit.SECONDS); // a batch of two: the store is under load now
+    double before = syncs();
+    CompletableFuture<Void> first = store.submit(Durability.FORCED, put("first", 1));
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> registry.get("pledge.log.queued").gauge().value() == 0); // taken, and waiting for company
+    assertTrue(!first.isDone());
+    CompletableFuture<Void> second = store.submit(Durability.FORCED, put("second", 2));
+    CompletableFuture.allOf(first, second).get(10, TimeUnit.SECONDS);
+    assertEquals(before + 1, syncs());
+  }
+
+  @Test
   void committedWorkSurvivesReopening() throws Exception {
     store.submit(Durability.FORCED, put("kept", 7)).get(10, TimeUnit.SECONDS);
     store.close();
-    store = DurableStore.open(dir.resolve("store"), "test", "classpath:db/test-store", 256, registry);
+    store = DurableStore.open(dir.resolve("store"), "test", "classpath:db/test-store", 256, Duration.ZERO, registry);
     assertEquals(7L, get("kept"));
   }
 }

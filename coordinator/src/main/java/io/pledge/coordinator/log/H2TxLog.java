@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,10 +44,10 @@ public final class H2TxLog implements TxLog {
   }
 
   /** Opens (or creates) {@code dataDir/coordinator-log.mv.db}. */
-  public static H2TxLog open(Path dataDir, int maxBatch, MeterRegistry registry, LongSupplier clock)
-      throws SQLException {
+  public static H2TxLog open(Path dataDir, int maxBatch, Duration commitDelay, MeterRegistry registry,
+      LongSupplier clock) throws SQLException {
     DurableStore store = DurableStore.open(dataDir.resolve("coordinator-log"), "coordinator",
-        "classpath:db/coordinator", maxBatch, registry);
+        "classpath:db/coordinator", maxBatch, commitDelay, registry);
     return new H2TxLog(store, clock);
   }
 

@@ -1,6 +1,7 @@
 package io.pledge.coordinator.log;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pledge.common.durable.DurableStore;
 import io.pledge.coordinator.state.Participant;
 import io.pledge.coordinator.state.TxId;
 import java.nio.file.Path;
@@ -14,7 +15,8 @@ import java.util.concurrent.Semaphore;
 public final class ForcedWriterMain {
 
   public static void main(String[] args) throws Exception {
-    H2TxLog log = H2TxLog.open(Path.of(args[0]), 256, new SimpleMeterRegistry(), System::currentTimeMillis);
+    H2TxLog log = H2TxLog.open(Path.of(args[0]), 256, DurableStore.DEFAULT_COMMIT_DELAY,
+        new SimpleMeterRegistry(), System::currentTimeMillis);
     long epoch = log.nextEpoch().toCompletableFuture().get();
     List<Participant> participants = List.of(new Participant("a", "127.0.0.1:1"), new Participant("b", "127.0.0.1:2"));
     Semaphore inFlight = new Semaphore(64);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pledge.common.durable.DurableStore;
 import io.pledge.coordinator.state.AbortCause;
 import io.pledge.coordinator.state.AbortReason;
 import io.pledge.coordinator.state.Outcome;
@@ -29,7 +30,7 @@ class H2TxLogTest {
   final List<Participant> ab = List.of(new Participant("a", "127.0.0.1:1"), new Participant("b", "127.0.0.1:2"));
 
   H2TxLog open() throws Exception {
-    return H2TxLog.open(dir, 512, registry, clock::get);
+    return H2TxLog.open(dir, 512, DurableStore.DEFAULT_COMMIT_DELAY, registry, clock::get);
   }
 
   static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pledge.common.durable.DurableStore;
 import io.pledge.coordinator.state.TxId;
 import io.pledge.testkit.JvmProcess;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ class TxLogCrashIT {
           .map(l -> Long.parseLong(l.substring(4))).collect(Collectors.toSet());
       assertTrue(acked.size() >= 2000);
 
-      try (H2TxLog log = H2TxLog.open(data, 16, new SimpleMeterRegistry(), System::currentTimeMillis)) {
+      try (H2TxLog log = H2TxLog.open(data, 16, DurableStore.DEFAULT_COMMIT_DELAY, new SimpleMeterRegistry(), System::currentTimeMillis)) {
         Map<Long, LoggedTx> found = log.unfinished().toCompletableFuture().get().stream()
             .filter(t -> t.id().epoch() == epoch)
             .collect(Collectors.toMap(t -> t.id().sequence(), t -> t));

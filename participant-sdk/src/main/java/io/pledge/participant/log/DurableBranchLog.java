@@ -35,7 +35,8 @@ public final class DurableBranchLog implements BranchLog {
 
   /** Opens (creating if needed) the log in {@code file} (without H2's {@code .mv.db} suffix). */
   public static DurableBranchLog open(Vertx vertx, Path file, MeterRegistry registry) throws SQLException {
-    return new DurableBranchLog(DurableStore.open(file, "participant", "classpath:db/participant", 256, registry),
+    return new DurableBranchLog(DurableStore.open(file, "participant", "classpath:db/participant", 256,
+        DurableStore.DEFAULT_COMMIT_DELAY, registry),
         vertx);
   }
 
