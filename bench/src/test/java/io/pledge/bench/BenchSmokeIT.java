@@ -28,7 +28,7 @@ class BenchSmokeIT {
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void runsScenariosAndWritesASaneReport() throws Exception {
     Path out = dir.resolve("results");
-    int exit = BenchMain.run("--scenarios=2p,narayana-2p,locks-uncontended", "--clients=8", "--curve=2",
+    int exit = BenchMain.run("--scenarios=echo,echo-session,2p,narayana-2p,locks-uncontended", "--clients=8", "--curve=2",
         "--warmup=2s", "--duration=3s", "--progress=1s", "--connections=2", "--out=" + out,
         "--data-dir=" + dir.resolve("data"));
     assertEquals(0, exit, "exit code");
@@ -40,10 +40,12 @@ class BenchSmokeIT {
     assertTrue(report.contains("| 2p | 8 |") && report.contains("narayana-2p") && report.contains("load average"),
         report);
     assertTrue(report.contains("against Narayana"), report);
-    assertEquals(5, Files.readAllLines(out.resolve("results.csv")).size(), "header + 2p, 2p@c2, narayana, locks");
+    assertTrue(report.contains("call-session frames/s"), report);
+    assertEquals(7, Files.readAllLines(out.resolve("results.csv")).size(),
+        "header + echo, echo-session, 2p, 2p@c2, narayana, locks");
 
     JsonArray scenarios = new JsonObject(Files.readString(out.resolve("results.json"))).getJsonArray("scenarios");
-    assertEquals(4, scenarios.size());
+    assertEquals(6, scenarios.size());
     for (int i = 0; i < scenarios.size(); i++) {
       JsonObject s = scenarios.getJsonObject(i);
       String label = s.getString("label");

@@ -57,7 +57,7 @@ public final class ExternalDeployer implements Deployer {
   public SystemUnderTest deploy(Scenario scenario) throws Exception {
     SystemUnderTest sut = new SystemUnderTest();
     switch (scenario.kind()) {
-      case ECHO -> sut.echo(echoLauncher.echoServer().get());
+      case ECHO, ECHO_SESSION -> sut.echo(echoLauncher.echoServer().get());
       case NARAYANA -> { }
       case LOCKS -> sut.locks(locks.orElseThrow(() -> new IllegalStateException(
           "scenario " + scenario.name() + " needs --locks with --coordinator")));

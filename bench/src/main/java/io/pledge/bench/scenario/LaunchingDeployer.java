@@ -32,7 +32,7 @@ public final class LaunchingDeployer implements Deployer {
     SystemUnderTest sut = new SystemUnderTest();
     try {
       switch (scenario.kind()) {
-        case ECHO -> sut.echo(launcher.echoServer().get());
+        case ECHO, ECHO_SESSION -> sut.echo(launcher.echoServer().get());
         case LOCKS -> sut.locks(launcher.lockService().get());
         case NARAYANA -> { } // in the client's JVM: the workload starts it
         case DIRECT -> participants(sut, scenario, NO_COORDINATOR, Optional.empty());

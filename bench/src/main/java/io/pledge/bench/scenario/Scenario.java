@@ -22,6 +22,8 @@ public record Scenario(String name, Kind kind, String description, List<Particip
     NARAYANA,
     /** The loopback gRPC ceiling: a trivial unary call between two JVMs. */
     ECHO,
+    /** The same call as a frame on a call session, as Pledge's own calls travel. */
+    ECHO_SESSION,
     /** The lock service alone: acquire + release pairs through the lock client. */
     LOCKS
   }
@@ -39,7 +41,7 @@ public record Scenario(String name, Kind kind, String description, List<Particip
   }
 
   /**
-   * Unary calls on loopback per transaction: Begin and Commit, per participant its work call and its Enlist, then
+   * Calls on loopback per transaction: Begin and Commit, per participant its work call and its Enlist, then
    * one-phase commit (one participant) or a Prepare per participant and a phase-2 Commit per yes voter; with locks,
    * an Acquire per writing participant and the coordinator's ReleaseAll. A no-coordinator transaction makes its n
    * work calls; a lock pair 2 calls; an echo 1. Narayana runs in one JVM: 0.
@@ -51,8 +53,20 @@ public record Scenario(String name, Kind kind, String description, List<Particip
       case PLEDGE -> 2 + 2 * n + (n == 1 ? 1 : n + writers) + (locks ? writers + 1 : 0);
       case DIRECT -> n;
       case NARAYANA -> 0;
-      case ECHO -> 1;
+      case ECHO, ECHO_SESSION -> 1;
       case LOCKS -> 2;
+    };
+  }
+
+  /**
+   * Of {@link #roundTrips}, those made as unary gRPC calls: the bench service's own work calls (and the unary echo);
+   * the rest are Pledge's, frames on call sessions.
+   */
+  public int unaryCalls() {
+    return switch (kind) {
+      case PLEDGE, DIRECT -> participants.size();
+      case ECHO -> 1;
+      case NARAYANA, ECHO_SESSION, LOCKS -> 0;
     };
   }
 }

@@ -105,7 +105,8 @@ public final class ScenarioRunner {
     return switch (s.kind()) {
       case PLEDGE -> new PledgeWorkload(vertx, sut.coordinator().orElseThrow(), sut.participants(), connections);
       case DIRECT -> new DirectWorkload(vertx, sut.participants(), connections);
-      case ECHO -> new EchoWorkload(vertx, sut.echo().orElseThrow(), connections);
+      case ECHO -> new EchoWorkload(vertx, sut.echo().orElseThrow(), connections, false);
+      case ECHO_SESSION -> new EchoWorkload(vertx, sut.echo().orElseThrow(), connections, true);
       case LOCKS -> new LockWorkload(vertx, sut.locks().orElseThrow(), connections, s.hotLocks());
       case NARAYANA -> new NarayanaWorkload(dataDir.resolve(s.name()), s.participants().size(), mostClients());
     };

@@ -19,6 +19,8 @@ public final class Scenarios {
   public static final List<Scenario> ALL = List.of(
       new Scenario("echo", Kind.ECHO, "loopback gRPC ceiling: trivial unary echo between two JVMs", List.of(), false,
           0),
+      new Scenario("echo-session", Kind.ECHO_SESSION, "loopback ceiling of a call session: the same echo as a frame",
+          List.of(), false, 0),
       new Scenario("direct-2p", Kind.DIRECT, "baseline: 2 participants commit locally (1 forced write each),"
           + " no coordinator", List.of(W, W), false, 0),
       new Scenario("narayana-2p", Kind.NARAYANA, "baseline: Narayana JTA in one JVM, 2 XA resources forcing at"

@@ -1,5 +1,6 @@
 package io.pledge.bench.workload;
 
+import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.GrpcTransport;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
@@ -26,6 +27,10 @@ final class Clients<T> {
 
   static Clients<GrpcClient> grpc(Vertx vertx, int n) {
     return of(n, i -> GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions())));
+  }
+
+  static Clients<CallSessions> sessions(Vertx vertx, int n) {
+    return of(n, i -> new CallSessions(vertx, new HttpClientOptions()));
   }
 
   T pick(int slot) {

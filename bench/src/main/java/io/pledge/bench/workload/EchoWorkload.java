@@ -4,32 +4,42 @@ import io.pledge.bench.load.Operation;
 import io.pledge.bench.load.Outcome;
 import io.pledge.bench.v1.EchoGrpcClient;
 import io.pledge.bench.v1.EchoRequest;
+import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
-import io.pledge.common.grpc.Rpc;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
 
-/** The loopback ceiling: one trivial unary call per operation, over the same number of connections. */
+/**
+ * The loopback ceiling: one trivial call per operation, over the same number of connections; a unary call, or
+ * (sessions) a frame on a call session as Pledge's own calls travel.
+ */
 public final class EchoWorkload implements Workload {
 
-  private final Clients<GrpcClient> clients;
-  private final SocketAddress server;
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  public EchoWorkload(Vertx vertx, Endpoint server, int connections) {
-    this.clients = Clients.grpc(vertx, connections);
+  private final Clients<CallSessions> clients;
+  private final SocketAddress server;
+  private final boolean sessions;
+
+  public EchoWorkload(Vertx vertx, Endpoint server, int connections, boolean sessions) {
+    this.clients = Clients.sessions(vertx, connections);
     this.server = server.toSocketAddress();
+    this.sessions = sessions;
   }
 
   @Override
   public Operation operation() {
-    return (seq, slot) -> Rpc.call(clients.pick(slot), server, EchoGrpcClient.Echo,
-        EchoRequest.newBuilder().setValue(seq).build(), Duration.ofSeconds(30)).map(Outcome.COMMITTED);
+    return (seq, slot) -> {
+      EchoRequest request = EchoRequest.newBuilder().setValue(seq).build();
+      CallSessions calls = clients.pick(slot);
+      return (sessions ? calls.call(server, EchoGrpcClient.Echo, request, TIMEOUT)
+          : calls.unary(server, EchoGrpcClient.Echo, request, TIMEOUT)).map(Outcome.COMMITTED);
+    };
   }
 
   @Override
   public void close() {
-    clients.all().forEach(GrpcClient::close);
+    clients.all().forEach(CallSessions::close);
   }
 }

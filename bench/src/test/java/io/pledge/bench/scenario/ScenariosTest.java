@@ -27,6 +27,15 @@ class ScenariosTest {
   }
 
   @Test
+  void onlyTheServicesOwnWorkCallsAreUnary() {
+    assertEquals(2, Scenarios.select(List.of("2p")).get(0).unaryCalls());
+    assertEquals(5, Scenarios.select(List.of("5p")).get(0).unaryCalls());
+    assertEquals(0, Scenarios.select(List.of("locks-uncontended")).get(0).unaryCalls());
+    assertEquals(1, Scenarios.select(List.of("echo")).get(0).unaryCalls());
+    assertEquals(0, Scenarios.select(List.of("echo-session")).get(0).unaryCalls());
+  }
+
+  @Test
   void selectionKeepsTheStandardOrderAndNamesTheKnownScenarios() {
     assertEquals(List.of("echo", "2p"), Scenarios.select(List.of("2p", "echo")).stream().map(Scenario::name)
         .toList());

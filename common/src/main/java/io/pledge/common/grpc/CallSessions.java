@@ -62,11 +62,17 @@ public final class CallSessions {
       return Future.failedFuture(new RpcException(GrpcStatus.UNAVAILABLE, "the client is closed"));
     }
     if (unaryServers.contains(address) || unaryRoutes.contains(routeKey(address, method))) {
-      return Rpc.call(client, address, method, request, timeout, metadata);
+      return unary(address, method, request, timeout);
     }
     Pending<Req, Resp> call = new Pending<>(address, method, request, timeout, Vertx.currentContext());
     sessions.computeIfAbsent(address, Session::new).send(call);
     return call.promise.future();
+  }
+
+  /** The same call as an ordinary unary call on this client's connection (to compare, or for a call with no session). */
+  public <Req, Resp> Future<Resp> unary(SocketAddress address, ServiceMethod<Resp, Req> method, Req request,
+      Duration timeout) {
+    return Rpc.call(client, address, method, request, timeout, metadata);
   }
 
   /** Fails the calls in flight {@code UNAVAILABLE} and closes the connections. */
@@ -127,7 +133,7 @@ public final class CallSessions {
 
     /** Nothing ran on the server (it does not serve sessions or this method): the unary call is the first try. */
     void sendUnary() {
-      Rpc.call(client, address, method, request, timeout, metadata).onComplete(ar -> onCaller(() -> {
+      unary(address, method, request, timeout).onComplete(ar -> onCaller(() -> {
         if (ar.succeeded()) {
           promise.tryComplete(ar.result());
         } else {
