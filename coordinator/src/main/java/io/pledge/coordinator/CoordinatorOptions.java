@@ -41,7 +41,7 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
   public static final ConfigKey<Integer> LOG_MAX_BATCH = ConfigKey.integer("log.max-batch", 1024,
       "most records committed (and synced) together by the log writer");
   public static final ConfigKey<Duration> LOG_COMMIT_DELAY = ConfigKey.duration("log.commit-delay",
-      DurableStore.DEFAULT_COMMIT_DELAY, "under load, how long a forced record waits for more to share its sync;"
+      DurableStore.DEFAULT_COMMIT_DELAY, "under load (5+ records per sync), how long a forced record waits for more to share its sync;"
           + " 0 turns it off");
   public static final ConfigKey<Duration> LOG_RETENTION = ConfigKey.duration("log.retention", Duration.ofDays(7),
       "how long finished transactions stay in the log before they are purged");

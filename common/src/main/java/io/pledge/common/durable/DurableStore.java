@@ -39,10 +39,10 @@ import org.slf4j.LoggerFactory;
  * syncs, but writes a new chunk and the store header first: measured at 6.4 ms per batch against 1.6 ms for the
  * fdatasync under the same load, it capped the coordinator at a quarter of the throughput.
  *
- * <p>Commit delay: under load (the previous batch held more than one task) a batch with forced work waits up to the
- * store's commit delay for more work to join it before it commits, as PostgreSQL's {@code commit_delay} with
- * {@code commit_siblings} does. Fewer, larger batches cost fewer syncs and less H2 page writing per task; a lone
- * client never waits. Zero turns it off.
+ * <p>Commit delay: under load (the previous batch forced at least {@value #COMMIT_SIBLINGS} tasks) a batch with
+ * forced work waits up to the store's commit delay for more work to join it before it commits, as PostgreSQL's
+ * {@code commit_delay} with {@code commit_siblings} does. Fewer, larger batches cost fewer syncs and less H2 page
+ * writing per task; a lone client, or a few, never wait. Zero turns it off.
  *
  * <p>Threading: {@link #submit} may be called from any thread and never blocks (the queue is unbounded; callers
  * bound their own concurrency). Futures complete on the writer thread: hop back to your own context before
@@ -59,6 +59,8 @@ public final class DurableStore implements AutoCloseable {
    * 1 ms 2,590/s at 0.067 with 10 % less CPU per transaction; 2.5 ms 2,387/s at 0.050 (docs/decisions.md).
    */
   public static final Duration DEFAULT_COMMIT_DELAY = Duration.ofMillis(1);
+  /** Forced tasks in the previous batch from which the next one waits (PostgreSQL's {@code commit_siblings}). */
+  static final int COMMIT_SIBLINGS = 5;
 
   private record Task<T>(Durability durability, StoreWork<T> work, CompletableFuture<T> future) {}
 
@@ -71,7 +73,7 @@ public final class DurableStore implements AutoCloseable {
   private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
   private final int maxBatch;
   private final long commitDelayNanos;
-  private int lastBatchSize;
+  private int lastBatchForced;
   private final Thread writer;
   private final DistributionSummary batchSize;
   private final Timer syncLatency;
@@ -158,10 +160,10 @@ public final class DurableStore implements AutoCloseable {
         }
         batch.add(first);
         queue.drainTo(batch, maxBatch - 1);
-        if (lastBatchSize > 1) {
+        if (lastBatchForced >= COMMIT_SIBLINGS) {
           awaitMore(batch);
         }
-        lastBatchSize = batch.size();
+        lastBatchForced = (int) batch.stream().filter(t -> t.durability() == Durability.FORCED).count();
         runBatch(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -123,21 +123,26 @@ class DurableStoreTest {
   @Test
   void underLoadForcedWorkWaitsForMoreToShareItsSync() throws Exception {
     store.close();
-    // A delay no test would wait out: the batch closes because it is full (two tasks), not because time passed.
-    store = DurableStore.open(dir.resolve("delayed"), "test", "classpath:db/test-store", 2, Duration.ofMinutes(1),
+    // A delay no test would wait out: the batch closes because it is full, not because time passed.
+    int full = DurableStore.COMMIT_SIBLINGS;
+    store = DurableStore.open(dir.resolve("delayed"), "test", "classpath:db/test-store", full, Duration.ofMinutes(1),
         registry);
     CountDownLatch release = holdWriter();
-    CompletableFuture<Void> x = store.submit(Durability.WRITTEN, put("x", 1));
-    CompletableFuture<Void> y = store.submit(Durability.WRITTEN, put("y", 2));
+    List<CompletableFuture<Void>> load = new ArrayList<>();
+    for (int i = 0; i < full; i++) {
+      load.add(store.submit(Durability.FORCED, put("load" + i, i)));
+    }
     release.countDown();
-    CompletableFuture.allOf(x, y).get(10, TimeUnit.SECONDS); // a batch of two: the store is under load now
+    CompletableFuture.allOf(load.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS); // under load now
     double before = syncs();
-    CompletableFuture<Void> first = store.submit(Durability.FORCED, put("first", 1));
+    List<CompletableFuture<Void>> next = new ArrayList<>(List.of(store.submit(Durability.FORCED, put("first", 1))));
     Awaitility.await().atMost(Duration.ofSeconds(10))
         .until(() -> registry.get("pledge.log.queued").gauge().value() == 0); // taken, and waiting for company
-    assertTrue(!first.isDone());
-    CompletableFuture<Void> second = store.submit(Durability.FORCED, put("second", 2));
-    CompletableFuture.allOf(first, second).get(10, TimeUnit.SECONDS);
+    assertTrue(!next.get(0).isDone());
+    for (int i = 1; i < full; i++) {
+      next.add(store.submit(Durability.FORCED, put("next" + i, i)));
+    }
+    CompletableFuture.allOf(next.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
     assertEquals(before + 1, syncs());
   }
 
