@@ -68,7 +68,8 @@ public final class LockServer implements AutoCloseable {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HazelcastLockStore store = new HazelcastLockStore(hz, !client, context);
       LockMetrics metrics = new LockMetrics(registry, store::localCounts);
-      LockEngine engine = new LockEngine(vertx, context, store, metrics);
+      LockEngine engine = new LockEngine(vertx, context, store, metrics,
+          options.get(LockServiceOptions.DEADLOCK_TIMEOUT));
       // Defaults never exceed the maxima, so that lowering a maximum alone is enough.
       var maxLease = options.get(LockServiceOptions.MAX_LEASE);
       var maxWait = options.get(LockServiceOptions.MAX_WAIT);

@@ -44,11 +44,12 @@ public final class LockEngine {
   /** A started acquire: its wait id (to cancel it) and its outcome. */
   public record Pending(String waitId, Future<Holder> result) {}
 
-  public LockEngine(Vertx vertx, Context context, LockStore store, LockMetrics metrics) {
+  /** @param deadlockTimeout how long a wait lasts before it enters the wait-for graph (see {@link Waits}) */
+  public LockEngine(Vertx vertx, Context context, LockStore store, LockMetrics metrics, Duration deadlockTimeout) {
     this.context = context;
     this.store = store;
     this.metrics = metrics;
-    this.waits = new Waits(vertx, store, metrics);
+    this.waits = new Waits(vertx, store, metrics, deadlockTimeout);
     store.onChange(ids.prefix(), waits::onState);
     store.onMembershipChange(waits::recheckAll);
   }

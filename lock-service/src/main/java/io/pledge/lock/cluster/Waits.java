@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A notification may arrive before the acquire processor's reply says the wait is queued: it is kept and looked at
  * once the reply has come, so no grant is missed and none is seen twice (states carry a version).
+ *
+ * <p>A wait enters the cluster's wait-for graph, and is checked for a deadlock, only once it has lasted the deadlock
+ * timeout (PostgreSQL's {@code deadlock_timeout}): most waits end sooner, and keeping every short wait's edge in the
+ * graph cost a map write per waiter on every hand-over of a hot lock. A cycle is still found: each wait in it
+ * writes its edge, then scans the graph, so whichever writes last sees the whole cycle.
  */
 final class Waits {
 
@@ -42,6 +47,7 @@ final class Waits {
   private final LockStore store;
   private final LockMetrics metrics;
   private final DeadlockDetector detector;
+  private final long deadlockTimeoutMs;
   /** Expected waits whose acquire processor has not answered yet, by lock (immutable lists) and by id. */
   private final ConcurrentHashMap<String, List<Wait>> pendingByLock = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Wait> pendingById = new ConcurrentHashMap<>();
@@ -73,6 +79,9 @@ final class Waits {
     Duration timeout = Duration.ZERO;
     List<String> blockedBy = List.of();
     boolean cancelling;
+    /** The wait's edge is in the wait-for graph (it has lasted the deadlock timeout); else the timer that puts it. */
+    boolean inGraph;
+    long graphTimer = -1;
 
     Wait(String id, String lock, String owner, long startNanos) {
       this.id = id;
@@ -82,10 +91,11 @@ final class Waits {
     }
   }
 
-  Waits(Vertx vertx, LockStore store, LockMetrics metrics) {
+  Waits(Vertx vertx, LockStore store, LockMetrics metrics, Duration deadlockTimeout) {
     this.vertx = vertx;
     this.store = store;
     this.metrics = metrics;
+    this.deadlockTimeoutMs = deadlockTimeout.toMillis();
     this.detector = new DeadlockDetector(store, metrics, this::onState);
   }
 
@@ -150,7 +160,12 @@ final class Waits {
     w.deadlineTimer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> cancel(w.id, "TIMEOUT", false));
     LOG.atDebug().addKeyValue("owner", w.owner).addKeyValue("lock", w.lock).addKeyValue("blockedBy", blockedBy)
         .log("waiting");
-    updateEdge(w, blockedBy, true);
+    w.blockedBy = blockedBy;
+    if (deadlockTimeoutMs <= 0) {
+      enterGraph(w);
+    } else {
+      w.graphTimer = vertx.setTimer(deadlockTimeoutMs, t -> enterGraph(w));
+    }
     LockState early = w.early;
     w.early = null;
     if (w.cancelReason != null) {
@@ -281,7 +296,22 @@ final class Waits {
     if (w.deadlineTimer >= 0) {
       vertx.cancelTimer(w.deadlineTimer);
     }
-    store.removeEdge(w.id).onFailure(e -> LOG.atDebug().setCause(e).log("could not remove wait edge"));
+    if (w.graphTimer >= 0) {
+      vertx.cancelTimer(w.graphTimer);
+    }
+    if (w.inGraph) {
+      store.removeEdge(w.id).onFailure(e -> LOG.atDebug().setCause(e).log("could not remove wait edge"));
+    }
+  }
+
+  /** The wait has lasted the deadlock timeout: its edge goes into the graph, and the graph is searched from it. */
+  private void enterGraph(Wait w) {
+    w.graphTimer = -1;
+    if (byId.get(w.id) != w || w.cancelling) {
+      return;
+    }
+    w.inGraph = true;
+    updateEdge(w, w.blockedBy, true);
   }
 
   /** After a membership change notifications may have been lost: look at every lock someone waits for here. */
@@ -326,6 +356,9 @@ final class Waits {
 
   private void updateEdge(Wait w, List<String> blockedBy, boolean detect) {
     w.blockedBy = blockedBy;
+    if (!w.inGraph) {
+      return; // enterGraph writes the latest blockers when the wait has lasted long enough
+    }
     if (blockedBy.isEmpty()) {
       store.removeEdge(w.id);
       return;

@@ -56,6 +56,9 @@ public final class LockServiceOptions {
       "longest an Acquire may wait");
   public static final ConfigKey<Duration> DEFAULT_WAIT = ConfigKey.duration("lock.default-wait",
       Duration.ofSeconds(30), "wait when an Acquire gives none");
+  public static final ConfigKey<Duration> DEADLOCK_TIMEOUT = ConfigKey.duration("lock.deadlock-timeout",
+      Duration.ofSeconds(1), "how long a wait lasts before it enters the cluster's wait-for graph and is checked for"
+          + " a deadlock; most waits end sooner (PostgreSQL's deadlock_timeout)");
   public static final ConfigKey<Duration> DELAY_MARGIN = ConfigKey.duration("lock.delay-margin",
       Duration.ofSeconds(2), "added to lock.max-lease for the lock-delay (covers clock drift and failure detection)");
   public static final ConfigKey<Boolean> DELAY_ON_START = ConfigKey.bool("lock.delay-on-start", false,
@@ -65,7 +68,7 @@ public final class LockServiceOptions {
   public static final List<ConfigKey<?>> ALL = List.of(GRPC_HOST, GRPC_PORT, GRPC_EVENT_LOOPS, OPS_HOST, OPS_PORT,
       HAZELCAST_CLIENT, CLUSTER_NAME, HAZELCAST_HOST, HAZELCAST_PORT, MEMBERS, KUBERNETES, KUBERNETES_SERVICE,
       KUBERNETES_NAMESPACE, QUORUM, BACKUPS, HEARTBEAT_TIMEOUT, MAX_LEASE, DEFAULT_LEASE, MAX_WAIT, DEFAULT_WAIT,
-      DELAY_MARGIN, DELAY_ON_START);
+      DEADLOCK_TIMEOUT, DELAY_MARGIN, DELAY_ON_START);
 
   /**
    * A single member on loopback with gRPC and ops on free ports: for tests and the embedded demo.
