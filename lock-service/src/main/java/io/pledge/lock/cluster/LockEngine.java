@@ -71,7 +71,7 @@ public final class LockEngine {
           }
           Reply reply = ar.result();
           Decision d = reply.decision();
-          countSideEffects(reply);
+          countSideEffects(lock, reply);
           switch (d.code()) {
             case GRANTED, REENTERED, UPGRADED -> {
               if (w != null && !waits.grantedAtOnce(w)) {
@@ -111,7 +111,7 @@ public final class LockEngine {
 
   public Future<Holder> renew(String lock, String owner, long token, long leaseMs) {
     return store.apply(lock, new Processors.RenewLock(owner, token, leaseMs)).compose(reply -> {
-      countSideEffects(reply);
+      countSideEffects(lock, reply);
       return outcome(lock, owner, reply);
     });
   }
@@ -119,7 +119,7 @@ public final class LockEngine {
   /** Completes with the hold count left. */
   public Future<Integer> release(String lock, String owner, long token) {
     return store.apply(lock, new Processors.ReleaseLock(owner, token)).compose(reply -> {
-      countSideEffects(reply);
+      countSideEffects(lock, reply);
       return outcome(lock, owner, reply).map(h -> {
         metrics.released(1);
         log(lock, owner, "released", reply.decision());
@@ -137,18 +137,19 @@ public final class LockEngine {
    */
   public Future<Released> releaseAll(String owner) {
     return store.locksOf(owner).compose(names -> {
+      List<String> locks = List.copyOf(names);
       List<Future<Reply>> calls = new ArrayList<>();
-      for (String name : names) {
+      for (String name : locks) {
         calls.add(store.apply(name, new Processors.ReleaseAll(owner)));
       }
       return Future.all(calls).map(all -> {
         List<String> released = new ArrayList<>();
         int cancelled = 0;
-        for (Future<Reply> f : calls) {
-          Reply r = f.result();
-          countSideEffects(r);
+        for (int i = 0; i < calls.size(); i++) {
+          Reply r = calls.get(i).result();
+          countSideEffects(locks.get(i), r);
           if (r.decision().holder() != null) {
-            released.add(r.state().name());
+            released.add(locks.get(i));
           }
           cancelled += r.decision().position();
         }
@@ -164,7 +165,7 @@ public final class LockEngine {
   /** The lock's current state (expired leases ended first). */
   public Future<LockState> inspect(String lock) {
     return store.apply(lock, new Processors.Tick()).map(reply -> {
-      countSideEffects(reply);
+      countSideEffects(lock, reply);
       return reply.state();
     });
   }
@@ -186,10 +187,10 @@ public final class LockEngine {
     return Future.failedFuture(new LockFailure(kind, d.message()));
   }
 
-  private void countSideEffects(Reply reply) {
+  private void countSideEffects(String lock, Reply reply) {
     metrics.expired(reply.decision().expired().size());
     for (Holder h : reply.decision().expired()) {
-      LOG.atInfo().addKeyValue("owner", h.owner()).addKeyValue("lock", reply.state().name()).addKeyValue("token", h.token())
+      LOG.atInfo().addKeyValue("owner", h.owner()).addKeyValue("lock", lock).addKeyValue("token", h.token())
           .log("lease expired");
     }
   }

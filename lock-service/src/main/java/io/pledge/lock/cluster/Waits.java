@@ -263,7 +263,7 @@ final class Waits {
       if (d.code() == Decision.Code.GRANTED_BEFORE_CANCEL) {
         if (releaseIfGranted) {
           store.apply(w.lock, new Processors.ReleaseLock(w.owner, d.holder().token()))
-              .onSuccess(r -> onState(r.state()));
+              .onSuccess(r -> tick(w.lock)); // the state after it, for this server's other waits on the lock
           w.promise.tryFail(new LockFailure(Kind.CANCELLED, "CANCELLED: " + reason));
         } else {
           metrics.granted(w.startNanos);

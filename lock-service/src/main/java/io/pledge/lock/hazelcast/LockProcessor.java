@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import io.pledge.lock.table.Decision;
 import io.pledge.lock.table.LockState;
 import io.pledge.lock.table.LockTable.Step;
 import java.util.Map;
@@ -30,6 +31,11 @@ public abstract class LockProcessor implements EntryProcessor<String, LockState,
   /** The rule: the state (never null) and the member's clock to the new state and decision. */
   protected abstract Step apply(LockState state, long now);
 
+  /** Whether the reply carries the new state along with {@code decision}; by default it does. */
+  protected boolean repliesWithState(Decision decision) {
+    return true;
+  }
+
   @Override
   public final Reply process(Map.Entry<String, LockState> entry) {
     long now = System.currentTimeMillis();
@@ -44,11 +50,15 @@ public abstract class LockProcessor implements EntryProcessor<String, LockState,
     LockState next = step.state();
     if (current != null && next.version() == current.version() || current == null && next.isIdle()
         && next.lastToken() == 0) {
-      return new Reply(next, step.decision()); // nothing changed: no write, no backup
+      return reply(next, step.decision()); // nothing changed: no write, no backup
     }
     written = next.departedSince(state).writtenBy(me);
     entry.setValue(written);
-    return new Reply(written, step.decision());
+    return reply(written, step.decision());
+  }
+
+  private Reply reply(LockState state, Decision decision) {
+    return new Reply(repliesWithState(decision) ? state : null, decision);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.pledge.lock.hazelcast;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import io.pledge.lock.table.LockMode;
+import io.pledge.lock.table.Decision;
 import io.pledge.lock.table.LockState;
 import io.pledge.lock.table.LockTable;
 import io.pledge.lock.table.LockTable.Acquire;
@@ -34,6 +35,12 @@ public final class Processors {
     @Override
     protected Step apply(LockState state, long now) {
       return LockTable.acquire(state, new Acquire(owner, mode, leaseMs, mayWait, requestId), now);
+    }
+
+    /** A queued wait starts from the state; a grant or a refusal needs only the decision. */
+    @Override
+    protected boolean repliesWithState(Decision decision) {
+      return decision.code() == Decision.Code.QUEUED;
     }
 
     @Override
@@ -79,6 +86,11 @@ public final class Processors {
     }
 
     @Override
+    protected boolean repliesWithState(Decision decision) {
+      return false;
+    }
+
+    @Override
     public int getClassId() {
       return LockDataFactory.RENEW;
     }
@@ -115,6 +127,11 @@ public final class Processors {
     }
 
     @Override
+    protected boolean repliesWithState(Decision decision) {
+      return false;
+    }
+
+    @Override
     public int getClassId() {
       return LockDataFactory.RELEASE;
     }
@@ -144,6 +161,11 @@ public final class Processors {
     @Override
     protected Step apply(LockState state, long now) {
       return LockTable.releaseAll(state, owner, now);
+    }
+
+    @Override
+    protected boolean repliesWithState(Decision decision) {
+      return false;
     }
 
     @Override
