@@ -28,8 +28,8 @@ class BenchSmokeIT {
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void runsScenariosAndWritesASaneReport() throws Exception {
     Path out = dir.resolve("results");
-    int exit = BenchMain.run("--scenarios=echo,echo-session,2p,narayana-2p,locks-uncontended", "--clients=8", "--curve=2",
-        "--warmup=2s", "--duration=3s", "--progress=1s", "--connections=2", "--out=" + out,
+    int exit = BenchMain.run("--scenarios=echo,echo-session,2p,narayana-2p,locks-uncontended", "--clients=8",
+        "--curve=2", "--warmup=2s", "--duration=3s", "--progress=1s", "--connections=2", "--out=" + out,
         "--data-dir=" + dir.resolve("data"));
     assertEquals(0, exit, "exit code");
 

@@ -41,8 +41,8 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
   public static final ConfigKey<Integer> LOG_MAX_BATCH = ConfigKey.integer("log.max-batch", 1024,
       "most records committed (and synced) together by the log writer");
   public static final ConfigKey<Duration> LOG_COMMIT_DELAY = ConfigKey.duration("log.commit-delay",
-      DurableStore.DEFAULT_COMMIT_DELAY, "under load (5+ records per sync), how long a forced record waits for more to share its sync;"
-          + " 0 turns it off");
+      DurableStore.DEFAULT_COMMIT_DELAY, "under load (5+ records per sync), how long a forced record waits for more"
+          + " to share its sync; 0 turns it off");
   public static final ConfigKey<Duration> LOG_RETENTION = ConfigKey.duration("log.retention", Duration.ofDays(7),
       "how long finished transactions stay in the log before they are purged");
   public static final ConfigKey<Duration> PURGE_INTERVAL = ConfigKey.duration("log.purge-interval",
@@ -80,7 +80,8 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
         c.get(PREPARE_TIMEOUT), c.get(CALL_TIMEOUT), c.get(RETRY_BASE), c.get(RETRY_CAP), c.get(FINISHED_IN_MEMORY),
         c.get(MAX_FINISHED_IN_MEMORY));
     return new CoordinatorOptions(c.get(NODE_ID), c.get(HOST), c.get(GRPC_PORT), c.get(HTTP_PORT),
-        Path.of(c.get(DATA_DIR)), c.get(LOG_MAX_BATCH), c.get(LOG_COMMIT_DELAY), c.get(LOG_RETENTION), c.get(PURGE_INTERVAL), protocol,
+        Path.of(c.get(DATA_DIR)), c.get(LOG_MAX_BATCH), c.get(LOG_COMMIT_DELAY), c.get(LOG_RETENTION),
+        c.get(PURGE_INTERVAL), protocol,
         c.get(LOCK_SERVICE).isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(c.get(LOCK_SERVICE))));
   }
 

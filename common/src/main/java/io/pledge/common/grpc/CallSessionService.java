@@ -7,6 +7,7 @@ import io.pledge.api.v1.CallSessionGrpcService;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.GrpcMessage;
+import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.server.GrpcServer;
@@ -42,13 +43,18 @@ public final class CallSessionService {
     server.callHandler(CallSessionGrpcService.Open, call -> new Session(call).start());
   }
 
+  /** A frame's message as its unary method's decoder reads it. */
+  static <T> T decode(GrpcMessageDecoder<T> decoder, ByteString message) {
+    return decoder.decode(GrpcMessage.message("identity", Buffer.buffer(message.toByteArray())));
+  }
+
   private record Route<Req, Resp extends MessageLite>(ServiceMethod<Req, Resp> method,
       Function<Req, Future<Resp>> handler) {
 
     Future<ByteString> handle(ByteString message) {
       Req request;
       try {
-        request = method.decoder().decode(GrpcMessage.message("identity", Buffer.buffer(message.toByteArray())));
+        request = decode(method.decoder(), message);
       } catch (RuntimeException e) {
         return Rpc.fail(GrpcStatus.INVALID_ARGUMENT, "the request is not a valid " + method.fullMethodName()
             + " message");

@@ -7,13 +7,11 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.client.GrpcClientResponse;
-import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import java.time.Duration;
@@ -69,7 +67,7 @@ public final class CallSessions {
     return call.promise.future();
   }
 
-  /** The same call as an ordinary unary call on this client's connection (to compare, or for a call with no session). */
+  /** The same call as an ordinary unary call on this client's connection (to compare, or where no session is). */
   public <Req, Resp> Future<Resp> unary(SocketAddress address, ServiceMethod<Resp, Req> method, Req request,
       Duration timeout) {
     return Rpc.call(client, address, method, request, timeout, metadata);
@@ -120,8 +118,7 @@ public final class CallSessions {
       } else {
         Resp response;
         try {
-          response = method.decoder().decode(GrpcMessage.message("identity",
-              Buffer.buffer(answer.getMessage().toByteArray())));
+          response = CallSessionService.decode(method.decoder(), answer.getMessage());
         } catch (RuntimeException e) {
           fail(new RpcException(GrpcStatus.INTERNAL, "the answer to " + method.fullMethodName()
               + " is not a valid message"));
@@ -251,7 +248,13 @@ public final class CallSessions {
           settle(call, failure);
         }
       }
-      stream.onSuccess(request -> context.runOnContext(v -> request.cancel()));
+      stream.onSuccess(request -> context.runOnContext(v -> {
+        try {
+          request.cancel();
+        } catch (IllegalStateException alreadyEnded) {
+          // the server ended it first: nothing to reset
+        }
+      }));
     }
 
     private void settle(Pending<?, ?> call, RpcException failure) {

@@ -40,7 +40,8 @@ class TxLogCrashIT {
           .map(l -> Long.parseLong(l.substring(4))).collect(Collectors.toSet());
       assertTrue(acked.size() >= 2000);
 
-      try (H2TxLog log = H2TxLog.open(data, 16, DurableStore.DEFAULT_COMMIT_DELAY, new SimpleMeterRegistry(), System::currentTimeMillis)) {
+      try (H2TxLog log = H2TxLog.open(data, 16, DurableStore.DEFAULT_COMMIT_DELAY, new SimpleMeterRegistry(),
+          System::currentTimeMillis)) {
         Map<Long, LoggedTx> found = log.unfinished().toCompletableFuture().get().stream()
             .filter(t -> t.id().epoch() == epoch)
             .collect(Collectors.toMap(t -> t.id().sequence(), t -> t));

@@ -7,7 +7,6 @@ import io.pledge.api.v1.ParticipantGrpcService;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
-import io.pledge.common.grpc.Rpc;
 import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.participant.endpoint.impl.BranchEngine;
 import io.pledge.participant.endpoint.impl.ParticipantEndpointService;
@@ -60,8 +59,8 @@ public final class ParticipantNode {
   private final InDoubtResolver resolver;
   private final String endpoint;
 
-  private ParticipantNode(Vertx vertx, BranchEngine engine, BranchLog log, HttpServer server, CallSessions coordinatorCalls,
-      InDoubtResolver resolver, String endpoint) {
+  private ParticipantNode(Vertx vertx, BranchEngine engine, BranchLog log, HttpServer server,
+      CallSessions coordinatorCalls, InDoubtResolver resolver, String endpoint) {
     this.vertx = vertx;
     this.engine = engine;
     this.log = log;
