@@ -38,6 +38,10 @@ class CallSessionsTest {
       GrpcMessageEncoder.encoder(), GrpcMessageDecoder.decoder(StringValue.newBuilder()));
   static final ServiceMethod<StringValue, StringValue> SAY_CLIENT = ServiceMethod.client(SERVICE, "Say",
       GrpcMessageEncoder.encoder(), GrpcMessageDecoder.decoder(StringValue.newBuilder()));
+  static final ServiceMethod<StringValue, StringValue> SHOUT = ServiceMethod.server(SERVICE, "Shout",
+      GrpcMessageEncoder.encoder(), GrpcMessageDecoder.decoder(StringValue.newBuilder()));
+  static final ServiceMethod<StringValue, StringValue> SHOUT_CLIENT = ServiceMethod.client(SERVICE, "Shout",
+      GrpcMessageEncoder.encoder(), GrpcMessageDecoder.decoder(StringValue.newBuilder()));
   static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   Vertx vertx;
@@ -149,6 +153,29 @@ class CallSessionsTest {
     }
     assertEquals(5, unaryCalls.get()); // the method is not routed over the session: each went unary, once
     assertEquals(0, sessionCalls.get());
+  }
+
+  @Test
+  void aMethodTheSessionDoesNotRouteGoesUnaryOnceAndTheSessionStillServesTheRest() throws Exception {
+    SocketAddress address = serve(true, 0);
+    AtomicInteger shouts = new AtomicInteger();
+    GrpcServer other = GrpcServer.server(vertx); // Shout is served unary only, on a second server with both
+    other.callHandler(SHOUT, call -> call.handler(msg -> {
+      shouts.incrementAndGet();
+      call.response().end(StringValue.of(msg.getValue().toUpperCase()));
+    }));
+    new CallSessionService().serve(SAY, msg -> Future.succeededFuture(msg)).bindTo(other);
+    HttpServer second = vertx.createHttpServer().requestHandler(other).listen(0, "127.0.0.1")
+        .await(10, TimeUnit.SECONDS);
+    SocketAddress both = SocketAddress.inetSocketAddress(second.actualPort(), "127.0.0.1");
+    for (int i = 0; i < 3; i++) {
+      assertEquals("HEY", calls.call(both, SHOUT_CLIENT, StringValue.of("hey"), TIMEOUT).await(20, TimeUnit.SECONDS)
+          .getValue());
+    }
+    assertEquals(3, shouts.get(), "each Shout ran once, unary");
+    assertEquals("said", say(both, "said"));
+    assertEquals("here too", say(address, "here too"));
+    assertEquals(1, sessionCalls.get());
   }
 
   @Test
