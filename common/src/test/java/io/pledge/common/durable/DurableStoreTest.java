@@ -125,6 +125,7 @@ class DurableStoreTest {
     store.close();
     // A delay no test would wait out: the batch closes because it is full, not because time passed.
     int full = DurableStore.COMMIT_SIBLINGS;
+    registry = new SimpleMeterRegistry(); // its own meters: the closed store's gauge would keep the name
     store = DurableStore.open(dir.resolve("delayed"), "test", "classpath:db/test-store", full, Duration.ofMinutes(1),
         registry);
     CountDownLatch release = holdWriter();
