@@ -46,8 +46,8 @@ final class AdminClient implements AutoCloseable {
 
   AdminClient(Duration timeout) {
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
-    this.grpc = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions()
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))));
+    this.grpc = GrpcTransport.client(vertx, new HttpClientOptions()
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis())));
     this.timeout = timeout;
   }
 

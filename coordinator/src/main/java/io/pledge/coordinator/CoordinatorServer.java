@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.api.v1.CoordinatorAdminGrpcService;
 import io.pledge.api.v1.TransactionCoordinatorGrpcService;
 import io.pledge.common.config.Config;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.common.ops.OpsServer;
 import io.pledge.coordinator.log.H2TxLog;
@@ -85,7 +86,7 @@ public final class CoordinatorServer extends VerticleBase {
           grpc.addService(TransactionCoordinatorGrpcService.of(coordinator));
           SessionRoutes.coordinator(coordinator).bindTo(grpc);
           grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(manager)));
-          return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()))
+          return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()))
               .requestHandler(grpc).listen();
         }).compose(http -> {
           grpcHttpServer = http;

@@ -6,6 +6,7 @@ import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.common.config.Config;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.ops.OpsServer;
 import io.pledge.lock.cluster.LockEngine;
 import io.pledge.lock.config.LockServiceOptions;
@@ -21,6 +22,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,7 +133,7 @@ public final class LockServer implements AutoCloseable {
     public Future<?> start() {
       GrpcServer grpcServer = GrpcServer.server(vertx);
       service.bindTo(grpcServer);
-      return vertx.createHttpServer().requestHandler(grpcServer).listen(port, host).onSuccess(server -> {
+      return GrpcTransport.server(vertx, new HttpServerOptions()).requestHandler(grpcServer).listen(port, host).onSuccess(server -> {
         synchronized (started) {
           started.add(server);
         }

@@ -35,7 +35,7 @@ public final class CoordinatorTestClient implements AutoCloseable {
   private volatile SocketAddress address;
 
   public CoordinatorTestClient(Vertx vertx, int port) {
-    this.client = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions()));
+    this.client = GrpcTransport.client(vertx, new HttpClientOptions());
     this.address = SocketAddress.inetSocketAddress(port, "127.0.0.1");
   }
 

@@ -14,11 +14,13 @@ import io.pledge.api.v1.ParticipantService;
 import io.pledge.api.v1.PrepareRequest;
 import io.pledge.api.v1.PrepareResponse;
 import io.pledge.api.v1.Vote;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.StatusException;
@@ -69,7 +71,7 @@ public final class TestParticipant implements AutoCloseable {
     Service service = p.new Service();
     grpc.addService(ParticipantGrpcService.of(service));
     SessionRoutes.participant(service).bindTo(grpc);
-    p.server = Await.result(vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1"));
+    p.server = Await.result(GrpcTransport.server(vertx, new HttpServerOptions()).requestHandler(grpc).listen(0, "127.0.0.1"));
     return p;
   }
 

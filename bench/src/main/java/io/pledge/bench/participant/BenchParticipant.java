@@ -7,6 +7,7 @@ import io.pledge.bench.v1.InfoReply;
 import io.pledge.bench.v1.WorkReply;
 import io.pledge.bench.v1.WorkRequest;
 import io.pledge.common.durable.Durability;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.ops.OpsServer;
 import io.pledge.lock.client.LockClient;
 import io.pledge.lock.client.LockException;
@@ -19,6 +20,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -82,7 +84,7 @@ public final class BenchParticipant {
           grpc.callHandler(BenchWorkGrpcService.Info, request -> request.handler(msg -> request.response().end(
               InfoReply.newBuilder().setName(settings.name()).setPid(ProcessHandle.current().pid())
                   .setOpsPort(ops.port()).build())));
-          return vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1");
+          return GrpcTransport.server(vertx, new HttpServerOptions()).requestHandler(grpc).listen(0, "127.0.0.1");
         })
         .compose(server -> {
           work = server;

@@ -71,7 +71,7 @@ public final class ExternalDeployer implements Deployer {
           sut.coordinator(coordinator);
           coordinatorNode.ifPresent(sut::measure);
         }
-        GrpcClient client = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions()));
+        GrpcClient client = GrpcTransport.client(vertx, new HttpClientOptions());
         try {
           for (Endpoint p : participants.subList(0, n)) {
             sut.participant(p);

@@ -3,9 +3,11 @@ package io.pledge.bench.servers;
 import io.pledge.bench.v1.EchoGrpcService;
 import io.pledge.bench.v1.EchoReply;
 import io.pledge.common.grpc.CallSessionService;
+import io.pledge.common.grpc.GrpcTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
 
 /**
@@ -25,7 +27,7 @@ public final class EchoServer {
         request.response().end(EchoReply.newBuilder().setValue(msg.getValue()).build())));
     new CallSessionService().serve(EchoGrpcService.Echo,
         msg -> Future.succeededFuture(EchoReply.newBuilder().setValue(msg.getValue()).build())).bindTo(grpc);
-    return vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1");
+    return GrpcTransport.server(vertx, new HttpServerOptions()).requestHandler(grpc).listen(0, "127.0.0.1");
   }
 
   public static void main(String[] args) {

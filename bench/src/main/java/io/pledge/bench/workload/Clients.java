@@ -26,7 +26,7 @@ final class Clients<T> {
   }
 
   static Clients<GrpcClient> grpc(Vertx vertx, int n) {
-    return of(n, i -> GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions())));
+    return of(n, i -> GrpcTransport.client(vertx, new HttpClientOptions()));
   }
 
   static Clients<CallSessions> sessions(Vertx vertx, int n) {

@@ -3,6 +3,7 @@ package io.pledge.common.grpc;
 import com.google.protobuf.MessageLite;
 import io.pledge.api.v1.CallFrame;
 import io.pledge.api.v1.CallSessionGrpcClient;
+import io.pledge.common.grpc.GrpcTransport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -49,8 +50,14 @@ public final class CallSessions {
   }
 
   public CallSessions(Vertx vertx, HttpClientOptions options, Map<String, String> metadata) {
+    this(vertx, options, metadata, true);
+  }
+
+  /** @param consolidateFlushes whether the calls of one event-loop turn share a socket write ({@link GrpcTransport}) */
+  public CallSessions(Vertx vertx, HttpClientOptions options, Map<String, String> metadata,
+      boolean consolidateFlushes) {
     this.vertx = vertx;
-    this.client = GrpcClient.client(vertx, GrpcTransport.of(options));
+    this.client = GrpcTransport.client(vertx, options, consolidateFlushes);
     this.metadata = Map.copyOf(metadata);
   }
 

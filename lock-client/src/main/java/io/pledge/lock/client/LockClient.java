@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.common.ServiceMethod;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -62,7 +63,9 @@ public final class LockClient implements AutoCloseable {
     // pool of several connections only opens the second when the first is at its stream limit.
     this.connections = new CallSessions[connections];
     for (int i = 0; i < connections; i++) {
-      this.connections[i] = new CallSessions(vertx, transport);
+      // Each call goes out at once: a lock call sits on its caller's critical path, and 64 callers measured a lower
+      // p99 this way (5.2 -> 4.3 ms) for a little less throughput (docs/decisions.md).
+      this.connections[i] = new CallSessions(vertx, transport, Map.of(), false);
     }
     this.address = endpoint.toSocketAddress();
   }

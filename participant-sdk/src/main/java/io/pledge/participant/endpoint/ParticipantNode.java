@@ -7,6 +7,7 @@ import io.pledge.api.v1.ParticipantGrpcService;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.participant.endpoint.impl.BranchEngine;
 import io.pledge.participant.endpoint.impl.ParticipantEndpointService;
@@ -157,7 +158,7 @@ public final class ParticipantNode {
             ParticipantEndpointService service = new ParticipantEndpointService(engine);
             grpc.addService(ParticipantGrpcService.of(service));
             SessionRoutes.participant(service).bindTo(grpc);
-            HttpServer http = vertx.createHttpServer(serverOptions).requestHandler(grpc);
+            HttpServer http = GrpcTransport.server(vertx, serverOptions).requestHandler(grpc);
             return http.listen(options.port(), options.host()).compose(s -> {
               advertised[0] = options.advertisedEndpoint()
                   .map(Endpoint::toString)

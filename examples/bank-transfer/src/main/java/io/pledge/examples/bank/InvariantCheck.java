@@ -48,7 +48,7 @@ final class InvariantCheck implements AutoCloseable {
 
   InvariantCheck(Vertx vertx, Endpoint coordinator, List<BankProcess> banks) {
     this.vertx = vertx;
-    this.grpc = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions()));
+    this.grpc = GrpcTransport.client(vertx, new HttpClientOptions());
     this.coordinator = coordinator;
     this.banks = banks;
   }

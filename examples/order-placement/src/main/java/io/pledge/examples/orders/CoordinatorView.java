@@ -24,7 +24,7 @@ final class CoordinatorView implements AutoCloseable {
   private final Endpoint coordinator;
 
   CoordinatorView(Vertx vertx, Endpoint coordinator) {
-    this.grpc = GrpcClient.client(vertx, GrpcTransport.of(new HttpClientOptions()));
+    this.grpc = GrpcTransport.client(vertx, new HttpClientOptions());
     this.coordinator = coordinator;
   }
 
