@@ -66,7 +66,9 @@ public final class CallSessions {
     if (closed) {
       return Future.failedFuture(new RpcException(GrpcStatus.UNAVAILABLE, "the client is closed"));
     }
-    if (unaryServers.contains(address) || unaryRoutes.contains(routeKey(address, method))) {
+    // The route key is only built when some route went unary: this runs on every call.
+    if (unaryServers.contains(address)
+        || !unaryRoutes.isEmpty() && unaryRoutes.contains(routeKey(address, method))) {
       return unary(address, method, request, timeout);
     }
     Pending<Req, Resp> call = new Pending<>(address, method, request, timeout, Vertx.currentContext());

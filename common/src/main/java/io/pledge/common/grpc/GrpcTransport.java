@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientBuilder;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
@@ -50,12 +51,11 @@ public final class GrpcTransport {
 
   /** A gRPC client on its own HTTP client (closed with it); {@code consolidateFlushes}: see above. */
   public static GrpcClient client(Vertx vertx, HttpClientOptions options, boolean consolidateFlushes) {
-    HttpClient http = vertx.httpClientBuilder().with(of(options))
-        .withConnectHandler(c -> {
-          if (consolidateFlushes) {
-            consolidateFlushes(c);
-          }
-        }).build();
+    HttpClientBuilder builder = vertx.httpClientBuilder().with(of(options));
+    if (consolidateFlushes) {
+      builder = builder.withConnectHandler(GrpcTransport::consolidateFlushes);
+    }
+    HttpClient http = builder.build();
     return new OwningGrpcClient(GrpcClient.client(vertx, http), http);
   }
 
