@@ -130,26 +130,27 @@ final class Waits {
   }
 
   private void settle(Wait w) {
+    if (unpend(w)) {
+      metrics.waitEnded();
+    }
+  }
+
+  /** Takes an expected wait out of the pending maps; false if it was not (or no longer) there. */
+  private boolean unpend(Wait w) {
     if (pendingById.remove(w.id) == null) {
-      return;
+      return false;
     }
     pendingByLock.computeIfPresent(w.lock, (k, list) -> {
       List<Wait> out = new ArrayList<>(list);
       out.remove(w);
       return out.isEmpty() ? null : List.copyOf(out);
     });
-    metrics.waitEnded();
+    return true;
   }
 
   /** Engine context: the acquire processor queued the wait at {@code state}. Completes with the grant. */
   Future<Holder> queued(Wait w, LockState state, List<String> blockedBy, Duration timeout) {
-    if (pendingById.remove(w.id) != null) {
-      pendingByLock.computeIfPresent(w.lock, (k, list) -> {
-        List<Wait> out = new ArrayList<>(list);
-        out.remove(w);
-        return out.isEmpty() ? null : List.copyOf(out);
-      });
-    }
+    unpend(w);
     w.phase.compareAndSet(Wait.PENDING, Wait.QUEUED);
     byLock.computeIfAbsent(w.lock, k -> new LinkedHashMap<>()).put(w.id, w);
     byId.put(w.id, w);
@@ -262,8 +263,8 @@ final class Waits {
       metrics.expired(d.expired().size());
       if (d.code() == Decision.Code.GRANTED_BEFORE_CANCEL) {
         if (releaseIfGranted) {
-          store.apply(w.lock, new Processors.ReleaseLock(w.owner, d.holder().token()))
-              .onSuccess(r -> tick(w.lock)); // the state after it, for this server's other waits on the lock
+          // The change reaches this server's other waits on the lock, if any, as any change does (onChange).
+          store.apply(w.lock, new Processors.ReleaseLock(w.owner, d.holder().token()));
           w.promise.tryFail(new LockFailure(Kind.CANCELLED, "CANCELLED: " + reason));
         } else {
           metrics.granted(w.startNanos);

@@ -39,8 +39,7 @@ public final class Protos {
     InspectLockResponse.Builder b = InspectLockResponse.newBuilder().setLock(s.name())
         .setLastFencingToken(s.lastToken()).setNotBeforeMs(s.notBefore());
     for (Holder h : s.holders()) {
-      b.addHolders(LockHolderInfo.newBuilder().setOwner(h.owner()).setMode(mode(h.mode())).setFencingToken(h.token())
-          .setHoldCount(h.count()).setLeaseExpiresAtMs(h.expiresAt()));
+      b.addHolders(holder(h));
     }
     for (Waiter w : s.waiters()) {
       b.addWaiters(LockWaiterInfo.newBuilder().setOwner(w.owner()).setMode(mode(w.mode()))
