@@ -3,7 +3,6 @@ package io.pledge.common.grpc;
 import com.google.protobuf.MessageLite;
 import io.pledge.api.v1.CallFrame;
 import io.pledge.api.v1.CallSessionGrpcClient;
-import io.pledge.common.grpc.GrpcTransport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -196,8 +195,7 @@ public final class CallSessions {
 
     private void listen(GrpcClientResponse<CallFrame, CallFrame> response) {
       if (response.status() == GrpcStatus.UNIMPLEMENTED) {
-        unaryServers.add(address);
-        close(null);
+        unimplemented();
         return;
       }
       if (response.status() != null && response.status() != GrpcStatus.OK) {
@@ -212,8 +210,19 @@ public final class CallSessions {
         }
       });
       response.exceptionHandler(e -> close(Rpc.toRpcException(e)));
-      response.endHandler(v -> close(response.status() == GrpcStatus.UNIMPLEMENTED ? null
-          : new RpcException(GrpcStatus.UNAVAILABLE, "the call session to " + address + " ended")));
+      response.endHandler(v -> {
+        if (response.status() == GrpcStatus.UNIMPLEMENTED) {
+          unimplemented();
+        } else {
+          close(new RpcException(GrpcStatus.UNAVAILABLE, "the call session to " + address + " ended"));
+        }
+      });
+    }
+
+    /** The server does not serve sessions: it is called unary from now on, and so are the calls in flight. */
+    private void unimplemented() {
+      unaryServers.add(address);
+      close(null);
     }
 
     void send(Pending<?, ?> call) {
@@ -251,12 +260,7 @@ public final class CallSessions {
     void close(RpcException failure) {
       broken = true;
       sessions.remove(address, this);
-      for (Long id : inFlight.keySet()) {
-        Pending<?, ?> call = inFlight.get(id);
-        if (call != null) {
-          settle(call, failure);
-        }
-      }
+      inFlight.values().forEach(call -> settle(call, failure));
       stream.onSuccess(request -> context.runOnContext(v -> {
         try {
           request.cancel();

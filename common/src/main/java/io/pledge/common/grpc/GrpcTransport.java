@@ -33,9 +33,6 @@ import io.vertx.grpc.common.ServiceMethod;
  */
 public final class GrpcTransport {
 
-  /** Netty's default bound: flush anyway after this many consolidated flushes. */
-  private static final int MAX_CONSOLIDATED_FLUSHES = 256;
-
   private GrpcTransport() {}
 
   public static HttpClientOptions of(HttpClientOptions options) {
@@ -66,7 +63,8 @@ public final class GrpcTransport {
 
   static void consolidateFlushes(HttpConnection connection) {
     if (connection instanceof ConnectionBase base) {
-      base.channel().pipeline().addFirst(new FlushConsolidationHandler(MAX_CONSOLIDATED_FLUSHES, true));
+      base.channel().pipeline().addFirst(new FlushConsolidationHandler(
+          FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     }
   }
 

@@ -57,14 +57,13 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
       return phaseTwo.complete(participant.endpoint(), tx.toString(), participant.id(), true, timeout)
           .map(v -> new CommitReply(Outcome.COMMITTED, ""));
     }
+    // One-phase: the participant decides, so ABORTED is an answer here (phase 2 goes through the batcher).
     BranchCommitRequest request = BranchCommitRequest.newBuilder().setTxId(tx.toString())
-        .setParticipantId(participant.id()).setOnePhase(onePhase).build();
+        .setParticipantId(participant.id()).setOnePhase(true).build();
     return calls.call(address(participant), ParticipantGrpcClient.Commit, request, timeout).compose(r ->
         switch (r.getOutcome()) {
           case OUTCOME_COMMITTED -> Future.succeededFuture(new CommitReply(Outcome.COMMITTED, r.getReason()));
-          case OUTCOME_ABORTED -> onePhase ? Future.succeededFuture(new CommitReply(Outcome.ABORTED, r.getReason()))
-              : Future.failedFuture(new IllegalStateException("participant " + participant.id()
-                  + " answered a phase-2 commit with ABORTED: " + r.getReason()));
+          case OUTCOME_ABORTED -> Future.succeededFuture(new CommitReply(Outcome.ABORTED, r.getReason()));
           default -> Future.failedFuture(new IllegalStateException("participant " + participant.id()
               + " answered commit with no outcome"));
         });
