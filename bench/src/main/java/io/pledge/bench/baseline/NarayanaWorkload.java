@@ -81,6 +81,7 @@ public final class NarayanaWorkload implements Workload {
   }
 
   /** The participants' stores as nodes of the client process, so that their syncs are reported. */
+  @Override
   public List<Node> nodes() {
     List<Node> nodes = new ArrayList<>();
     for (int i = 0; i < registries.size(); i++) {

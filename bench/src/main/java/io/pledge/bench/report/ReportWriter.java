@@ -99,7 +99,7 @@ public final class ReportWriter {
     for (ScenarioResult r : results) {
       for (ProcessSample p : r.processes()) {
         b.append("| ").append(r.label()).append(" | ").append(p.label()).append(" (pid ").append(p.pid())
-            .append(") | ").append(roleOf(r, p)).append(" | ").append(opt(p.cpuSeconds(), 2, true))
+            .append(") | ").append(p.role()).append(" | ").append(opt(p.cpuSeconds(), 2, true))
             .append(" | ").append(opt(scale(r.cpuPerTx(p), 1000), 3, true))
             .append(" | ").append(mb(p.peakRssBytes())).append(" |\n");
       }
@@ -169,7 +169,7 @@ public final class ReportWriter {
     for (ScenarioResult r : results) {
       JsonArray processes = new JsonArray();
       for (ProcessSample p : r.processes()) {
-        processes.add(new JsonObject().put("process", p.label()).put("pid", p.pid()).put("role", roleOf(r, p))
+        processes.add(new JsonObject().put("process", p.label()).put("pid", p.pid()).put("role", p.role())
             .put("cpuSeconds", val(p.cpuSeconds())).put("cpuSecondsPerTx", val(r.cpuPerTx(p)))
             .put("peakRssBytes", p.peakRssBytes().isPresent() ? p.peakRssBytes().getAsLong() : null));
       }
@@ -224,15 +224,11 @@ public final class ReportWriter {
 
   /** CPU ms per transaction of the processes whose every node has {@code role} (empty when shared or absent). */
   private static OptionalDouble cpuOfRole(ScenarioResult r, Role role) {
-    List<ProcessSample> of = r.processes().stream().filter(p -> roleOf(r, p).equals(role.label())).toList();
+    List<ProcessSample> of = r.processes().stream().filter(p -> p.role().equals(role.label())).toList();
     if (of.isEmpty() || of.stream().anyMatch(p -> r.cpuPerTx(p).isEmpty())) {
       return OptionalDouble.empty();
     }
     return OptionalDouble.of(1000 * of.stream().mapToDouble(p -> r.cpuPerTx(p).getAsDouble()).sum());
-  }
-
-  private static String roleOf(ScenarioResult r, ProcessSample p) {
-    return p.role();
   }
 
   private static boolean hasRole(ScenarioResult r, Role role) {

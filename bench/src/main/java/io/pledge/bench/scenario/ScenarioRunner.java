@@ -61,9 +61,7 @@ public final class ScenarioRunner {
     try (SystemUnderTest sut = deployer.deploy(scenario); Workload workload = workload(scenario, sut)) {
       out.accept(String.format(Locale.ROOT, "  (system up in %.1f s)", (System.nanoTime() - deploying) / 1e9));
       List<Node> nodes = new ArrayList<>(sut.nodes());
-      if (workload instanceof NarayanaWorkload narayana) {
-        nodes.addAll(narayana.nodes());
-      }
+      nodes.addAll(workload.nodes());
       results.add(measure(scenario, "", plan.load(), workload, nodes));
       if (scenario.name().equals(Scenarios.HEADLINE)) {
         for (LoadSettings point : curvePoints()) {

@@ -5,6 +5,7 @@ import io.pledge.bench.participant.BenchParticipantSettings;
 import io.pledge.bench.servers.BenchLockServiceMain;
 import io.pledge.bench.servers.EchoServer;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.coordinator.CoordinatorMain;
 import io.pledge.testkit.JvmProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -39,7 +40,8 @@ public final class ProcessLauncher implements Launcher {
   static final int HAZELCAST_LAST_PORT = 6199;
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
-  private static final Pattern COORDINATOR_READY = Pattern.compile("PLEDGE-COORDINATOR READY .*grpc=(\\d+) http=(\\d+)");
+  private static final Pattern COORDINATOR_READY =
+      Pattern.compile(CoordinatorMain.READY_BANNER + " .*grpc=(\\d+) http=(\\d+)");
   private static final Pattern PARTICIPANT_READY =
       Pattern.compile(BenchParticipantMain.READY_BANNER + " name=(\\S+) work=(\\d+) ops=(\\d+)");
   private static final Pattern LOCKS_READY = Pattern.compile(BenchLockServiceMain.READY_BANNER + " grpc=(\\d+) ops=(\\d+)");
@@ -81,7 +83,7 @@ public final class ProcessLauncher implements Launcher {
       List<String> args = new ArrayList<>(List.of("--node.id=bench", "--grpc.port=0", "--http.port=0",
           "--data.dir=" + dir.resolve(name).toAbsolutePath()));
       locks.ifPresent(l -> args.add("--locks.endpoint=" + l));
-      JvmProcess p = start(name, "io.pledge.coordinator.CoordinatorMain", args);
+      JvmProcess p = start(name, CoordinatorMain.class.getName(), args);
       Matcher m = ready(p, COORDINATOR_READY);
       return started(p, "coordinator", Role.COORDINATOR, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
     }, starter);

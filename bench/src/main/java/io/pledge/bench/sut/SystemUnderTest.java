@@ -39,7 +39,7 @@ public final class SystemUnderTest implements AutoCloseable {
     return this;
   }
 
-  /** A node the harness did not start (external) or that lives inside the client (Narayana's stores). */
+  /** A node the harness did not start (external). */
   public SystemUnderTest measure(Node node) {
     nodes.add(node);
     return this;

@@ -1,6 +1,8 @@
 package io.pledge.bench.workload;
 
 import io.pledge.bench.load.Operation;
+import io.pledge.bench.sut.Node;
+import java.util.List;
 
 /**
  * The clients of one scenario: an {@link Operation} and the connections it uses. Every workload spreads its calls
@@ -10,6 +12,11 @@ import io.pledge.bench.load.Operation;
 public interface Workload extends AutoCloseable {
 
   Operation operation();
+
+  /** Nodes that live inside the client's own process (their syncs are reported with the system's); none by default. */
+  default List<Node> nodes() {
+    return List.of();
+  }
 
   @Override
   void close();
