@@ -101,9 +101,7 @@ final class AdminClient implements AutoCloseable {
     try {
       // The call has its own deadline; this one only guards against a call that never completes at all.
       return call.await(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      failure = new RpcException(GrpcStatus.DEADLINE_EXCEEDED, "no answer in time");
-    } catch (RuntimeException e) {
+    } catch (TimeoutException | RuntimeException e) {
       failure = Rpc.toRpcException(e);
     }
     if (failure.status() == GrpcStatus.UNAVAILABLE || failure.status() == GrpcStatus.DEADLINE_EXCEEDED) {

@@ -176,7 +176,8 @@ final class PlaceOrders {
         .collect(Collectors.joining(", "));
   }
 
-  private static Map<String, Object> params(Object... keyValues) {
+  /** Work-call parameters from alternating names and values. */
+  static Map<String, Object> params(Object... keyValues) {
     Map<String, Object> params = new LinkedHashMap<>();
     for (int i = 0; i < keyValues.length; i += 2) {
       params.put((String) keyValues[i], keyValues[i + 1]);
