@@ -6,9 +6,11 @@ import io.pledge.api.v1.CompleteBranchesRequest;
 import io.pledge.api.v1.CompleteBranchesResponse;
 import io.pledge.api.v1.Outcome;
 import io.pledge.common.grpc.RpcException;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,26 +103,35 @@ final class PhaseTwoBatcher {
       request.addBranches(item.branch());
       timeout = item.timeout().compareTo(timeout) > 0 ? item.timeout() : timeout;
     }
-    sender.send(endpoint, request.build(), timeout).onComplete(ar -> context.runOnContext(v -> {
-      if (ar.succeeded() && ar.result().getResultsCount() == batch.size()) {
-        for (int i = 0; i < batch.size(); i++) {
-          BranchCompletionResult r = ar.result().getResults(i);
-          if (r.getStatus() == GrpcStatus.OK.code) {
-            batch.get(i).done().tryComplete();
-          } else {
-            GrpcStatus status = GrpcStatus.valueOf(r.getStatus());
-            batch.get(i).done().tryFail(new RpcException(status == null ? GrpcStatus.UNKNOWN : status,
-                r.getMessage()));
-          }
-        }
-      } else if (ar.failed() && ar.cause() instanceof RpcException e && e.status() == GrpcStatus.UNIMPLEMENTED) {
-        unsupported.add(endpoint);
-        batch.forEach(item -> fallback.send(endpoint, item.branch(), item.timeout()).onComplete(item.done()));
+    sender.send(endpoint, request.build(), timeout).onComplete(ar -> {
+      // A call session answers on the caller's context, which is this one: hop only when the answer is elsewhere.
+      if (Vertx.currentContext() == context) {
+        settle(endpoint, batch, ar);
       } else {
-        Throwable failure = ar.failed() ? ar.cause() : new RpcException(GrpcStatus.INTERNAL,
-            "participant answered " + ar.result().getResultsCount() + " results for " + batch.size() + " branches");
-        batch.forEach(item -> item.done().tryFail(failure));
+        context.runOnContext(v -> settle(endpoint, batch, ar));
       }
-    }));
+    });
+  }
+
+  private void settle(String endpoint, List<Item> batch, AsyncResult<CompleteBranchesResponse> ar) {
+    if (ar.succeeded() && ar.result().getResultsCount() == batch.size()) {
+      for (int i = 0; i < batch.size(); i++) {
+        BranchCompletionResult r = ar.result().getResults(i);
+        if (r.getStatus() == GrpcStatus.OK.code) {
+          batch.get(i).done().tryComplete();
+        } else {
+          GrpcStatus status = GrpcStatus.valueOf(r.getStatus());
+          batch.get(i).done().tryFail(new RpcException(status == null ? GrpcStatus.UNKNOWN : status,
+              r.getMessage()));
+        }
+      }
+    } else if (ar.failed() && ar.cause() instanceof RpcException e && e.status() == GrpcStatus.UNIMPLEMENTED) {
+      unsupported.add(endpoint);
+      batch.forEach(item -> fallback.send(endpoint, item.branch(), item.timeout()).onComplete(item.done()));
+    } else {
+      Throwable failure = ar.failed() ? ar.cause() : new RpcException(GrpcStatus.INTERNAL,
+          "participant answered " + ar.result().getResultsCount() + " results for " + batch.size() + " branches");
+      batch.forEach(item -> item.done().tryFail(failure));
+    }
   }
 }
