@@ -48,6 +48,10 @@ import org.slf4j.LoggerFactory;
  * bound their own concurrency). Futures complete on the writer thread: hop back to your own context before
  * touching state (Vert.x: {@code Future.fromCompletionStage(stage, context)}).
  *
+ * <p>Crash recovery: {@link #open} first lets H2 scan the file for the newest complete version
+ * ({@link H2Recovery}), because H2's own quick recovery can open an older one after a {@code kill -9} and lose
+ * acknowledged, even synced, commits.
+ *
  * <p>The schema is versioned with Flyway migrations from the classpath location given at {@link #open}.
  */
 public final class DurableStore implements AutoCloseable {
@@ -121,6 +125,8 @@ public final class DurableStore implements AutoCloseable {
     // WRITE_DELAY=0: a commit is written to the file (the OS) at once; the sync is ours (see forceSync).
     // QUERY_CACHE_SIZE: the writer prepares every statement afresh per task; H2's default cache of 8 parsed
     // statements per session is smaller than a log's set of statements, and parsing showed in profiles.
+    // Before anything reads the file: H2's quick crash recovery may open an older version (see H2Recovery).
+    H2Recovery.recover(file);
     String url = "jdbc:h2:file:" + file.toAbsolutePath()
         + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;QUERY_CACHE_SIZE=64";
     Flyway.configure().dataSource(url, "sa", "").locations(migrations).load().migrate();

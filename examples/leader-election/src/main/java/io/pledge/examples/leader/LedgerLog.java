@@ -27,6 +27,8 @@ final class LedgerLog implements AutoCloseable {
   }
 
   static LedgerLog open(Path dir) throws SQLException {
+    // Before H2 opens it: H2's quick crash recovery may reopen an older version (see H2Recovery).
+    io.pledge.common.durable.H2Recovery.recover(dir.resolve("ledger"));
     String url = "jdbc:h2:file:" + dir.resolve("ledger").toAbsolutePath() + ";WRITE_DELAY=0";
     Connection c = DriverManager.getConnection(url, "sa", "");
     try (Statement s = c.createStatement()) {

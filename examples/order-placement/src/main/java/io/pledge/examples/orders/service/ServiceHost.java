@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.common.config.Cli;
 import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
+import io.pledge.common.durable.H2Recovery;
 import io.pledge.common.grpc.RpcException;
 import io.pledge.common.ops.OpsServer;
 import io.pledge.common.ops.ServerMain;
@@ -80,6 +81,8 @@ public final class ServiceHost {
     dataSource.setUser(USER);
     dataSource.setPassword("");
     return vertx.executeBlocking(() -> {
+      // Before H2 opens it: H2's quick crash recovery may reopen an older version (see H2Recovery).
+      H2Recovery.recover(options.participant().dataDir().resolve(domain.name()));
       try (Connection c = DriverManager.getConnection(url, USER, "")) {
         domain.create(c);
       }
