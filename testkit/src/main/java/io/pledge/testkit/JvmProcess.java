@@ -39,11 +39,13 @@ public final class JvmProcess implements AutoCloseable {
 
   private final String name;
   private final Process process;
+  private final Path logFile;
   private final List<String> lines = new CopyOnWriteArrayList<>();
 
-  private JvmProcess(String name, Process process) {
+  private JvmProcess(String name, Process process, Path logFile) {
     this.name = name;
     this.process = process;
+    this.logFile = logFile;
     Thread reader = new Thread(this::pump, "jvm-process-" + name);
     reader.setDaemon(true);
     reader.start();
@@ -61,6 +63,15 @@ public final class JvmProcess implements AutoCloseable {
    */
   public static JvmProcess start(String name, List<String> prefix, String mainClass, List<String> args,
       Map<String, String> env, Path workDir) {
+    return start(name, prefix, mainClass, args, env, workDir, null);
+  }
+
+  /**
+   * Like {@link #start(String, List, String, List, Map, Path)}, and every output line is also appended to
+   * {@code logFile} (when not null), so that a test's processes leave their logs behind for a post-mortem.
+   */
+  public static JvmProcess start(String name, List<String> prefix, String mainClass, List<String> args,
+      Map<String, String> env, Path workDir, Path logFile) {
     List<String> command = new ArrayList<>(prefix);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_FLAGS);
@@ -72,7 +83,7 @@ public final class JvmProcess implements AutoCloseable {
     builder.environment().putAll(env);
     try {
       LOG.info("starting {}: {} {}", name, mainClass, args);
-      return new JvmProcess(name, builder.start());
+      return new JvmProcess(name, builder.start(), logFile);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start " + name, e);
     }
@@ -93,10 +104,16 @@ public final class JvmProcess implements AutoCloseable {
 
   private void pump() {
     try (BufferedReader reader =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        java.io.Writer log = logFile == null ? java.io.Writer.nullWriter()
+            : java.nio.file.Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
       String line;
       while ((line = reader.readLine()) != null) {
         lines.add(line);
+        log.write(line);
+        log.write('\n');
+        log.flush();
         LOG.debug("[{}] {}", name, line);
       }
     } catch (IOException e) {
@@ -139,6 +156,34 @@ public final class JvmProcess implements AutoCloseable {
     process.destroyForcibly();
     awaitExit();
     LOG.info("killed {} (SIGKILL)", name);
+  }
+
+  /**
+   * {@code kill -STOP}: the process freezes as in a long GC pause or a stalled VM; its sockets stay open and its
+   * peers see only silence. {@link #resume()} wakes it.
+   */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** {@code kill -CONT}: wakes a process frozen by {@link #pause()}. */
+  public void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+      }
+      LOG.info("sent SIG{} to {}", signal, name);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot signal " + name, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while signalling " + name, e);
+    }
   }
 
   /** A polite stop ({@code SIGTERM}, shutdown hooks run). */

@@ -88,6 +88,18 @@ final class Accounts {
     }
   }
 
+  /** Every account's committed balance (read outside any branch), by account id. */
+  java.util.SortedMap<Integer, Long> balances() throws SQLException {
+    java.util.SortedMap<Integer, Long> out = new java.util.TreeMap<>();
+    try (Connection c = DriverManager.getConnection(url, USER, ""); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT id, balance FROM account ORDER BY id")) {
+      while (rs.next()) {
+        out.put(rs.getInt(1), rs.getLong(2));
+      }
+    }
+    return out;
+  }
+
   private static boolean exists(Connection c, int account) throws SQLException {
     try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM account WHERE id = ?")) {
       q.setInt(1, account);

@@ -3,6 +3,7 @@ package io.pledge.examples.bank;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.common.config.Cli;
+import io.pledge.common.durable.H2Recovery;
 import io.pledge.common.ops.OpsServer;
 import io.pledge.common.ops.ServerMain;
 import io.pledge.lock.client.LockClient;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /credit?account=N&amount=M}: 200;</li>
  *   <li>{@code GET /status}: the committed total, branches in doubt in the participant log, XA branches still
  *       prepared in the database;</li>
+ *   <li>{@code GET /accounts}: every account's committed balance, as a JSON object {@code {"0": 1000, ...}};</li>
  *   <li>{@code GET /metrics} (Prometheus: the participant's metrics), {@code /health/live}, {@code /health/ready}.</li>
  * </ul>
  * Unknown accounts answer 404, malformed requests 400. Lock timeouts and deadlocks answer 409 as well: the
@@ -79,6 +81,8 @@ public final class BankService {
     dataSource.setUser(Accounts.USER);
     dataSource.setPassword("");
     return vertx.executeBlocking(() -> {
+      // Before H2 opens it: H2's quick crash recovery may reopen an older version (see H2Recovery).
+      H2Recovery.recover(options.participant().dataDir().resolve("accounts"));
       accounts.create(options.accounts(), options.initialBalance());
       return null;
     }).compose(v -> {
@@ -119,13 +123,15 @@ public final class BankService {
   private void handle(HttpServerRequest req) {
     switch (req.path()) {
       case "/status" -> status(req);
+      case "/accounts" -> balances(req);
       case "/debit" -> move(req, true);
       case "/credit" -> move(req, false);
       default -> {
         if (OpsServer.serves(req.path())) {
           ops.handle(req);
         } else {
-          req.response().setStatusCode(404).end("POST /debit, POST /credit, GET /status, GET /metrics, GET /health\n");
+          req.response().setStatusCode(404)
+              .end("POST /debit, POST /credit, GET /status, GET /accounts, GET /metrics, GET /health\n");
         }
       }
     }
@@ -181,6 +187,19 @@ public final class BankService {
           .put("bank", options.name()).put("total", total.result()).put("inDoubt", node.inDoubt())
           .put("xaPrepared", prepared.result().size()).put("openBranches", xa.openBranches())
           .put("lockedTransactions", locks.transactions()).encode());
+    });
+  }
+
+  private void balances(HttpServerRequest req) {
+    vertx.executeBlocking(accounts::balances).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.atWarn().setCause(ar.cause()).log("reading the balances failed");
+        req.response().setStatusCode(500).end("cannot read the balances now; see the bank's log\n");
+        return;
+      }
+      JsonObject body = new JsonObject();
+      ar.result().forEach((id, balance) -> body.put(String.valueOf(id), balance));
+      req.response().putHeader("content-type", "application/json").end(body.encode());
     });
   }
 
