@@ -180,6 +180,14 @@ public final class TransactionManager {
 
   /** Runs two-phase commit; completes once the decision is durable. A repeated call gets the same decision. */
   public Future<Decision> commit(TxId id) {
+    return commit(id, java.util.Set.of());
+  }
+
+  /**
+   * Like {@link #commit(TxId)}; a participant of {@code expectedParticipants} that has not enlisted aborts the
+   * transaction (cause PARTICIPANT_MISSING) instead of letting the others commit.
+   */
+  public Future<Decision> commit(TxId id, java.util.Set<String> expectedParticipants) {
     requireReady();
     Entry entry = txs.get(id);
     if (entry == null) {
@@ -194,7 +202,7 @@ public final class TransactionManager {
     if (entry.tx.state() == TxState.ACTIVE) {
       entry.commitRequestedNanos = System.nanoTime();
     }
-    Result result = apply(entry, new TxEvent.CommitRequested());
+    Result result = apply(entry, new TxEvent.CommitRequested(expectedParticipants));
     if (result instanceof Result.Rejected r) {
       entry.waiters.remove(waiter);
       return fail(Code.FAILED_PRECONDITION, r.message());

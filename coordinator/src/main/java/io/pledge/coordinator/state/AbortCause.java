@@ -9,5 +9,7 @@ public enum AbortCause {
   TRANSACTION_TIMEOUT,
   COORDINATOR_RESTARTED,
   /** An operator rolled the undecided transaction back by hand. */
-  OPERATOR
+  OPERATOR,
+  /** Commit named a participant the client expected that never enlisted (a call to it failed or never reached it). */
+  PARTICIPANT_MISSING
 }

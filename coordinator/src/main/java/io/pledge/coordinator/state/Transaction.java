@@ -91,8 +91,8 @@ public final class Transaction {
     // Java 17 has no pattern switch; the chain is exhaustive over the sealed TxEvent.
     if (event instanceof Enlist e) {
       return enlist(e.participant());
-    } else if (event instanceof CommitRequested) {
-      return commitRequested();
+    } else if (event instanceof CommitRequested e) {
+      return commitRequested(e.expectedParticipants());
     } else if (event instanceof RollbackRequested) {
       return rollbackRequested();
     } else if (event instanceof IntentLogged) {
@@ -143,7 +143,7 @@ public final class Transaction {
     return new Applied(List.of());
   }
 
-  private Result commitRequested() {
+  private Result commitRequested(java.util.Set<String> expected) {
     if (state != TxState.ACTIVE) {
       if (commitRequested) {
         return new Ignored("commit already requested; transaction is " + state);
@@ -152,6 +152,12 @@ public final class Transaction {
           + (abortReason == null ? "" : " (" + abortReason + ")"));
     }
     commitRequested = true;
+    List<String> missing = expected.stream().filter(p -> !branches.containsKey(p)).sorted().toList();
+    if (!missing.isEmpty()) {
+      // Committing the others would apply part of the work: the client expected these and they never joined.
+      return abort(new AbortReason(AbortCause.PARTICIPANT_MISSING, missing.get(0), "expected participant(s) "
+          + String.join(", ", missing) + " never enlisted: a call to it failed or never reached it"));
+    }
     if (branches.isEmpty()) {
       moveTo(TxState.COMMITTED);
       return new Applied(List.of(new Decided(Outcome.COMMITTED, null), new Finished(Outcome.COMMITTED, null, false)));

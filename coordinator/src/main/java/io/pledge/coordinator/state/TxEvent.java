@@ -11,7 +11,21 @@ public sealed interface TxEvent {
     }
   }
 
-  record CommitRequested() implements TxEvent {}
+  /**
+   * The client asks to commit.
+   *
+   * @param expectedParticipants participant ids the client expects to have enlisted; a missing one aborts the
+   *     transaction instead of committing the others (empty: no expectation)
+   */
+  record CommitRequested(java.util.Set<String> expectedParticipants) implements TxEvent {
+    public CommitRequested {
+      expectedParticipants = java.util.Set.copyOf(expectedParticipants);
+    }
+
+    public CommitRequested() {
+      this(java.util.Set.of());
+    }
+  }
 
   record RollbackRequested() implements TxEvent {}
 

@@ -64,7 +64,8 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   @Override
   public Future<CommitResponse> commit(CommitRequest request) {
-    return guarded(() -> manager.commit(Requests.txId(request.getTxId())).map(decision -> {
+    return guarded(() -> manager.commit(Requests.txId(request.getTxId()),
+        Requests.expectedParticipants(request.getExpectedParticipantsList())).map(decision -> {
       CommitResponse.Builder b = CommitResponse.newBuilder().setOutcome(Protos.outcome(decision.outcome()));
       if (decision.reason() != null) {
         b.setAbortReason(Protos.abortReason(decision.reason()));

@@ -33,6 +33,29 @@ final class Requests {
     return new Participant(participantId, Endpoint.parse(endpoint).toString());
   }
 
+  /** Most expected participants a Commit may name (as many as a transaction could usefully have). */
+  static final int MAX_EXPECTED_PARTICIPANTS = 64;
+
+  /** The participant ids a Commit expects to have enlisted: each a valid id, bounded in number. */
+  static java.util.Set<String> expectedParticipants(java.util.List<String> ids) {
+    if (ids.size() > MAX_EXPECTED_PARTICIPANTS) {
+      throw new IllegalArgumentException("too many expected_participants: " + ids.size() + " (at most "
+          + MAX_EXPECTED_PARTICIPANTS + ")");
+    }
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    for (String id : ids) {
+      if (id.isBlank()) {
+        throw new IllegalArgumentException("expected_participants has an empty participant id");
+      }
+      if (id.length() > Participant.MAX_ID_LENGTH) {
+        throw new IllegalArgumentException("expected participant id '" + abbreviate(id) + "' is longer than "
+            + Participant.MAX_ID_LENGTH + " characters");
+      }
+      out.add(id);
+    }
+    return out;
+  }
+
   static Map<String, String> labels(Map<String, String> labels) {
     if (labels.size() > MAX_LABELS) {
       throw new IllegalArgumentException("too many labels: " + labels.size() + " (at most " + MAX_LABELS + ")");

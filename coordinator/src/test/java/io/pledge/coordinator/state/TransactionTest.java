@@ -512,6 +512,33 @@ class TransactionTest {
   }
 
   @Nested
+  class ExpectedParticipants {
+
+    @Test
+    void aMissingExpectedParticipantAbortsInsteadOfCommittingTheOthers() {
+      // A careless client: its call to b failed before b joined, and it commits anyway.
+      Transaction tx = active(A);
+      List<Effect> effects = applied(tx, new CommitRequested(Set.of("a", "b")));
+      Decided decided = assertInstanceOf(Decided.class, effects.get(0));
+      assertEquals(Outcome.ABORTED, decided.outcome());
+      assertEquals(AbortCause.PARTICIPANT_MISSING, decided.reason().cause());
+      assertEquals("b", decided.reason().participantId());
+      assertTrue(effects.contains(new SendRollback(A, 0)), "the enlisted one is told: " + effects);
+      assertTrue(effects.stream().noneMatch(e -> e instanceof LogIntent || e instanceof SendOnePhaseCommit),
+          "nothing prepares or commits: " + effects);
+      assertEquals(TxState.ROLLING_BACK, tx.state());
+    }
+
+    @Test
+    void everyExpectedParticipantEnlistedCommitsAsUsual() {
+      Transaction tx = active(A, B);
+      List<Effect> effects = applied(tx, new CommitRequested(Set.of("a", "b")));
+      assertEquals(List.of(new LogIntent(List.of(A, B), false)), effects);
+      assertEquals(TxState.PREPARING, tx.state());
+    }
+  }
+
+  @Nested
   class IllegalRequests {
 
     @Test
@@ -942,7 +969,8 @@ class TransactionTest {
         Participant p = pick(participants);
         return switch (tx.state()) {
           case ACTIVE -> oneOf(new CommitRequested(), new CommitRequested(), new CommitRequested(), new Enlist(p),
-              new RollbackRequested(), new TimedOut(), resolution());
+              new CommitRequested(Set.of(p.id(), "never-enlisted")), new RollbackRequested(), new TimedOut(),
+              resolution());
           case PREPARING -> random.nextInt(3) == 0
               ? oneOf(new IntentLogged(), new IntentLogged(), new OnePhaseFinished(Outcome.COMMITTED, ""),
                   new OnePhaseFinished(Outcome.ABORTED, "no"), new OnePhaseFailed("x"), new IntentLogFailed("x"),

@@ -15,13 +15,27 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.grpc.common.ServiceMethod;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What the service that starts a transaction uses: begin, commit, rollback over gRPC to the coordinator, and
  * {@link #inTransaction} which does all three around a piece of work.
+ *
+ * <p><b>Atomicity does not rest on the caller.</b> A call to another service made under a transaction may fail in a
+ * way that leaves its effect unknown: the callee may have done its work, or may never have joined. Make such calls
+ * through {@link #call}: a failure marks the transaction rollback-only here, and {@link #commit} then rolls it back
+ * and answers ABORTED naming the failed call, even when the application ignored the failure (a careless client
+ * would otherwise commit the other services' work alone: half a transfer). An application that handled a failure
+ * itself (it knows the callee did nothing, or it does not need it) says so with {@link #handled}. Clients in other
+ * languages get the same protection from the coordinator by naming the participants they expect in Commit
+ * ({@link #commit(String, Collection)}, {@code CommitRequest.expected_participants}).
  *
  * <p>Every method returns a Vert.x {@link Future} and never blocks. Failures are {@link PledgeException}s: see its
  * subclasses for what each means and whether a retry is safe.
@@ -37,9 +51,22 @@ public final class TransactionClient implements AutoCloseable {
    */
   public static final Duration MIN_COMMIT_TIMEOUT = Duration.ofSeconds(30);
 
+  /**
+   * Rollback-only marks kept at most: a mark outlives the transaction's commit (a repeated commit answers ABORTED
+   * again), so the map is bounded; the oldest marks go first.
+   */
+  static final int MAX_MARKS = 100_000;
+
   private final CallSessions calls;
   private final Endpoint coordinator;
   private final Duration callTimeout;
+  /** Transaction id -> (failed call -> reason), oldest transaction first. Guarded by itself. */
+  private final Map<String, Map<String, String>> rollbackOnly = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
+      return size() > MAX_MARKS;
+    }
+  };
 
   private TransactionClient(CallSessions calls, Endpoint coordinator, Duration callTimeout) {
     this.calls = calls;
@@ -83,11 +110,85 @@ public final class TransactionClient implements AutoCloseable {
     return call("", TransactionCoordinatorGrpcClient.Begin, request).map(r -> r.getTxId());
   }
 
-  /** Runs two-phase commit; completes with the outcome once it is durable. Repeating it returns the same outcome. */
+  /**
+   * Runs a call to another service that works under {@code txId} (an HTTP or gRPC request carrying the transaction
+   * id): its failure marks the transaction rollback-only, so that it cannot commit without the callee's part.
+   *
+   * @param what names the call in the abort detail, e.g. {@code "bank-a POST /debit"}
+   */
+  public <T> Future<T> call(String txId, String what, Supplier<Future<T>> call) {
+    Objects.requireNonNull(txId, "txId");
+    Objects.requireNonNull(what, "what");
+    Future<T> result;
+    try {
+      result = call.get();
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    return result.onFailure(e -> mark(txId, what, "call " + what + " failed (" + e.getMessage() + "); the callee"
+        + " may have done its work or may not have joined"));
+  }
+
+  /**
+   * The application handled the failure of {@code what} itself (it knows the callee did nothing that must commit,
+   * or it retried the call successfully): lifts that call's rollback-only mark.
+   */
+  public void handled(String txId, String what) {
+    synchronized (rollbackOnly) {
+      Map<String, String> marks = rollbackOnly.get(txId);
+      if (marks != null) {
+        marks.remove(what);
+        if (marks.isEmpty()) {
+          rollbackOnly.remove(txId);
+        }
+      }
+    }
+  }
+
+  /** Marks the transaction rollback-only (as JTA's {@code setRollbackOnly}): its commit will answer ABORTED. */
+  public void setRollbackOnly(String txId, String reason) {
+    mark(txId, "", reason == null || reason.isBlank() ? "marked rollback-only by the application" : reason);
+  }
+
+  /** Why the transaction may only roll back (the first failed call's reason), or empty. */
+  public Optional<String> rollbackOnly(String txId) {
+    synchronized (rollbackOnly) {
+      Map<String, String> marks = rollbackOnly.get(txId);
+      return marks == null || marks.isEmpty() ? Optional.empty() : Optional.of(marks.values().iterator().next());
+    }
+  }
+
+  private void mark(String txId, String what, String reason) {
+    synchronized (rollbackOnly) {
+      rollbackOnly.computeIfAbsent(txId, k -> new LinkedHashMap<>()).putIfAbsent(what, reason);
+    }
+  }
+
+  /**
+   * Runs two-phase commit; completes with the outcome once it is durable. Repeating it returns the same outcome. A
+   * transaction marked rollback-only here ({@link #call}, {@link #setRollbackOnly}) is rolled back instead and
+   * answered ABORTED with the reason.
+   */
   public Future<TxOutcome> commit(String txId) {
+    return commit(txId, List.of());
+  }
+
+  /**
+   * Like {@link #commit(String)}, and the coordinator aborts the transaction (cause PARTICIPANT_MISSING) when one of
+   * {@code expectedParticipants} (participant ids) never enlisted, instead of committing the others' work alone.
+   */
+  public Future<TxOutcome> commit(String txId, Collection<String> expectedParticipants) {
+    Optional<String> doomed = rollbackOnly(txId);
+    if (doomed.isPresent()) {
+      // Commit was never asked for, so the coordinator will not commit it: ABORTED is the outcome whether or not
+      // this rollback reaches it now (an unreachable coordinator aborts it at its timeout).
+      return rollback(txId).transform(ar -> Future.succeededFuture(new TxOutcome(txId, TxOutcome.Status.ABORTED,
+          "ABORT_CAUSE_PARTICIPANT_MISSING", "rolled back by the client: " + doomed.get())));
+    }
     Duration deadline = callTimeout.compareTo(MIN_COMMIT_TIMEOUT) > 0 ? callTimeout : MIN_COMMIT_TIMEOUT;
-    return call(txId, TransactionCoordinatorGrpcClient.Commit, CommitRequest.newBuilder().setTxId(txId).build(),
-        deadline).compose(r -> r.getOutcome() == Outcome.OUTCOME_COMMITTED
+    return call(txId, TransactionCoordinatorGrpcClient.Commit, CommitRequest.newBuilder().setTxId(txId)
+        .addAllExpectedParticipants(expectedParticipants).build(), deadline)
+        .recover(failure -> Future.failedFuture(outcomeUnknown(txId, failure))).compose(r -> r.getOutcome() == Outcome.OUTCOME_COMMITTED
             ? Future.succeededFuture(new TxOutcome(txId, TxOutcome.Status.COMMITTED, "", ""))
             : r.getOutcome() == Outcome.OUTCOME_ABORTED
                 ? Future.succeededFuture(new TxOutcome(txId, TxOutcome.Status.ABORTED,
@@ -119,6 +220,19 @@ public final class TransactionClient implements AutoCloseable {
           ? commit(txId).map(outcome -> new TxResult<>(outcome, ar.result(), null))
           : rollback(txId).map(outcome -> new TxResult<T>(outcome, null, ar.cause())));
     });
+  }
+
+  /**
+   * A Commit that failed without an answer: whatever the transport said, the outcome is unknown to this client (the
+   * decision may have been made and logged before the answer was lost). Definite answers pass through as they are.
+   */
+  private static Throwable outcomeUnknown(String txId, Throwable failure) {
+    if (failure instanceof CoordinatorUnavailableException e) {
+      return new CoordinatorUnavailableException(txId, "the outcome of transaction " + txId + " is unknown: the"
+          + " coordinator failed or could not be reached during Commit (" + e.getMessage() + "); call commit again"
+          + " (it answers the same outcome) or ask GetTransaction to learn it", e.getCause());
+    }
+    return failure;
   }
 
   private static String abortDetail(io.pledge.api.v1.AbortReason reason) {

@@ -155,6 +155,70 @@ class RealCoordinatorIT {
     assertTrue(await(client.commit(tx)).committed(), "commit is idempotent at the coordinator too");
   }
 
+  /**
+   * The half transfer from outside (issue 11): the call to b fails before b could join (its service is down), and
+   * a careless client commits anyway. Before the client tracked its calls, a alone was one-phase committed.
+   */
+  @Test
+  void aFailedCallMarksTheTransactionRollbackOnlyAndCommitAnswersAbortedNamingIt() throws Exception {
+    int deadPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+    String tx = await(client.begin());
+    await(client.call(tx, "a POST /debit", () -> nodeA.join("a", tx)));
+    Future<?> toB = client.call(tx, "b POST /credit", () -> http.request(io.vertx.core.http.HttpMethod.POST,
+        deadPort, "127.0.0.1", "/credit").compose(r -> r.send()));
+    org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> toB.await(30, TimeUnit.SECONDS));
+
+    // The careless client ignores the failure and commits.
+    io.pledge.participant.client.TxOutcome outcome = await(client.commit(tx));
+    assertFalse(outcome.committed(), "half a transfer must not commit");
+    assertTrue(outcome.detail().contains("b POST /credit"), outcome.detail());
+    assertFalse(a.calls.contains("commit " + tx), "a never commits: " + a.calls);
+    assertEquals(Outcome.OUTCOME_ABORTED, outcomeAtCoordinator(tx));
+    assertFalse(await(client.commit(tx)).committed(), "a repeated commit answers the same");
+    http.close();
+  }
+
+  @Test
+  void anApplicationThatHandledTheFailureItselfMayStillCommit() throws Exception {
+    String tx = await(client.begin());
+    await(client.call(tx, "a POST /debit", () -> nodeA.join("a", tx)));
+    Future<Void> optional = client.call(tx, "audit-log POST", () -> Future.failedFuture("audit log unreachable"));
+    org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> optional.await(10, TimeUnit.SECONDS));
+    client.handled(tx, "audit-log POST");
+    assertTrue(await(client.commit(tx)).committed());
+  }
+
+  @Test
+  void anExpectedParticipantThatNeverEnlistedAbortsAtTheCoordinator() throws Exception {
+    // What a client in another language does: it names the participants it expects; b never joined.
+    String tx = await(client.begin());
+    await(nodeA.join("a", tx));
+    io.pledge.participant.client.TxOutcome outcome = await(client.commit(tx, List.of("a", "b")));
+    assertFalse(outcome.committed());
+    assertEquals("ABORT_CAUSE_PARTICIPANT_MISSING", outcome.cause());
+    assertTrue(outcome.detail().contains("participant b"), outcome.detail());
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> a.calls.contains("rollback " + tx));
+    assertFalse(a.calls.contains("commit " + tx));
+    assertFalse(a.calls.contains("prepare " + tx), "nothing was prepared: " + a.calls);
+  }
+
+  private Outcome outcomeAtCoordinator(String tx) throws Exception {
+    io.vertx.grpc.client.GrpcClient grpc = io.pledge.common.grpc.GrpcTransport.client(vertx,
+        new io.vertx.core.http.HttpClientOptions());
+    try {
+      return await(io.pledge.common.grpc.Rpc.call(grpc, new Endpoint("127.0.0.1", coordinator.grpcPort())
+          .toSocketAddress(), io.pledge.api.v1.TransactionCoordinatorGrpcClient.GetOutcome,
+          io.pledge.api.v1.GetOutcomeRequest.newBuilder().setTxId(tx).build(), Duration.ofSeconds(5)))
+          .getOutcome();
+    } finally {
+      grpc.close();
+    }
+  }
+
   /** Not a speed assertion: it reports the participant-side cost of a prepare for the record. */
   @Test
   void measuresTheAddedLatencyOfAPrepare() throws Exception {
