@@ -51,6 +51,11 @@ public final class H2TxLog implements TxLog {
     return new H2TxLog(store, clock);
   }
 
+  /** The store underneath, for tests in this package that tune H2 (its retention) to reach a crash window fast. */
+  DurableStore store() {
+    return store;
+  }
+
   @Override
   public CompletionStage<Long> nextEpoch() {
     return store.submit(Durability.FORCED, c -> {

@@ -40,6 +40,11 @@ public final class DurableBranchLog implements BranchLog {
         vertx);
   }
 
+  /** The store underneath, for tests in this package that tune H2 (its retention) to reach a crash window fast. */
+  DurableStore store() {
+    return store;
+  }
+
   @Override
   public Future<Void> prepared(String txId, String participantId) {
     return write(new BranchRecord(txId, participantId, BranchState.PREPARED), Durability.FORCED);
