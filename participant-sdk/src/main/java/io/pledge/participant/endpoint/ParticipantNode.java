@@ -262,7 +262,12 @@ public final class ParticipantNode {
     return server.actualPort();
   }
 
-  /** Branches prepared before a restart still waiting for the coordinator's outcome. */
+  /** Branches this node holds in memory: active, prepared, or with calls in flight. */
+  public Future<Integer> liveBranches() {
+    return engine.liveCount();
+  }
+
+  /** Prepared branches waiting for the coordinator's outcome (after a restart, or after hearing nothing). */
   public int inDoubt() {
     return resolver.inDoubt();
   }
