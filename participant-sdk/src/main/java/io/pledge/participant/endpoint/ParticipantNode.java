@@ -18,6 +18,8 @@ import io.pledge.participant.log.DurableBranchLog;
 import io.pledge.participant.recovery.Backoff;
 import io.pledge.participant.recovery.CoordinatorOutcomes;
 import io.pledge.participant.recovery.InDoubtResolver;
+import io.pledge.participant.recovery.OutcomeSource;
+import io.pledge.participant.barrier.BranchState;
 import io.pledge.participant.spi.LeaseCheck;
 import io.pledge.participant.spi.ResourceManager;
 import io.vertx.core.Context;
@@ -28,9 +30,13 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a service that owns resources embeds: the Participant gRPC endpoint the coordinator calls, the durable
@@ -51,6 +57,8 @@ public final class ParticipantNode {
 
   /** Largest request the endpoint accepts: participant calls carry two short ids, so anything bigger is abuse. */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024;
+
+  private static final Logger LOG = LoggerFactory.getLogger(ParticipantNode.class);
 
   private final Vertx vertx;
   private final BranchEngine engine;
@@ -146,14 +154,27 @@ public final class ParticipantNode {
     }
 
     private Future<ParticipantNode> startOnContext(Context context) {
-      return vertx.executeBlocking(() -> DurableBranchLog.open(vertx,
-              options.dataDir().resolve("participant-log"), registry))
+      // Each resource proves first that it can keep a yes vote's promise (XA: prepare a probe branch), so that a
+      // database that cannot (prepared transactions disabled) stops the start with its own reason.
+      List<Future<Void>> checks = new ArrayList<>();
+      resources.forEach((id, rm) -> checks.add(rm.startupCheck()));
+      return Future.all(checks)
+          .compose(ok -> vertx.executeBlocking(() -> DurableBranchLog.open(vertx,
+              options.dataDir().resolve("participant-log"), registry)))
           .compose(log -> {
             CallSessions coordinatorCalls = new CallSessions(vertx, coordinatorTransport, coordinatorCredentials);
             String[] advertised = new String[1];
+            OutcomeSource outcomes = new CoordinatorOutcomes(coordinatorCalls, options.coordinator(),
+                options.rpcTimeout());
+            InDoubtResolver[] resolver = new InDoubtResolver[1];
+            BranchEngine[] engineRef = new BranchEngine[1];
             BranchEngine engine = new BranchEngine(context, resources, log, leases,
                 (txId, participantId) -> enlist(coordinatorCalls, txId, participantId, advertised[0]), registry,
-                options.activeTimeout());
+                options.activeTimeout(),
+                (txId, participantId, state) -> silent(engineRef[0], resolver[0], outcomes, txId, participantId,
+                    state),
+                options.silenceTimeout());
+            engineRef[0] = engine;
             GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
             ParticipantEndpointService service = new ParticipantEndpointService(engine);
             grpc.addService(ParticipantGrpcService.of(service));
@@ -163,8 +184,7 @@ public final class ParticipantNode {
               advertised[0] = options.advertisedEndpoint()
                   .map(Endpoint::toString)
                   .orElse(new Endpoint(options.host(), s.actualPort()).toString());
-              InDoubtResolver resolver = new InDoubtResolver(vertx,
-                  new CoordinatorOutcomes(coordinatorCalls, options.coordinator(), options.rpcTimeout()),
+              resolver[0] = new InDoubtResolver(vertx, outcomes,
                   new InDoubtResolver.Apply() {
                     @Override
                     public Future<Void> commit(String txId, String participantId) {
@@ -175,20 +195,48 @@ public final class ParticipantNode {
                     public Future<Void> rollback(String txId, String participantId) {
                       return engine.rollback(txId, participantId);
                     }
+
+                    @Override
+                    public Future<Boolean> open(String txId, String participantId) {
+                      return engine.isOpen(txId, participantId);
+                    }
                   },
                   new Backoff(options.recoveryInitialBackoff(), options.recoveryMaxBackoff()), registry);
-              ParticipantNode node = new ParticipantNode(vertx, engine, log, s, coordinatorCalls, resolver,
+              ParticipantNode node = new ParticipantNode(vertx, engine, log, s, coordinatorCalls, resolver[0],
                   advertised[0]);
-              return new StartupRecovery(engine, log, resolver).run().map(node);
+              return new StartupRecovery(engine, log, resolver[0]).run().map(node);
             });
           });
     }
 
-    private Future<Void> enlist(CallSessions calls, String txId, String participantId, String endpoint) {
+    /**
+     * A branch heard nothing for the silence timeout. Prepared: the in-doubt resolver asks the coordinator until
+     * the outcome is known and applied. Active: one question; ABORTED (for instance presumed after a coordinator
+     * restart) rolls it back now instead of at the deadline; PENDING leaves it to its deadline.
+     */
+    private static void silent(BranchEngine engine, InDoubtResolver resolver, OutcomeSource outcomes, String txId,
+        String participantId, BranchState state) {
+      if (resolver == null) {
+        return; // still starting: start-up recovery covers the branches that exist now
+      }
+      if (state == BranchState.PREPARED) {
+        resolver.resolve(txId, participantId);
+        return;
+      }
+      outcomes.outcome(txId, participantId).onSuccess(answer -> {
+        if (answer == OutcomeSource.Answer.ABORTED) {
+          LOG.atInfo().addKeyValue("txId", txId).addKeyValue("participantId", participantId)
+              .log("the coordinator says this open branch's transaction aborted: rolling it back");
+          engine.rollback(txId, participantId);
+        }
+      });
+    }
+
+    private Future<Long> enlist(CallSessions calls, String txId, String participantId, String endpoint) {
       EnlistRequest request =
           EnlistRequest.newBuilder().setTxId(txId).setParticipantId(participantId).setEndpoint(endpoint).build();
       return calls.call(options.coordinator().toSocketAddress(), TransactionCoordinatorGrpcClient.Enlist, request,
-          options.rpcTimeout()).mapEmpty();
+          options.rpcTimeout()).map(response -> response.getDeadlineEpochMs());
     }
   }
 
@@ -214,7 +262,12 @@ public final class ParticipantNode {
     return server.actualPort();
   }
 
-  /** Branches prepared before a restart still waiting for the coordinator's outcome. */
+  /** Branches this node holds in memory: active, prepared, or with calls in flight. */
+  public Future<Integer> liveBranches() {
+    return engine.liveCount();
+  }
+
+  /** Prepared branches waiting for the coordinator's outcome (after a restart, or after hearing nothing). */
   public int inDoubt() {
     return resolver.inDoubt();
   }
@@ -222,6 +275,7 @@ public final class ParticipantNode {
   /** Stops serving; prepared branches stay in the log (and in their resources) for the next start. */
   public Future<Void> close() {
     resolver.close();
+    engine.close();
     return server.close()
         .eventually(() -> coordinatorCalls.close())
         .eventually(() -> vertx.executeBlocking(() -> {

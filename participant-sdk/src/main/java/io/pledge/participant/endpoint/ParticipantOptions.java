@@ -21,11 +21,14 @@ import java.util.Optional;
  * @param rpcTimeout deadline of each call to the coordinator
  * @param recoveryInitialBackoff first wait between GetOutcome attempts for an in-doubt branch
  * @param recoveryMaxBackoff cap of that wait, which doubles after each attempt
- * @param activeTimeout how long a branch may be worked for without being prepared before it is rolled back here
+ * @param activeTimeout how long a branch may be worked for without being prepared before it is rolled back here,
+ *     at most (the transaction's own deadline, learnt at enlistment, usually ends it sooner)
+ * @param silenceTimeout how long an open branch (worked for, or prepared) may hear nothing from the coordinator
+ *     before this participant asks it for the outcome
  */
 public record ParticipantOptions(String host, int port, Optional<Endpoint> advertisedEndpoint, Endpoint coordinator,
     Path dataDir, Duration rpcTimeout, Duration recoveryInitialBackoff, Duration recoveryMaxBackoff,
-    Duration activeTimeout) {
+    Duration activeTimeout, Duration silenceTimeout) {
 
   public static final ConfigKey<String> HOST =
       ConfigKey.string("participant.host", "127.0.0.1", "interface the Participant gRPC service listens on");
@@ -47,24 +50,32 @@ public record ParticipantOptions(String host, int port, Optional<Endpoint> adver
   public static final ConfigKey<Duration> ACTIVE_TIMEOUT = ConfigKey.duration("participant.active-timeout",
       Duration.ofMinutes(10), "a branch worked for but not prepared within this is rolled back locally");
 
+  public static final ConfigKey<Duration> SILENCE_TIMEOUT = ConfigKey.duration("participant.recovery.silence",
+      Duration.ofSeconds(10), "an open or prepared branch that hears nothing for this long asks the coordinator");
+
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT, ADVERTISED, COORDINATOR, DATA_DIR, RPC_TIMEOUT,
-      RECOVERY_INITIAL, RECOVERY_MAX, ACTIVE_TIMEOUT);
+      RECOVERY_INITIAL, RECOVERY_MAX, ACTIVE_TIMEOUT, SILENCE_TIMEOUT);
 
   /** The defaults, with the coordinator and the log directory given: for embedding and tests. */
   public static ParticipantOptions defaults(Endpoint coordinator, Path dataDir) {
     return new ParticipantOptions(HOST.defaultValue(), PORT.defaultValue(), Optional.empty(), coordinator, dataDir,
         RPC_TIMEOUT.defaultValue(), RECOVERY_INITIAL.defaultValue(), RECOVERY_MAX.defaultValue(),
-        ACTIVE_TIMEOUT.defaultValue());
+        ACTIVE_TIMEOUT.defaultValue(), SILENCE_TIMEOUT.defaultValue());
   }
 
   public ParticipantOptions withRecoveryBackoff(Duration initial, Duration max) {
     return new ParticipantOptions(host, port, advertisedEndpoint, coordinator, dataDir, rpcTimeout, initial, max,
-        activeTimeout);
+        activeTimeout, silenceTimeout);
   }
 
   public ParticipantOptions withActiveTimeout(Duration timeout) {
     return new ParticipantOptions(host, port, advertisedEndpoint, coordinator, dataDir, rpcTimeout,
-        recoveryInitialBackoff, recoveryMaxBackoff, timeout);
+        recoveryInitialBackoff, recoveryMaxBackoff, timeout, silenceTimeout);
+  }
+
+  public ParticipantOptions withSilenceTimeout(Duration timeout) {
+    return new ParticipantOptions(host, port, advertisedEndpoint, coordinator, dataDir, rpcTimeout,
+        recoveryInitialBackoff, recoveryMaxBackoff, activeTimeout, timeout);
   }
 
   public ParticipantOptions {
@@ -79,6 +90,7 @@ public record ParticipantOptions(String host, int port, Optional<Endpoint> adver
     requirePositive(recoveryInitialBackoff, "participant.recovery.backoff.initial");
     requirePositive(recoveryMaxBackoff, "participant.recovery.backoff.max");
     requirePositive(activeTimeout, "participant.active-timeout");
+    requirePositive(silenceTimeout, "participant.recovery.silence");
     if (recoveryMaxBackoff.compareTo(recoveryInitialBackoff) < 0) {
       throw new IllegalArgumentException("participant.recovery.backoff.max is below the initial backoff");
     }
@@ -95,6 +107,7 @@ public record ParticipantOptions(String host, int port, Optional<Endpoint> adver
     return new ParticipantOptions(config.get(HOST), config.get(PORT),
         advertised.isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(advertised)),
         Endpoint.parse(config.get(COORDINATOR)), Path.of(config.get(DATA_DIR)), config.get(RPC_TIMEOUT),
-        config.get(RECOVERY_INITIAL), config.get(RECOVERY_MAX), config.get(ACTIVE_TIMEOUT));
+        config.get(RECOVERY_INITIAL), config.get(RECOVERY_MAX), config.get(ACTIVE_TIMEOUT),
+        config.get(SILENCE_TIMEOUT));
   }
 }

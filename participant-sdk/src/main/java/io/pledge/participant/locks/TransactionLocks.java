@@ -39,6 +39,8 @@ public final class TransactionLocks implements LeaseCheck {
   private final Duration lease;
   private final Map<String, List<LockHandle>> held = new ConcurrentHashMap<>();
   private final Map<String, String> lost = new ConcurrentHashMap<>();
+  /** Transactions that voted yes here: a lease lost now no longer changes their vote. */
+  private final java.util.Set<String> voted = ConcurrentHashMap.newKeySet();
 
   public TransactionLocks(LockClient client, Duration lease) {
     if (lease.isZero() || lease.isNegative()) {
@@ -64,9 +66,18 @@ public final class TransactionLocks implements LeaseCheck {
 
   private Future<LockHandle> acquire(LockClient.Request request, String txId) {
     LockClient.Request renewing = request.autoRenew((handle, failure) -> {
+      if (voted.contains(txId)) {
+        // The yes vote is out: the outcome is the coordinator's and stands. What the lost lease means now is that
+        // the lock may be granted to another owner before this branch finishes (isolation, not atomicity).
+        LOG.atWarn().addKeyValue("txId", txId).addKeyValue("lock", handle.lock())
+            .log("lease lost after this participant voted yes: the transaction's outcome is unchanged, but another"
+                + " owner may now be granted the lock before the outcome reaches this branch: {}",
+                failure.getMessage());
+        return;
+      }
       lost.putIfAbsent(txId, "lock " + handle.lock() + ": " + failure.getMessage());
       LOG.atWarn().addKeyValue("txId", txId).addKeyValue("lock", handle.lock())
-          .log("lease lost; the transaction will vote no: {}", failure.getMessage());
+          .log("lease lost before the vote; the transaction will vote no: {}", failure.getMessage());
     });
     return client.acquire(renewing)
         .onSuccess(handle -> held.computeIfAbsent(txId, k -> new CopyOnWriteArrayList<>()).add(handle));
@@ -78,7 +89,13 @@ public final class TransactionLocks implements LeaseCheck {
   }
 
   @Override
+  public void prepared(String txId) {
+    voted.add(txId);
+  }
+
+  @Override
   public void finished(String txId) {
+    voted.remove(txId);
     List<LockHandle> handles = held.remove(txId);
     if (handles != null) {
       handles.forEach(LockHandle::stopRenewing);

@@ -3,7 +3,11 @@ package io.pledge.participant.recovery;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Capped exponential backoff: {@code initial}, twice that, ... up to {@code max}. Pure; no jitter source here. */
+/**
+ * Capped exponential backoff: {@code initial}, twice that, ... up to {@code max}; {@link #jittered} spreads each
+ * wait over its upper half, so that many participants that lost the coordinator at the same moment do not ask
+ * again in lockstep ("equal jitter"). Pure: the caller supplies the random source.
+ */
 public record Backoff(Duration initial, Duration max) {
 
   public Backoff {
@@ -24,5 +28,12 @@ public record Backoff(Duration initial, Duration max) {
       ms *= 2;
     }
     return Duration.ofMillis(Math.min(ms, max.toMillis()));
+  }
+
+  /** {@link #delay} spread uniformly over [delay/2, delay]. */
+  public Duration jittered(int attempt, java.util.random.RandomGenerator random) {
+    long ms = delay(attempt).toMillis();
+    long half = ms / 2;
+    return Duration.ofMillis(ms - half + (half == 0 ? 0 : random.nextLong(half + 1)));
   }
 }

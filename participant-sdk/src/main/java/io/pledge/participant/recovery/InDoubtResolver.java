@@ -10,10 +10,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Resolves branches that were prepared before a restart: for each one it asks the coordinator for the outcome,
- * with capped exponential backoff while the answer is PENDING or the coordinator is unreachable, and applies the
- * definite answer through the same path as the coordinator's own phase-2 calls. A prepared participant never
- * decides alone (it has promised the coordinator to obey), so there is no give-up timeout.
+ * Resolves prepared branches whose outcome did not arrive: those left by a restart, and those of a running
+ * participant that heard nothing for the silence timeout (the coordinator may have restarted and presumed the
+ * transaction aborted without telling anyone). For each one it asks the coordinator for the outcome, with capped
+ * exponential backoff and jitter while the answer is PENDING, the coordinator is unreachable or applying the
+ * answer fails (the database is down, refuses the credentials), and applies the definite answer through the same
+ * path as the coordinator's own phase-2 calls. It stops as soon as the branch is no longer open (the
+ * coordinator's phase 2 got there first). A prepared participant never decides alone (it has promised the
+ * coordinator to obey), so there is no give-up timeout.
  *
  * <p>The number of branches still waiting is the gauge {@code pledge.participant.in_doubt}.
  */
@@ -26,6 +30,11 @@ public final class InDoubtResolver {
     Future<Void> commit(String txId, String participantId);
 
     Future<Void> rollback(String txId, String participantId);
+
+    /** Whether the branch still waits for its outcome here; once it does not, the resolver stops asking. */
+    default Future<Boolean> open(String txId, String participantId) {
+      return Future.succeededFuture(true);
+    }
   }
 
   private record Branch(String txId, String participantId) {}
@@ -64,7 +73,8 @@ public final class InDoubtResolver {
     if (closed) {
       return Future.failedFuture(new IllegalStateException("resolver closed before " + b.txId() + " was resolved"));
     }
-    return source.outcome(b.txId(), b.participantId())
+    return apply.open(b.txId(), b.participantId()).otherwise(true).compose(open -> !open ? Future.succeededFuture(true)
+        : source.outcome(b.txId(), b.participantId())
         .compose(answer -> switch (answer) {
           case COMMITTED -> apply.commit(b.txId(), b.participantId()).map(true);
           case ABORTED -> apply.rollback(b.txId(), b.participantId()).map(true);
@@ -75,12 +85,13 @@ public final class InDoubtResolver {
               .addKeyValue("attempt", attempt).addKeyValue("error", String.valueOf(failure.getMessage()))
               .log("outcome not known yet; will ask again");
           return Future.succeededFuture(false);
-        })
+        }))
         .compose(done -> done ? Future.<Void>succeededFuture() : later(b, attempt + 1));
   }
 
   private Future<Void> later(Branch b, int attempt) {
-    return vertx.timer(backoff.delay(attempt - 1).toMillis()).compose(v -> attempt(b, attempt));
+    return vertx.timer(backoff.jittered(attempt - 1, java.util.concurrent.ThreadLocalRandom.current()).toMillis())
+        .compose(v -> attempt(b, attempt));
   }
 
   public int inDoubt() {

@@ -26,5 +26,11 @@ public interface LeaseCheck {
    */
   default void finished(String txId) {}
 
+  /**
+   * The branch of {@code txId} voted yes here: from now on a lost lease no longer changes the vote (the outcome is
+   * the coordinator's), it only means that another owner may be granted the lock before this branch finishes.
+   */
+  default void prepared(String txId) {}
+
   LeaseCheck NONE = txId -> Future.succeededFuture(Optional.empty());
 }

@@ -40,4 +40,13 @@ public interface ResourceManager {
   default Future<Set<String>> recover() {
     return Future.succeededFuture(Set.of());
   }
+
+  /**
+   * Proves at start-up that the resource can do what a yes vote promises (for XA: prepare and roll back a probe
+   * branch). A failure stops the participant's start with the resource's own reason, instead of a first no vote
+   * much later. The default checks nothing.
+   */
+  default Future<Void> startupCheck() {
+    return Future.succeededFuture();
+  }
 }

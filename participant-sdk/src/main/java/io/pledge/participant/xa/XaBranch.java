@@ -1,31 +1,29 @@
 package io.pledge.participant.xa;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.sql.XAConnection;
-import javax.transaction.xa.XAResource;
 
 /**
- * One live XA branch: its XA connection and the logical connection taken once before {@code start} (H2 rolls back
- * and re-enables autocommit when a second logical connection is taken). Operations on a branch run one after
- * another on the executor, without locks: each waits for the previous one's future.
+ * One XA branch of this process: its leased connection while it has one, and where it stands. Operations on a
+ * branch run one after another, each on the executor of its kind (work, or phase 1/2), without locks: each waits
+ * for the previous one's future. A waiting operation holds no thread.
  */
 final class XaBranch {
 
-  /** NEW: no connection yet (opened by the first task, on a worker, never on the caller's event loop). */
-  enum Phase { NEW, ACTIVE, ENDED, PREPARED }
+  /** NEW: no connection yet. DONE: finished here (committed, rolled back, read-only). */
+  enum Phase { NEW, ACTIVE, ENDED, PREPARED, DONE }
 
   final PledgeXid xid;
   // Written and read only by this branch's tasks, which run one after another (happens-before via the futures).
-  XAConnection xaConnection;
-  Connection connection;
-  XAResource resource;
+  XaConnections.Lease lease;
+  boolean holdsPermit;
   volatile Phase phase = Phase.NEW;
   /** Why the branch may only roll back (a unit of work failed half-way), or null. */
   volatile String rollbackOnly;
+  /** The lease of the work task running now, if any: what a rollback aborts so that a lock wait ends. */
+  volatile XaConnections.Lease working;
   private final AtomicReference<CompletableFuture<Void>> tail =
       new AtomicReference<>(CompletableFuture.completedFuture(null));
 
@@ -33,19 +31,7 @@ final class XaBranch {
     this.xid = xid;
   }
 
-  /** Opens the XA connection and starts the branch, once (on a worker). */
-  void start(javax.sql.XADataSource dataSource) throws SQLException, javax.transaction.xa.XAException {
-    if (phase != Phase.NEW) {
-      return;
-    }
-    xaConnection = dataSource.getXAConnection();
-    connection = xaConnection.getConnection();
-    resource = xaConnection.getXAResource();
-    resource.start(xid, XAResource.TMNOFLAGS);
-    phase = Phase.ACTIVE;
-  }
-
-  /** Runs {@code task} after every task queued before it on this branch. */
+  /** Runs {@code task} on {@code executor} after every task queued before it on this branch. */
   <T> CompletableFuture<T> sequence(Executor executor, XaTask<T> task) {
     CompletableFuture<Void> gate = new CompletableFuture<>();
     CompletableFuture<Void> previous = tail.getAndSet(gate);
@@ -53,7 +39,7 @@ final class XaBranch {
       try {
         return task.run(this);
       } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
+        throw new CompletionException(e);
       }
     }, executor);
     result.whenComplete((r, e) -> gate.complete(null));

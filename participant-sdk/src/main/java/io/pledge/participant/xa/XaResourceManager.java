@@ -5,18 +5,25 @@ import io.pledge.participant.spi.Vote;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.XAConnection;
 import javax.sql.XADataSource;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
@@ -25,55 +32,118 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link ResourceManager} over any {@link XADataSource}: JDBC work a service does for a transaction
- * ({@link #work}) runs in an XA branch whose id is derived from (transaction id, participant id), and the
- * endpoint's prepare/commit/rollback become the branch's XA calls.
+ * A {@link ResourceManager} over XA connections: JDBC work a service does for a transaction ({@link #work}) runs in
+ * an XA branch whose id is derived from (transaction id, participant id), and the endpoint's prepare, commit and
+ * rollback become the branch's XA calls.
  *
- * <p>Threading: JDBC and XA calls block, so they run on this adapter's own worker pool, never on an event loop;
- * the calls for one branch run in order. Futures complete on the caller's Vert.x context.
+ * <p>Threads: JDBC and XA calls block, so they run on this adapter's workers, never on an event loop, and on two
+ * separate pools: branch work (which may wait on a database row lock for a long time) and phase 1/2 plus
+ * recovery (which never waits on a row lock). Work blocked behind a lock therefore never holds the thread a commit
+ * needs, and a rollback of a branch whose work is blocked aborts that work's connection instead of queueing
+ * behind it. Connections are split the same way: branches take at most {@code capacity - phaseThreads}
+ * connections of the pool, so phase 2 and recovery always find one.
  *
- * <p>Restart: {@link #recover} lists this participant's branches the database still holds prepared
- * ({@code XAResource.recover()}); {@link #commit} and {@link #rollback} of a branch this process did not start go
- * through a fresh XA connection, and treat "no such branch" ({@code XAER_NOTA}) as already done.
+ * <p>Broken connections: a commit or rollback that fails on the branch's own connection is retried on a fresh one
+ * by Xid, and only the database's answer counts: success, or "no such branch" ({@code XAER_NOTA}) from the
+ * commit or rollback itself. Not being listed by {@code recover()} proves nothing (PostgreSQL lists only the
+ * connecting role's branches), so it is never taken as "already finished"; a failure is reported as a failure and
+ * the caller (the coordinator's phase 2, the in-doubt resolver) asks again later.
  *
- * <p>Shutdown: a prepared branch must outlive the process, and some drivers (H2) discard a prepared branch when
- * its XA connection is closed normally, so {@link #close} leaves prepared branches' connections open.
+ * <p>Read-only: a branch that changed nothing votes READ_ONLY and leaves nothing prepared, where the database
+ * reports it ({@code XA_RDONLY}, or PostgreSQL's {@code txid_current_if_assigned()}: see {@link XaDialect}).
+ *
+ * <p>Start-up: {@link #startupCheck} prepares and rolls back a probe branch, so a database that cannot prepare
+ * (PostgreSQL with {@code max_prepared_transactions = 0}) stops the participant at start with its own reason.
+ *
+ * <p>Shutdown: a prepared branch must outlive the process, and H2 discards a prepared branch when its connection
+ * closes normally, so {@link #close} leaves such branches' connections open.
  */
 public final class XaResourceManager implements ResourceManager, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(XaResourceManager.class);
 
-  private static final int H2_TRANSACTION_NOT_FOUND = 90129;
+  /** How many finished transaction ids are remembered, so that late work cannot start a branch under them. */
+  private static final int FINISHED_MEMORY = 10_000;
 
   private final Vertx vertx;
-  private final XADataSource dataSource;
+  private final XaConnections connections;
+  private final boolean ownsConnections;
   private final String participantId;
-  private final ExecutorService executor;
+  private final ExecutorService workExecutor;
+  private final ExecutorService phaseExecutor;
+  private final Semaphore branchConnections;
+  private final Duration leaseTimeout;
   private final Map<String, XaBranch> branches = new ConcurrentHashMap<>();
+  private final Set<String> finished = Collections.newSetFromMap(Collections.synchronizedMap(
+      new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > FINISHED_MEMORY;
+        }
+      }));
+  private volatile XaDialect dialect;
 
-  private XaResourceManager(Vertx vertx, XADataSource dataSource, String participantId, int threads) {
+  private XaResourceManager(Vertx vertx, XaConnections connections, boolean ownsConnections, String participantId,
+      int threads, Duration leaseTimeout) {
     this.vertx = vertx;
-    this.dataSource = dataSource;
+    this.connections = connections;
+    this.ownsConnections = ownsConnections;
     this.participantId = participantId;
+    this.leaseTimeout = leaseTimeout;
+    int phaseThreads = phaseThreads(threads);
+    int capacity = connections.capacity();
+    if (capacity != Integer.MAX_VALUE && capacity <= phaseThreads) {
+      throw new IllegalArgumentException("an XA pool of " + capacity + " connections leaves none for branches: it"
+          + " needs more than the " + phaseThreads + " kept for phase 2 and recovery");
+    }
+    this.branchConnections = new Semaphore(capacity == Integer.MAX_VALUE ? Integer.MAX_VALUE
+        : capacity - phaseThreads, true);
+    this.workExecutor = pool("pledge-xa-work-" + participantId, threads);
+    this.phaseExecutor = pool("pledge-xa-phase-" + participantId, phaseThreads);
+  }
+
+  /** Threads for phase 1/2 and recovery: they never wait on row locks, so a few serve many work threads. */
+  static int phaseThreads(int workThreads) {
+    return Math.max(2, Math.min(8, workThreads / 4));
+  }
+
+  private static ExecutorService pool(String name, int threads) {
     AtomicInteger n = new AtomicInteger();
-    this.executor = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "pledge-xa-" + participantId + "-" + n.incrementAndGet());
+    return Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
   }
 
   /**
+   * Over a bounded connection pool ({@link XaPool}); the adapter closes the pool when it is closed.
+   *
    * @param participantId the participant id this resource is registered under (part of every Xid)
-   * @param threads size of the worker pool for JDBC and XA calls: about the number of concurrent transactions
+   * @param threads threads for branch work: about the number of transactions working here at once
    */
-  public static XaResourceManager create(Vertx vertx, XADataSource dataSource, String participantId, int threads) {
-    Objects.requireNonNull(dataSource, "dataSource");
+  public static XaResourceManager create(Vertx vertx, XaConnections connections, String participantId, int threads) {
+    return create(vertx, connections, participantId, threads, XaPool.Settings.DEFAULT_ACQUISITION_TIMEOUT);
+  }
+
+  /** @param leaseTimeout how long new work waits for a connection when all branch connections are taken */
+  public static XaResourceManager create(Vertx vertx, XaConnections connections, String participantId, int threads,
+      Duration leaseTimeout) {
+    Objects.requireNonNull(connections, "connections");
     new PledgeXid("probe", participantId);
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be positive");
     }
-    return new XaResourceManager(Objects.requireNonNull(vertx, "vertx"), dataSource, participantId, threads);
+    return new XaResourceManager(Objects.requireNonNull(vertx, "vertx"), connections, true, participantId, threads,
+        leaseTimeout);
+  }
+
+  /**
+   * Over a plain XADataSource: a new physical connection per branch, as before pooling. Fine for tests and tools;
+   * a service should use {@link XaPool} (see the README's "XA on PostgreSQL").
+   */
+  public static XaResourceManager create(Vertx vertx, XADataSource dataSource, String participantId, int threads) {
+    return create(vertx, XaConnections.unpooled(dataSource), participantId, threads);
   }
 
   /**
@@ -92,16 +162,19 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    return toFuture(branch.sequence(executor, b -> {
-      b.start(dataSource);
+    return toFuture(branch.sequence(workExecutor, b -> {
+      begin(b);
       if (b.phase != XaBranch.Phase.ACTIVE) {
         throw new IllegalStateException("transaction " + txId + " is " + b.phase + " here: no more work allowed");
       }
+      b.working = b.lease;
       try {
-        return work.run(b.connection);
+        return work.run(b.lease.connection());
       } catch (SQLException | RuntimeException e) {
         b.rollbackOnly = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         throw e;
+      } finally {
+        b.working = null;
       }
     }));
   }
@@ -125,46 +198,119 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     }
   }
 
+  /** Takes a connection and starts the XA branch, once (on a work thread). */
+  private void begin(XaBranch b) throws Exception {
+    if (b.phase != XaBranch.Phase.NEW) {
+      return;
+    }
+    if (finished.contains(b.xid.txId())) {
+      b.phase = XaBranch.Phase.DONE;
+      branches.remove(b.xid.txId(), b);
+      throw new IllegalStateException("transaction " + b.xid.txId() + " already finished here: no more work allowed");
+    }
+    if (!branchConnections.tryAcquire(leaseTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new SQLException("no XA connection free for new work within " + leaseTimeout + ": every branch"
+          + " connection is held by a transaction being worked for or waiting for phase 2");
+    }
+    b.holdsPermit = true;
+    try {
+      b.lease = connections.lease();
+      dialect(b.lease);
+      b.lease.resource().start(b.xid, XAResource.TMNOFLAGS);
+    } catch (XAException | SQLException | RuntimeException e) {
+      releaseLease(b, true);
+      throw new XaResourceException("could not start XA branch " + b.xid.txId() + ": " + XaErrors.describe(e), e);
+    }
+    b.phase = XaBranch.Phase.ACTIVE;
+  }
+
   @Override
   public Future<Vote> prepare(String txId) {
     XaBranch branch = branches.get(txId);
     if (branch == null) {
       return Future.succeededFuture(Vote.readOnly());
     }
-    return toFuture(branch.sequence(executor, b -> {
+    return toFuture(branch.sequence(phaseExecutor, b -> {
       if (b.rollbackOnly != null) {
-        rollbackQuietly(b);
+        rollbackBranch(b);
         return Vote.no("rollback-only: " + b.rollbackOnly);
       }
       if (b.phase == XaBranch.Phase.NEW) {
-        forget(b);
+        done(b);
         return Vote.readOnly();
       }
       try {
+        if (b.phase == XaBranch.Phase.ACTIVE && wroteNothing(b)) {
+          // Nothing to make durable: end and roll back, so that nothing stays prepared in the database.
+          endIfActive(b, XAResource.TMSUCCESS);
+          b.lease.resource().rollback(b.xid);
+          done(b);
+          return Vote.readOnly();
+        }
         endIfActive(b, XAResource.TMSUCCESS);
-        int result = b.resource.prepare(b.xid);
+        int result = b.lease.resource().prepare(b.xid);
         if (result == XAResource.XA_RDONLY) {
-          forget(b);
+          done(b);
           return Vote.readOnly();
         }
         b.phase = XaBranch.Phase.PREPARED;
+        if (dialect().releaseAfterPrepare) {
+          releaseLease(b, false);
+        }
         return Vote.yes();
       } catch (XAException e) {
-        rollbackQuietly(b);
-        return Vote.no("XA prepare failed: " + describe(e));
+        String reason = "XA prepare failed: " + XaErrors.describe(e);
+        // If the rollback fails too, the failure travels up (a no vote all the same) and the branch stays known,
+        // so that the coordinator's rollback or the engine's own check finishes it later.
+        rollbackBranch(b);
+        return Vote.no(reason);
       }
     }));
+  }
+
+  /** The database's own view: did this branch change anything? (false when the database cannot tell) */
+  private boolean wroteNothing(XaBranch b) {
+    String query = dialect().readOnlyQuery;
+    if (query == null) {
+      return false;
+    }
+    try (Statement s = b.lease.connection().createStatement(); ResultSet rs = s.executeQuery(query)) {
+      return rs.next() && rs.getBoolean(1);
+    } catch (SQLException e) {
+      LOG.atDebug().addKeyValue("txId", b.xid.txId()).addKeyValue("error", e.getMessage())
+          .log("read-only check failed; preparing");
+      return false;
+    }
   }
 
   @Override
   public Future<Void> commit(String txId) {
     XaBranch branch = branches.get(txId);
     if (branch == null) {
-      return recovered(txId, true);
+      return toFuture(CompletableFuture.supplyAsync(() -> finishByXid(new PledgeXid(txId, participantId), true),
+          phaseExecutor));
     }
-    return toFuture(branch.sequence(executor, b -> {
-      b.resource.commit(b.xid, false);
-      forget(b);
+    return toFuture(branch.sequence(phaseExecutor, b -> {
+      if (b.phase == XaBranch.Phase.DONE) {
+        return null;
+      }
+      if (b.lease != null) {
+        try {
+          b.lease.resource().commit(b.xid, false);
+          done(b);
+          return null;
+        } catch (XAException e) {
+          if (XaErrors.isUnknownBranch(e)) {
+            done(b);
+            return null;
+          }
+          LOG.atWarn().addKeyValue("txId", txId).addKeyValue("error", XaErrors.describe(e))
+              .log("XA commit failed on the branch's connection; retrying on a fresh connection");
+          releaseLease(b, true);
+        }
+      }
+      finishByXid(b.xid, true);
+      done(b);
       return null;
     }));
   }
@@ -173,10 +319,19 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
   public Future<Void> rollback(String txId) {
     XaBranch branch = branches.get(txId);
     if (branch == null) {
-      return recovered(txId, false);
+      finished.add(txId);
+      return toFuture(CompletableFuture.supplyAsync(() -> finishByXid(new PledgeXid(txId, participantId), false),
+          phaseExecutor));
     }
-    return toFuture(branch.sequence(executor, b -> {
-      rollbackQuietly(b);
+    XaConnections.Lease busy = branch.working;
+    if (busy != null && branch.phase == XaBranch.Phase.ACTIVE) {
+      // The branch's work is running, perhaps waiting on a row lock for as long as the database lets it: end it
+      // by closing its connection (the database rolls back what it did) instead of waiting behind it.
+      LOG.atInfo().addKeyValue("txId", txId).log("rollback while the branch's work runs: aborting its connection");
+      busy.abort();
+    }
+    return toFuture(branch.sequence(phaseExecutor, b -> {
+      rollbackBranch(b);
       return null;
     }));
   }
@@ -184,103 +339,193 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
   @Override
   public Future<Set<String>> recover() {
     return toFuture(CompletableFuture.supplyAsync(() -> {
-      XAConnection xac = null;
+      XaConnections.Lease lease = null;
+      boolean broken = true;
       try {
-        xac = dataSource.getXAConnection();
+        lease = connections.lease();
         Set<String> found = new HashSet<>();
-        for (Xid xid : xac.getXAResource().recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN)) {
+        for (Xid xid : lease.resource().recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN)) {
           PledgeXid.of(xid, participantId).ifPresent(x -> found.add(x.txId()));
         }
+        broken = false;
         return found;
       } catch (SQLException | XAException e) {
-        throw new CompletionException(e);
+        throw new XaResourceException("XA recover failed: " + XaErrors.describe(e), e);
       } finally {
-        closeQuietly(xac);
+        if (lease != null) {
+          if (broken) {
+            lease.discard();
+          } else {
+            lease.release();
+          }
+        }
       }
-    }, executor));
+    }, phaseExecutor));
   }
 
   /**
-   * Commit or rollback of a branch known only to the database (found by recover, or already finished). As the XA
-   * recovery protocol has it, the branch is first looked up with {@code recover()} on the same XA resource: a
-   * branch not listed is already finished (nothing to do), and some drivers only act on a listed one (H2's
-   * rollback of an in-doubt branch is a no-op on a connection that has not recovered it).
+   * Proves that the database can prepare a transaction: starts, prepares and rolls back a probe branch. Fails with
+   * the database's own reason (for PostgreSQL with {@code max_prepared_transactions = 0}: "prepared transactions
+   * are disabled").
    */
-  private Future<Void> recovered(String txId, boolean commit) {
-    PledgeXid xid = new PledgeXid(txId, participantId);
+  @Override
+  public Future<Void> startupCheck() {
+    PledgeXid probe = new PledgeXid("pledge-probe-" + UUID.randomUUID(), participantId);
     return toFuture(CompletableFuture.supplyAsync(() -> {
-      XAConnection xac = null;
+      XaConnections.Lease lease = null;
+      boolean prepared = false;
       try {
-        xac = dataSource.getXAConnection();
-        XAResource resource = xac.getXAResource();
-        boolean listed = false;
-        for (Xid x : resource.recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN)) {
-          listed |= PledgeXid.of(x, participantId).map(xid::equals).orElse(false);
+        lease = connections.lease();
+        XaDialect d = dialect(lease);
+        XAResource resource = lease.resource();
+        resource.start(probe, XAResource.TMNOFLAGS);
+        try (Statement s = lease.connection().createStatement()) {
+          s.execute("SELECT 1");
         }
-        if (!listed) {
-          return null; // already finished, or never prepared here: nothing to do (idempotent by contract)
+        resource.end(probe, XAResource.TMSUCCESS);
+        prepared = resource.prepare(probe) == XAResource.XA_OK;
+        if (prepared) {
+          resource.rollback(probe);
         }
+        LOG.atInfo().addKeyValue("participantId", participantId).addKeyValue("database", d)
+            .log("XA start-up check passed: the database prepares transactions");
+        lease.release();
+        return null;
+      } catch (XAException | SQLException | RuntimeException e) {
+        if (lease != null) {
+          try {
+            lease.resource().rollback(probe);
+          } catch (XAException | RuntimeException ignored) {
+            // The probe is not prepared (the failure came first) or the connection is gone; recovery rolls it back.
+          }
+          lease.discard();
+        }
+        throw new XaResourceException("participant " + participantId + ": the database cannot take part in"
+            + " two-phase commit: " + XaErrors.describe(e), e);
+      }
+    }, phaseExecutor));
+  }
+
+  /**
+   * Commit or rollback by Xid on a fresh connection: for a branch this process did not start (recovery), released
+   * after prepare, or whose own connection broke. Only the database's answer counts (see the class comment).
+   */
+  private Void finishByXid(PledgeXid xid, boolean commit) {
+    XaConnections.Lease lease;
+    try {
+      lease = connections.lease();
+    } catch (SQLException e) {
+      throw new XaResourceException("XA " + (commit ? "commit" : "rollback") + " of " + xid.txId()
+          + ": no connection to the database: " + XaErrors.describe(e), e);
+    }
+    boolean broken = false;
+    try {
+      XAResource resource = lease.resource();
+      if (dialect(lease).recoverBeforeXidCall) {
+        resource.recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN); // lets the driver act on it; proves nothing
+      }
+      try {
         if (commit) {
           resource.commit(xid, false);
         } else {
           resource.rollback(xid);
         }
-        return null;
       } catch (XAException e) {
-        if (isUnknownBranch(e)) {
-          return null;
+        if (!XaErrors.isUnknownBranch(e)) {
+          throw e;
         }
-        throw new CompletionException(e);
-      } catch (SQLException e) {
-        throw new CompletionException(e);
-      } finally {
-        closeQuietly(xac);
+        LOG.atDebug().addKeyValue("txId", xid.txId()).log("the database holds no such branch: already finished");
       }
-    }, executor));
+      return null;
+    } catch (XAException | SQLException | RuntimeException e) {
+      broken = XaErrors.isConnectionFailure(e);
+      throw new XaResourceException("XA " + (commit ? "commit" : "rollback") + " of " + xid.txId() + " failed: "
+          + XaErrors.describe(e), e);
+    } finally {
+      if (broken) {
+        lease.discard();
+      } else {
+        lease.release();
+      }
+    }
+  }
+
+  /** Rolls the branch back on its own connection, or by Xid on a fresh one when that fails. */
+  private void rollbackBranch(XaBranch b) {
+    finished.add(b.xid.txId());
+    if (b.phase == XaBranch.Phase.NEW || b.phase == XaBranch.Phase.DONE) {
+      done(b);
+      return;
+    }
+    if (b.lease != null) {
+      try {
+        endIfActive(b, XAResource.TMFAIL);
+      } catch (XAException e) {
+        // A failed end marks the branch rollback-only at worst; the rollback below is what matters.
+        LOG.atDebug().addKeyValue("txId", b.xid.txId()).addKeyValue("error", XaErrors.describe(e))
+            .log("XA end before rollback");
+      }
+      try {
+        b.lease.resource().rollback(b.xid);
+        done(b);
+        return;
+      } catch (XAException e) {
+        if (XaErrors.isUnknownBranch(e)) {
+          done(b);
+          return;
+        }
+        LOG.atInfo().addKeyValue("txId", b.xid.txId()).addKeyValue("error", XaErrors.describe(e))
+            .log("XA rollback failed on the branch's connection; retrying on a fresh connection");
+        releaseLease(b, true);
+      } catch (RuntimeException e) {
+        releaseLease(b, true);
+      }
+    }
+    finishByXid(b.xid, false);
+    done(b);
   }
 
   private static void endIfActive(XaBranch b, int flag) throws XAException {
     if (b.phase == XaBranch.Phase.ACTIVE) {
       b.phase = XaBranch.Phase.ENDED;
-      b.resource.end(b.xid, flag);
+      b.lease.resource().end(b.xid, flag);
     }
   }
 
-  private void rollbackQuietly(XaBranch b) throws XAException {
-    if (b.phase == XaBranch.Phase.NEW) {
-      forget(b);
-      return;
-    }
-    try {
-      endIfActive(b, XAResource.TMFAIL);
-    } catch (XAException e) {
-      // A failed end marks the branch rollback-only at worst; the rollback below is what matters.
-      LOG.atDebug().addKeyValue("txId", b.xid.txId()).addKeyValue("error", describe(e)).log("XA end before rollback");
-    }
-    try {
-      b.resource.rollback(b.xid);
-    } catch (XAException e) {
-      if (!isUnknownBranch(e)) {
-        throw e;
-      }
-    }
-    forget(b);
-  }
-
-  private void forget(XaBranch b) {
+  private void done(XaBranch b) {
+    b.phase = XaBranch.Phase.DONE;
+    finished.add(b.xid.txId());
     branches.remove(b.xid.txId(), b);
-    closeQuietly(b.xaConnection);
+    releaseLease(b, false);
   }
 
-  private static void closeQuietly(XAConnection xac) {
-    if (xac == null) {
-      return;
+  private void releaseLease(XaBranch b, boolean broken) {
+    if (b.lease != null) {
+      if (broken) {
+        b.lease.discard();
+      } else {
+        b.lease.release();
+      }
+      b.lease = null;
     }
-    try {
-      xac.close();
-    } catch (SQLException e) {
-      LOG.atWarn().addKeyValue("error", e.getMessage()).log("closing an XA connection failed");
+    if (b.holdsPermit) {
+      b.holdsPermit = false;
+      branchConnections.release();
     }
+  }
+
+  private XaDialect dialect(XaConnections.Lease lease) throws SQLException {
+    XaDialect d = dialect;
+    if (d == null) {
+      d = XaDialect.of(lease.connection());
+      dialect = d;
+    }
+    return d;
+  }
+
+  private XaDialect dialect() {
+    XaDialect d = dialect;
+    return d == null ? XaDialect.OTHER : d;
   }
 
   private <T> Future<T> toFuture(CompletableFuture<T> stage) {
@@ -298,24 +543,9 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
         : Future.fromCompletionStage(unwrapped, vertx.getOrCreateContext());
   }
 
-  /**
-   * "No such branch": {@code XAER_NOTA} by the XA spec; H2 instead reports error code 0 with its SQL error 90129
-   * (TRANSACTION_NOT_FOUND) as the cause, which is recognised here too.
-   */
+  /** "No such branch" (kept for callers of the old adapter). */
   static boolean isUnknownBranch(XAException e) {
-    if (e.errorCode == XAException.XAER_NOTA) {
-      return true;
-    }
-    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-      if (t instanceof SQLException sql && sql.getErrorCode() == H2_TRANSACTION_NOT_FOUND) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String describe(XAException e) {
-    return "XA error " + e.errorCode + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
+    return XaErrors.isUnknownBranch(e);
   }
 
   /** Branches this process holds open (working or prepared). */
@@ -323,20 +553,38 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     return branches.size();
   }
 
+  /** Physical connections opened so far: divided by transactions, the connections a transaction costs. */
+  public long connectionsOpened() {
+    return connections.opened();
+  }
+
   /**
-   * Stops the worker pool. Rolls back branches that are still only active (their work can no longer be prepared);
-   * prepared branches are left to the database (see the class comment).
+   * Stops the workers. Rolls back branches that are still only active (their work can no longer be prepared);
+   * prepared branches are left to the database (see the class comment), and so is the pool when one of them still
+   * holds its connection.
    */
   @Override
   public void close() {
+    boolean keepConnections = false;
     for (XaBranch b : branches.values()) {
-      if (b.phase != XaBranch.Phase.PREPARED) {
-        b.sequence(executor, x -> {
-          rollbackQuietly(x);
+      if (b.phase == XaBranch.Phase.PREPARED) {
+        keepConnections |= b.lease != null;
+      } else {
+        b.sequence(phaseExecutor, x -> {
+          rollbackBranch(x);
           return null;
         });
       }
     }
-    executor.shutdown();
+    workExecutor.shutdown();
+    phaseExecutor.shutdown();
+    try {
+      phaseExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (ownsConnections && !keepConnections) {
+      connections.close();
+    }
   }
 }

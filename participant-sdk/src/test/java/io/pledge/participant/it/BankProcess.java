@@ -30,10 +30,16 @@ final class BankProcess implements AutoCloseable {
   }
 
   BankProcess start(boolean stallPhase2) {
+    return start(stallPhase2, List.of());
+  }
+
+  /** Starts (or restarts) the bank with {@code extra} flags (database, crash point, timeouts). */
+  BankProcess start(boolean stallPhase2, List<String> extra) {
     List<String> args = new ArrayList<>(List.of("--coordinator.endpoint=127.0.0.1:" + coordinatorPort,
         "--participant.data.dir=" + dataDir, "--participant.port=" + grpcPort, "--bank.http.port=" + httpPort,
         "--participant.recovery.backoff.initial=50ms", "--participant.recovery.backoff.max=500ms",
         "--bank.stall-phase2=" + stallPhase2, "--bank.participant-id=" + name));
+    args.addAll(extra);
     process = JvmProcess.start(name, BankParticipantMain.class.getName(), args, Map.of(), dataDir.getParent());
     String ready = process.awaitLine(l -> l.startsWith("BANK READY"), Duration.ofSeconds(60));
     grpcPort = Integer.parseInt(ready.replaceAll(".*grpc=(\\d+).*", "$1"));
@@ -47,6 +53,10 @@ final class BankProcess implements AutoCloseable {
 
   JvmProcess process() {
     return process;
+  }
+
+  int grpcPort() {
+    return grpcPort;
   }
 
   int httpPort() {

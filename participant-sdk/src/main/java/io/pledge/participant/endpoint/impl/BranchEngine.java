@@ -49,11 +49,27 @@ public final class BranchEngine {
     }
   }
 
-  /** What the enlistment needs from the outside: one idempotent call to the coordinator. */
+  /**
+   * What the enlistment needs from the outside: one idempotent call to the coordinator, answering the
+   * transaction's deadline (epoch milliseconds; 0 when the coordinator did not say).
+   */
   @FunctionalInterface
   public interface Enlistment {
-    Future<Void> enlist(String txId, String participantId);
+    Future<Long> enlist(String txId, String participantId);
   }
+
+  /**
+   * Told about a branch that has heard nothing for the silence timeout while ACTIVE or PREPARED: the coordinator
+   * may have restarted and presumed the transaction aborted without telling anyone, so someone must ask it. Called
+   * on the engine's context, again after each further silence timeout while the branch stays open.
+   */
+  @FunctionalInterface
+  public interface Silence {
+    void silent(String txId, String participantId, BranchState state);
+  }
+
+  /** Slack past the transaction's deadline before an unprepared branch is dropped (commit may be just in time). */
+  static final java.time.Duration DEADLINE_GRACE = java.time.Duration.ofSeconds(1);
 
   private record Key(String txId, String participantId) {}
 
@@ -61,6 +77,8 @@ public final class BranchEngine {
   private static final class Entry {
     BranchState state;
     long expiryTimer = -1;
+    /** When a call for this branch last arrived (nanoTime): silence is measured from it. */
+    long lastHeard = System.nanoTime();
     Future<?> tail = Future.succeededFuture();
     int pending;
   }
@@ -74,15 +92,25 @@ public final class BranchEngine {
   private final Map<Key, Entry> live = new HashMap<>();
   private final Timer prepareTimer;
   private final Counter votesNo;
+  private final Silence silence;
+  private final java.time.Duration silenceTimeout;
+  private final long silenceTimer;
 
   /**
    * @param activeTimeout how long a branch may stay ACTIVE (worked for, not prepared) before it is rolled back
    *     here: the coordinator may have forgotten the transaction (a restart before any decision is a presumed
-   *     abort that tells nobody), and an unprepared branch may be aborted unilaterally.
+   *     abort that tells nobody), and an unprepared branch may be aborted unilaterally. The transaction's own
+   *     deadline (from the enlistment) ends it sooner when it is earlier.
+   * @param silenceTimeout how long an open branch may hear nothing before {@code silence} is told
    */
   public BranchEngine(Context context, Map<String, ResourceManager> resources, BranchLog log, LeaseCheck leases,
-      Enlistment enlistment, MeterRegistry registry, java.time.Duration activeTimeout) {
+      Enlistment enlistment, MeterRegistry registry, java.time.Duration activeTimeout, Silence silence,
+      java.time.Duration silenceTimeout) {
     this.context = context;
+    this.silence = silence;
+    this.silenceTimeout = silenceTimeout;
+    long period = Math.max(50, silenceTimeout.toMillis() / 4);
+    this.silenceTimer = context.owner().setPeriodic(period, id -> context.runOnContext(v -> checkSilence()));
     this.activeTimeout = activeTimeout;
     this.resources = Map.copyOf(resources);
     this.log = log;
@@ -113,10 +141,14 @@ public final class BranchEngine {
   /** The service works for {@code txId}: enlists the first time, fails once the branch is finished. */
   public Future<Void> join(String txId, String participantId) {
     return run(txId, participantId, BranchCall.JOIN, state -> switch (Barrier.decide(state, BranchCall.JOIN)) {
-      case ENLIST -> enlistment.enlist(txId, participantId).map(v -> {
+      case ENLIST -> enlistment.enlist(txId, participantId).map(deadline -> {
         move(txId, participantId, BranchState.ACTIVE);
+        long delay = activeTimeout.toMillis();
+        if (deadline > 0) {
+          delay = Math.max(1, Math.min(delay, deadline + DEADLINE_GRACE.toMillis() - System.currentTimeMillis()));
+        }
         live.get(new Key(txId, participantId)).expiryTimer =
-            context.owner().setTimer(activeTimeout.toMillis(), id -> expire(txId, participantId));
+            context.owner().setTimer(delay, id -> expire(txId, participantId));
         return (Void) null;
       });
       case ACK -> Future.succeededFuture();
@@ -221,15 +253,55 @@ public final class BranchEngine {
     });
   }
 
-  /** Rolls back a branch still ACTIVE after {@code activeTimeout}; any other state means it moved on in time. */
+  /**
+   * Rolls back a branch still ACTIVE past the transaction's deadline (or {@code activeTimeout}); any other state
+   * means it moved on in time. Not a call from outside, so it does not count as hearing from the coordinator.
+   */
   private void expire(String txId, String participantId) {
+    Entry entry = live.get(new Key(txId, participantId));
+    if (entry == null || entry.state != BranchState.ACTIVE) {
+      return;
+    }
+    entry.expiryTimer = -1;
     run(txId, participantId, BranchCall.ROLLBACK, state -> {
       if (state != BranchState.ACTIVE) {
         return Future.<Void>succeededFuture();
       }
       LOG.atWarn().addKeyValue("txId", txId).addKeyValue("participantId", participantId)
-          .addKeyValue("activeTimeout", activeTimeout).log("branch never prepared: rolling it back");
+          .log("branch not prepared by the transaction's deadline: rolling it back");
       return rollbackResource(txId, participantId);
+    });
+  }
+
+  /** Tells {@link Silence} about every open branch that heard nothing for the silence timeout. */
+  private void checkSilence() {
+    long now = System.nanoTime();
+    long limit = silenceTimeout.toNanos();
+    for (Map.Entry<Key, Entry> e : java.util.List.copyOf(live.entrySet())) {
+      Entry entry = e.getValue();
+      if ((entry.state == BranchState.ACTIVE || entry.state == BranchState.PREPARED) && entry.pending == 0
+          && now - entry.lastHeard >= limit) {
+        entry.lastHeard = now; // ask again only after another silence timeout
+        silence.silent(e.getKey().txId(), e.getKey().participantId(), entry.state);
+      }
+    }
+  }
+
+  /** Stops the silence checks (the node is closing). */
+  public void close() {
+    context.owner().cancelTimer(silenceTimer);
+  }
+
+  /** Whether the branch is still open here (ACTIVE or PREPARED), as far as memory and the log know. */
+  public Future<Boolean> isOpen(String txId, String participantId) {
+    return onContext(() -> {
+      Entry entry = live.get(new Key(txId, participantId));
+      if (entry != null && entry.state != null) {
+        return Future.succeededFuture(entry.state == BranchState.ACTIVE || entry.state == BranchState.PREPARED
+            || entry.state == BranchState.COMMITTING);
+      }
+      return log.find(txId, participantId).map(r -> r.map(x -> x.state() == BranchState.PREPARED
+          || x.state() == BranchState.COMMITTING).orElse(false));
     });
   }
 
@@ -254,6 +326,7 @@ public final class BranchEngine {
     return onContext(() -> {
       Entry entry = live.computeIfAbsent(key, k -> new Entry());
       entry.pending++;
+      entry.lastHeard = System.nanoTime();
       Future<T> result = entry.tail.transform(ignored -> load(key, entry)).compose(op::apply);
       entry.tail = result;
       return result.andThen(ar -> {
@@ -284,6 +357,9 @@ public final class BranchEngine {
     if (entry.state != BranchState.ACTIVE && entry.expiryTimer >= 0) {
       context.owner().cancelTimer(entry.expiryTimer);
       entry.expiryTimer = -1;
+    }
+    if (entry.state == BranchState.PREPARED || entry.state == BranchState.COMMITTING) {
+      leases.prepared(txId);
     }
     if (entry.state.isFinal()) {
       leases.finished(txId);

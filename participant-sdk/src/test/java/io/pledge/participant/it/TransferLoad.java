@@ -1,0 +1,194 @@
+package io.pledge.participant.it;
+
+import io.pledge.participant.client.TransactionClient;
+import io.pledge.participant.client.TransactionFinishedException;
+import io.pledge.participant.client.TxOutcome;
+import io.pledge.participant.propagation.TxPropagation;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Concurrent transfers between two banks, each recorded with the outcome the client was told (COMMITTED, ABORTED,
+ * or UNKNOWN when a call failed), and the check the issue asks for: every account equals its initial balance plus
+ * exactly the committed transfers (so every COMMITTED transfer is applied in both databases, no aborted one in
+ * either, and the total is unchanged). Some transfers also read at a bank (a read-only branch).
+ */
+final class TransferLoad {
+
+  enum Outcome { COMMITTED, ABORTED, UNKNOWN }
+
+  static final class Transfer {
+    final String txId;
+    final BankProcess debit;
+    final int from;
+    final BankProcess credit;
+    final int to;
+    final long amount;
+    volatile Outcome outcome = Outcome.UNKNOWN;
+
+    Transfer(String txId, BankProcess debit, int from, BankProcess credit, int to, long amount) {
+      this.txId = txId;
+      this.debit = debit;
+      this.from = from;
+      this.credit = credit;
+      this.to = to;
+      this.amount = amount;
+    }
+  }
+
+  private final TransactionClient client;
+  private final HttpClient http;
+  private final BankProcess left;
+  private final BankProcess right;
+  private final int accounts;
+  private final Duration txTimeout;
+  private final Duration callTimeout;
+  private final ConcurrentLinkedQueue<Transfer> transfers = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean running = new AtomicBoolean();
+  private final List<Future<Void>> lanes = new ArrayList<>();
+
+  TransferLoad(Vertx vertx, TransactionClient client, BankProcess left, BankProcess right, int accounts,
+      Duration txTimeout, Duration callTimeout) {
+    this.client = client;
+    this.left = left;
+    this.right = right;
+    this.accounts = accounts;
+    this.txTimeout = txTimeout;
+    this.callTimeout = callTimeout;
+    this.http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(128));
+  }
+
+  /** Starts {@code n} lanes, each running one transfer after another until {@link #stop}. */
+  void start(int n) {
+    running.set(true);
+    for (int i = 0; i < n; i++) {
+      lanes.add(lane());
+    }
+  }
+
+  void stop() throws Exception {
+    running.set(false);
+    Future.join(new ArrayList<>(lanes)).await(120, TimeUnit.SECONDS);
+    lanes.clear();
+  }
+
+  private Future<Void> lane() {
+    if (!running.get()) {
+      return Future.succeededFuture();
+    }
+    return transfer().transform(ar -> lane());
+  }
+
+  long count(Outcome outcome) {
+    return transfers.stream().filter(t -> t.outcome == outcome).count();
+  }
+
+  int size() {
+    return transfers.size();
+  }
+
+  private Future<Void> transfer() {
+    Random random = ThreadLocalRandom.current();
+    boolean leftToRight = random.nextBoolean();
+    BankProcess debit = leftToRight ? left : right;
+    BankProcess credit = leftToRight ? right : left;
+    int from = random.nextInt(accounts);
+    int to = random.nextInt(accounts);
+    long amount = 1 + random.nextInt(50);
+    boolean alsoRead = random.nextInt(5) == 0;
+    return client.begin(txTimeout, Map.of()).compose(txId -> {
+      Transfer t = new Transfer(txId, debit, from, credit, to, amount);
+      transfers.add(t);
+      Future<Void> legs = Future.all(call(debit, "/add?account=" + from + "&amount=" + -amount, txId),
+          call(credit, "/add?account=" + to + "&amount=" + amount, txId)).mapEmpty();
+      if (alsoRead) {
+        // A third call that only reads, at a third "service" in the same bank as the debit: a read-only branch.
+        legs = legs.compose(v -> call(debit, "/read?account=" + to, txId));
+      }
+      return legs.transform(ar -> ar.succeeded()
+          ? client.commit(txId).transform(c -> {
+              if (c.succeeded()) {
+                t.outcome = c.result().committed() ? Outcome.COMMITTED : Outcome.ABORTED;
+              }
+              return Future.<Void>succeededFuture();
+            })
+          : client.rollback(txId).transform(r -> {
+              if (r.succeeded() && !r.result().committed()) {
+                t.outcome = Outcome.ABORTED;
+              }
+              return Future.<Void>succeededFuture();
+            }));
+    }).recover(e -> Future.succeededFuture());
+  }
+
+  private Future<Void> call(BankProcess bank, String uri, String txId) {
+    RequestOptions options = TxPropagation.attach(new RequestOptions().setMethod(HttpMethod.POST)
+        .setHost("127.0.0.1").setPort(bank.httpPort()).setURI(uri).setTimeout(callTimeout.toMillis()), txId);
+    return http.request(options).compose(req -> req.send()).compose(resp -> resp.body().compose(body ->
+        resp.statusCode() == 200 ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new IllegalStateException(resp.statusCode() + " " + body))));
+  }
+
+  /**
+   * Learns the outcome of every transfer the client could not learn, from the coordinator, without ever making
+   * one commit: Rollback answers ABORTED for an aborted (or still open, now aborted) transaction, and refuses one
+   * that committed.
+   */
+  void resolveUnknown() throws Exception {
+    for (Transfer t : transfers) {
+      if (t.outcome != Outcome.UNKNOWN) {
+        continue;
+      }
+      try {
+        TxOutcome o = client.rollback(t.txId).await(30, TimeUnit.SECONDS);
+        t.outcome = o.committed() ? Outcome.COMMITTED : Outcome.ABORTED;
+      } catch (TransactionFinishedException e) {
+        if (!String.valueOf(e.getMessage()).contains("COMMIT")) {
+          throw new AssertionError("cannot tell the outcome of " + t.txId + ": " + e.getMessage(), e);
+        }
+        t.outcome = Outcome.COMMITTED;
+      }
+    }
+  }
+
+  /** Each bank's expected balances: the initial one plus every committed transfer's legs there. */
+  Map<BankProcess, Map<Integer, Long>> expected(long initial, int accountsPerBank) {
+    Map<BankProcess, Map<Integer, Long>> expected = new HashMap<>();
+    for (BankProcess bank : List.of(left, right)) {
+      Map<Integer, Long> balances = new HashMap<>();
+      for (int i = 0; i < accountsPerBank; i++) {
+        balances.put(i, initial);
+      }
+      expected.put(bank, balances);
+    }
+    for (Transfer t : transfers) {
+      if (t.outcome == Outcome.COMMITTED) {
+        expected.get(t.debit).merge(t.from, -t.amount, Long::sum);
+        expected.get(t.credit).merge(t.to, t.amount, Long::sum);
+      }
+    }
+    return expected;
+  }
+
+  static Map<Integer, Long> balances(JsonObject status) {
+    Map<Integer, Long> balances = new HashMap<>();
+    status.getJsonObject("balances").forEach(e -> balances.put(Integer.parseInt(e.getKey()),
+        ((Number) e.getValue()).longValue()));
+    return balances;
+  }
+}
