@@ -84,8 +84,18 @@ public final class LockEngine {
               return Future.succeededFuture(d.holder());
             }
             case QUEUED -> {
-              onQueued.accept(d);
-              return onContext(() -> waits.queued(w, reply.state(), d.blockedBy(), wait));
+              // Tracked first, whatever happens to the caller: the wait is in the lock's queue now and must end
+              // exactly once (granted, timed out or withdrawn). Telling the caller may fail (a stream cancelled
+              // meanwhile); that withdraws the wait through the tracking, it never skips it.
+              Future<Holder> outcome = onContext(() -> waits.queued(w, reply.state(), d.blockedBy(), wait));
+              try {
+                onQueued.accept(d);
+              } catch (RuntimeException e) {
+                LOG.atDebug().addKeyValue("owner", owner).addKeyValue("lock", lock)
+                    .log("could not tell the caller it is queued: {}", e.toString());
+                cancel(id, "the caller could not be told it is queued (" + e.getMessage() + ")");
+              }
+              return outcome;
             }
             default -> {
               settleRefused(w);
