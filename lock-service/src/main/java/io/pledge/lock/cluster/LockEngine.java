@@ -120,9 +120,27 @@ public final class LockEngine {
   }
 
   public Future<Holder> renew(String lock, String owner, long token, long leaseMs) {
-    return store.apply(lock, new Processors.RenewLock(owner, token, leaseMs)).compose(reply -> {
+    return renew(lock, owner, token, leaseMs, null).map(Renewed::holder);
+  }
+
+  /** A renewal's grant, and whether it re-created a lock the service had lost. */
+  public record Renewed(Holder holder, boolean reasserted) {}
+
+  /**
+   * Renews; with a {@code reassertion} (from the holder itself), a lock the service lost is re-created during its
+   * grace (see {@link io.pledge.lock.table.LockTable#renew(LockState, String, long, long,
+   * io.pledge.lock.table.LockTable.Reassertion, long)}).
+   */
+  public Future<Renewed> renew(String lock, String owner, long token, long leaseMs,
+      io.pledge.lock.table.LockTable.Reassertion reassertion) {
+    return store.apply(lock, new Processors.RenewLock(owner, token, leaseMs, reassertion)).compose(reply -> {
       countSideEffects(lock, reply);
-      return outcome(lock, owner, reply);
+      boolean reasserted = reply.decision().code() == Decision.Code.REASSERTED;
+      if (reasserted) {
+        LOG.atInfo().addKeyValue("owner", owner).addKeyValue("lock", lock).addKeyValue("token", token)
+            .log("lock re-asserted by its holder during the grace");
+      }
+      return outcome(lock, owner, reply).map(h -> new Renewed(h, reasserted));
     });
   }
 

@@ -20,7 +20,7 @@ public record Decision(Code code, String message, Holder holder, int position, L
 
   public enum Code {
     GRANTED(true), REENTERED(true), UPGRADED(true), QUEUED(true), RENEWED(true), RELEASED(true), RELEASED_ALL(true),
-    CANCELLED(true), GRANTED_BEFORE_CANCEL(true), PROMOTED(true),
+    CANCELLED(true), GRANTED_BEFORE_CANCEL(true), PROMOTED(true), REASSERTED(true),
     BUSY(false), ALREADY_WAITING(false), NOT_HELD(false), TOKEN_MISMATCH(false), NOT_WAITING(false);
 
     private final boolean ok;

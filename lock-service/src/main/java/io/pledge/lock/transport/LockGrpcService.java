@@ -140,8 +140,9 @@ public final class LockGrpcService extends LockServiceService {
   @Override
   public Future<RenewLockResponse> renew(RenewLockRequest r) {
     return guarded(() -> engine.renew(RequestLimits.id("lock", r.getLock()), RequestLimits.id("owner", r.getOwner()),
-        RequestLimits.token(r.getFencingToken()), limits.leaseMs(r.getLeaseMs()))
-        .map(h -> RenewLockResponse.newBuilder().setLeaseExpiresAtMs(h.expiresAt()).build()));
+        RequestLimits.token(r.getFencingToken()), limits.leaseMs(r.getLeaseMs()), Protos.reassertion(r))
+        .map(done -> RenewLockResponse.newBuilder().setLeaseExpiresAtMs(done.holder().expiresAt())
+            .setReasserted(done.reasserted()).build()));
   }
 
   @Override
