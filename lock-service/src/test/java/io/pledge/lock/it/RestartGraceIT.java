@@ -101,9 +101,11 @@ class RestartGraceIT {
 
   private JvmProcess startMember(int hazelcastPort, int grpcPort) {
     List<String> args = new ArrayList<>();
-    Servers.memberSettings(hazelcastPort, List.of(hazelcastPort), Map.of("grpc.port", Integer.toString(grpcPort),
-        "lock.max-lease", "8s", "lock.delay-margin", "1s", "hazelcast.cluster-name", "pledge-restart-" + hazelcastPort))
-        .forEach((k, v) -> args.add("--" + k + "=" + v));
+    Map<String, String> settings = Servers.memberSettings(hazelcastPort, List.of(hazelcastPort), Map.of("grpc.port",
+        Integer.toString(grpcPort), "lock.max-lease", "8s", "lock.delay-margin", "1s", "hazelcast.cluster-name",
+        "pledge-restart-" + hazelcastPort));
+    settings.remove("lock.delay-on-start"); // the default is what this test is about
+    settings.forEach((k, v) -> args.add("--" + k + "=" + v));
     JvmProcess m = JvmProcess.start("member", ChildMember.class.getName(), args, Map.of(), Path.of("."));
     started.add(m);
     m.awaitLine(l -> l.startsWith("READY "), Duration.ofSeconds(90));
