@@ -12,7 +12,9 @@ import io.pledge.lock.cluster.LockEngine;
 import io.pledge.lock.config.LockServiceOptions;
 import io.pledge.lock.hazelcast.HazelcastLockStore;
 import io.pledge.lock.hazelcast.HazelcastSetup;
+import io.pledge.lock.hazelcast.AuthorityKeeper;
 import io.pledge.lock.hazelcast.LockGuard;
+import io.pledge.lock.hazelcast.MemberAuthority;
 import io.pledge.lock.metrics.LockMetrics;
 import io.pledge.lock.transport.LockGrpcService;
 import io.pledge.lock.transport.RequestLimits;
@@ -41,12 +43,16 @@ public final class LockServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LockServer.class);
 
   private final HazelcastInstance hazelcast;
+  /** Null in client mode (the members are not ours). */
+  private final AuthorityKeeper keeper;
   private final Vertx vertx;
   private final HttpServer grpc;
   private final OpsServer ops;
 
-  private LockServer(HazelcastInstance hazelcast, Vertx vertx, HttpServer grpc, OpsServer ops) {
+  private LockServer(HazelcastInstance hazelcast, AuthorityKeeper keeper, Vertx vertx, HttpServer grpc,
+      OpsServer ops) {
     this.hazelcast = hazelcast;
+    this.keeper = keeper;
     this.vertx = vertx;
     this.grpc = grpc;
     this.ops = ops;
@@ -59,13 +65,22 @@ public final class LockServer implements AutoCloseable {
   public static LockServer start(Config options) throws InterruptedException, ExecutionException, TimeoutException {
     boolean client = options.get(LockServiceOptions.HAZELCAST_CLIENT);
     LockGuard guard = new LockGuard(LockServiceOptions.lockDelay(options), System::currentTimeMillis);
+    MemberAuthority authority = new MemberAuthority(MemberAuthority.validity(
+        options.get(LockServiceOptions.DELAY_MARGIN), options.get(LockServiceOptions.HEARTBEAT_TIMEOUT)),
+        System::nanoTime);
     HazelcastInstance hz = client ? HazelcastClient.newHazelcastClient(HazelcastSetup.client(options))
-        : Hazelcast.newHazelcastInstance(HazelcastSetup.member(options, guard));
+        : Hazelcast.newHazelcastInstance(HazelcastSetup.member(options, guard, authority));
     if (!client && (options.get(LockServiceOptions.DELAY_ON_START) || hz.getCluster().getMembers().size() > 1)) {
-      guard.onClusterChange(); // partitions are about to move here from the members already running
+      // Joining: partitions are about to move here from the members already running. Alone: the start-up grace,
+      // in which holders re-assert the locks an earlier incarnation of the cluster granted (docs/lock-service.md).
+      guard.onClusterChange();
     }
+    AuthorityKeeper keeper = client ? null : AuthorityKeeper.start(hz, authority, options.get(LockServiceOptions.QUORUM));
     Vertx vertx = Vertx.vertx();
     try {
+      if (keeper != null && hz.getCluster().getMembers().size() >= options.get(LockServiceOptions.QUORUM)) {
+        awaitAuthority(authority); // else no majority can confirm it before others join: it refuses until then
+      }
       Context context = vertx.getOrCreateContext();
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HazelcastLockStore store = new HazelcastLockStore(hz, !client, context);
@@ -83,15 +98,30 @@ public final class LockServer implements AutoCloseable {
           options.get(LockServiceOptions.OPS_PORT), "lock-service", registry, () -> hz.getLifecycleService()
               .isRunning());
       Future.all(grpc, ops).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      LockServer server = new LockServer(hz, vertx, grpc.result(), ops.result());
+      LockServer server = new LockServer(hz, keeper, vertx, grpc.result(), ops.result());
       LOG.atInfo().addKeyValue("grpcPort", server.grpcPort()).addKeyValue("opsPort", server.opsPort())
           .addKeyValue("mode", client ? "hazelcast-client" : "embedded-member")
           .addKeyValue("members", hz.getCluster().getMembers().size()).log("lock service started");
       return server;
     } catch (InterruptedException | ExecutionException | TimeoutException | RuntimeException e) {
+      if (keeper != null) {
+        keeper.close();
+      }
       vertx.close();
       hz.shutdown();
       throw e;
+    }
+  }
+
+  /**
+   * Serves only once a majority has confirmed this member (the first round trip), so that the first requests are not
+   * refused; a member that cannot reach a majority starts anyway and refuses with UNAVAILABLE until it can.
+   */
+  private static void awaitAuthority(MemberAuthority authority) throws InterruptedException {
+    try {
+      authority.firstConfirmation().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.atWarn().log("no majority confirmed this member within 10 s; it refuses grants until one does");
     }
   }
 
@@ -165,6 +195,9 @@ public final class LockServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
       LOG.atWarn().setCause(e).log("vert.x did not close cleanly");
+    }
+    if (keeper != null) {
+      keeper.close();
     }
     hazelcast.shutdown();
   }

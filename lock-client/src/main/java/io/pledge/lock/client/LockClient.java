@@ -132,6 +132,19 @@ public final class LockClient implements AutoCloseable {
         .setFencingToken(token).setLeaseMs(lease.toMillis()).build(), CALL_TIMEOUT);
   }
 
+  /**
+   * Renews as the holder of the grant: besides extending the lease, this lets a lock service that lost the lock (a
+   * restart) re-create it during its start-up grace with this token, mode and hold count ({@code reasserted} in the
+   * response). What {@link LockHandle}'s auto-renewal sends.
+   */
+  public Future<RenewLockResponse> renewAsHolder(String lock, String owner, long token, Duration lease, LockMode mode,
+      int holdCount) {
+    return call(LockServiceGrpcClient.Renew, RenewLockRequest.newBuilder().setLock(lock).setOwner(owner)
+        .setFencingToken(token).setLeaseMs(lease.toMillis())
+        .setReassertMode(mode == LockMode.LOCK_MODE_SHARED ? mode : LockMode.LOCK_MODE_EXCLUSIVE)
+        .setReassertHoldCount(holdCount).build(), CALL_TIMEOUT);
+  }
+
   /** Completes with the hold count left. */
   public Future<Integer> release(String lock, String owner, long token) {
     return call(LockServiceGrpcClient.Release, ReleaseLockRequest.newBuilder().setLock(lock).setOwner(owner)

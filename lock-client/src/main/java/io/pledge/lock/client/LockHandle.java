@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A granted lock. {@link #close()} releases it (once); with auto-renewal a timer renews the lease at a third of its
- * length until then. Pass {@link #token()} with every request to the protected resource.
+ * length until then, as the holder, so that a lock service that restarted and lost the lock gets it re-asserted
+ * (same token) during its start-up grace. Pass {@link #token()} with every request to the protected resource.
  */
 public final class LockHandle implements AutoCloseable {
 
@@ -42,8 +43,16 @@ public final class LockHandle implements AutoCloseable {
     if (closed.get()) {
       return;
     }
-    client.renew(grant.getLock(), grant.getOwner(), grant.getFencingToken(), request.lease())
-        .onSuccess(r -> leaseExpiresAt.set(r.getLeaseExpiresAtMs()))
+    // As the holder: if the service restarted and lost the lock, this re-asserts it during its start-up grace.
+    client.renewAsHolder(grant.getLock(), grant.getOwner(), grant.getFencingToken(), request.lease(), grant.getMode(),
+            grant.getHoldCount())
+        .onSuccess(r -> {
+          leaseExpiresAt.set(r.getLeaseExpiresAtMs());
+          if (r.getReasserted()) {
+            LOG.atInfo().addKeyValue("owner", grant.getOwner()).addKeyValue("lock", grant.getLock())
+                .addKeyValue("token", grant.getFencingToken()).log("lock re-asserted after a lock service restart");
+          }
+        })
         .onFailure(e -> {
           LockException failure = LockException.from(e);
           if (failure instanceof LockException.Unavailable) {

@@ -84,8 +84,18 @@ public final class LockEngine {
               return Future.succeededFuture(d.holder());
             }
             case QUEUED -> {
-              onQueued.accept(d);
-              return onContext(() -> waits.queued(w, reply.state(), d.blockedBy(), wait));
+              // Tracked first, whatever happens to the caller: the wait is in the lock's queue now and must end
+              // exactly once (granted, timed out or withdrawn). Telling the caller may fail (a stream cancelled
+              // meanwhile); that withdraws the wait through the tracking, it never skips it.
+              Future<Holder> outcome = onContext(() -> waits.queued(w, reply.state(), d.blockedBy(), wait));
+              try {
+                onQueued.accept(d);
+              } catch (RuntimeException e) {
+                LOG.atDebug().addKeyValue("owner", owner).addKeyValue("lock", lock)
+                    .log("could not tell the caller it is queued: {}", e.toString());
+                cancel(id, "the caller could not be told it is queued (" + e.getMessage() + ")");
+              }
+              return outcome;
             }
             default -> {
               settleRefused(w);
@@ -110,9 +120,27 @@ public final class LockEngine {
   }
 
   public Future<Holder> renew(String lock, String owner, long token, long leaseMs) {
-    return store.apply(lock, new Processors.RenewLock(owner, token, leaseMs)).compose(reply -> {
+    return renew(lock, owner, token, leaseMs, null).map(Renewed::holder);
+  }
+
+  /** A renewal's grant, and whether it re-created a lock the service had lost. */
+  public record Renewed(Holder holder, boolean reasserted) {}
+
+  /**
+   * Renews; with a {@code reassertion} (from the holder itself), a lock the service lost is re-created during its
+   * grace (see {@link io.pledge.lock.table.LockTable#renew(LockState, String, long, long,
+   * io.pledge.lock.table.LockTable.Reassertion, long)}).
+   */
+  public Future<Renewed> renew(String lock, String owner, long token, long leaseMs,
+      io.pledge.lock.table.LockTable.Reassertion reassertion) {
+    return store.apply(lock, new Processors.RenewLock(owner, token, leaseMs, reassertion)).compose(reply -> {
       countSideEffects(lock, reply);
-      return outcome(lock, owner, reply);
+      boolean reasserted = reply.decision().code() == Decision.Code.REASSERTED;
+      if (reasserted) {
+        LOG.atInfo().addKeyValue("owner", owner).addKeyValue("lock", lock).addKeyValue("token", token)
+            .log("lock re-asserted by its holder during the grace");
+      }
+      return outcome(lock, owner, reply).map(h -> new Renewed(h, reasserted));
     });
   }
 

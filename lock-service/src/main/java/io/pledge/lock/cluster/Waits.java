@@ -42,6 +42,7 @@ final class Waits {
 
   private static final Logger LOG = LoggerFactory.getLogger(Waits.class);
   private static final Duration EDGE_TTL_MARGIN = Duration.ofSeconds(5);
+  private static final long TICK_RETRY_MS = 1000;
 
   private final Vertx vertx;
   private final LockStore store;
@@ -352,7 +353,19 @@ final class Waits {
     store.apply(lock, new Processors.Tick()).onSuccess(r -> {
       metrics.expired(r.decision().expired().size());
       onState(r.state());
-    }).onFailure(e -> LOG.atWarn().addKeyValue("lock", lock).log("could not wake lock: {}", e.getMessage()));
+    }).onFailure(e -> {
+      LOG.atWarn().addKeyValue("lock", lock).log("could not wake lock, will retry: {}", e.getMessage());
+      // No quorum or no authority here for now: the waits still need their lock woken once this member can decide.
+      if (!wakeTimers.containsKey(lock)) {
+        long id = vertx.setTimer(TICK_RETRY_MS, t -> {
+          wakeTimers.remove(lock);
+          if (byLock.containsKey(lock)) {
+            tick(lock);
+          }
+        });
+        wakeTimers.put(lock, new long[] {id, Long.MIN_VALUE});
+      }
+    });
   }
 
   private void updateEdge(Wait w, List<String> blockedBy, boolean detect) {

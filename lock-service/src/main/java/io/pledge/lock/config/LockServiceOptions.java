@@ -61,9 +61,11 @@ public final class LockServiceOptions {
           + " a deadlock; most waits end sooner (PostgreSQL's deadlock_timeout)");
   public static final ConfigKey<Duration> DELAY_MARGIN = ConfigKey.duration("lock.delay-margin",
       Duration.ofSeconds(2), "added to lock.max-lease for the lock-delay (covers clock drift and failure detection)");
-  public static final ConfigKey<Boolean> DELAY_ON_START = ConfigKey.bool("lock.delay-on-start", false,
-      "apply the lock-delay when this member starts too (set it when a restart can lose every copy of the locks,"
-          + " e.g. a single member)");
+  public static final ConfigKey<Boolean> DELAY_ON_START = ConfigKey.bool("lock.delay-on-start", true,
+      "start-up grace: a member that starts as the first of its cluster (a single member, or a cluster that lost"
+          + " every copy of the locks) makes no new grant for lock.max-lease + lock.delay-margin, while holders"
+          + " re-assert their locks with their fencing tokens; false only for a cluster that cannot have lost locks"
+          + " (a new one, or one living and dying with its clients)");
 
   public static final List<ConfigKey<?>> ALL = List.of(GRPC_HOST, GRPC_PORT, GRPC_EVENT_LOOPS, OPS_HOST, OPS_PORT,
       HAZELCAST_CLIENT, CLUSTER_NAME, HAZELCAST_HOST, HAZELCAST_PORT, MEMBERS, KUBERNETES, KUBERNETES_SERVICE,
@@ -77,9 +79,12 @@ public final class LockServiceOptions {
    */
   public static java.util.Map<String, String> loopbackMember(int hazelcastPort, String clusterName) {
     String member = "127.0.0.1:" + hazelcastPort;
+    // No start-up grace: this member starts a new cluster of its own, for the life of its process (a test, the
+    // embedded demo), so no lock can have been granted by an earlier incarnation.
     return java.util.Map.of(GRPC_HOST.name(), "127.0.0.1", GRPC_PORT.name(), "0", OPS_HOST.name(), "127.0.0.1",
         OPS_PORT.name(), "0", HAZELCAST_HOST.name(), "127.0.0.1", HAZELCAST_PORT.name(),
-        Integer.toString(hazelcastPort), MEMBERS.name(), member, CLUSTER_NAME.name(), clusterName);
+        Integer.toString(hazelcastPort), MEMBERS.name(), member, CLUSTER_NAME.name(), clusterName,
+        DELAY_ON_START.name(), "false");
   }
 
   private LockServiceOptions() {}

@@ -11,6 +11,7 @@ import com.hazelcast.query.Predicates;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.pledge.lock.cluster.LockFailure;
 import io.pledge.lock.cluster.LockStore;
+import io.pledge.lock.table.Decision;
 import io.pledge.lock.table.LockState;
 import io.pledge.lock.table.WaitEdge;
 import io.vertx.core.Context;
@@ -76,7 +77,15 @@ public final class HazelcastLockStore implements LockStore {
     // reply may be deserialized, and a Compact schema the client lacks is fetched with a blocking call: not on our
     // threads, nor on the client's own I/O threads.
     return Future.fromCompletionStage(locks.submitToKey(lock, processor), caller)
-        .recover(failure -> Future.failedFuture(translate(failure)));
+        .recover(failure -> Future.failedFuture(translate(failure))).compose(HazelcastLockStore::decided);
+  }
+
+  /** A member without authority answered "nothing done": that is a failure like a lost quorum. */
+  private static Future<Reply> decided(Reply reply) {
+    if (reply.decision().code() == Decision.Code.NO_AUTHORITY) {
+      return Future.failedFuture(new LockFailure(LockFailure.Kind.UNAVAILABLE, reply.decision().message()));
+    }
+    return Future.succeededFuture(reply);
   }
 
   /**
@@ -100,7 +109,7 @@ public final class HazelcastLockStore implements LockStore {
         promise.fail(translate(e));
       }
     }), DIRECT);
-    return promise.future();
+    return promise.future().compose(HazelcastLockStore::decided);
   }
 
   @Override

@@ -23,9 +23,10 @@ public final class HazelcastSetup {
 
   /**
    * An embedded member: TCP-IP join with the given list (or Kubernetes discovery), multicast off, sync backups,
-   * split-brain protection on both maps, the lock-delay guard in the user context and fed by membership changes.
+   * split-brain protection on both maps, the lock-delay guard in the user context and fed by membership changes, and
+   * the member's authority (kept alive by an {@link AuthorityKeeper} the caller starts).
    */
-  public static Config member(io.pledge.common.config.Config options, LockGuard guard) {
+  public static Config member(io.pledge.common.config.Config options, LockGuard guard, MemberAuthority authority) {
     Config c = new Config();
     c.setClusterName(options.get(LockServiceOptions.CLUSTER_NAME));
     String host = options.get(LockServiceOptions.HAZELCAST_HOST);
@@ -63,6 +64,7 @@ public final class HazelcastSetup {
     CompactCodecs.register(c.getSerializationConfig());
     ConcurrentHashMap<String, Object> userContext = new ConcurrentHashMap<>();
     userContext.put(LockGuard.USER_CONTEXT_KEY, guard);
+    userContext.put(MemberAuthority.USER_CONTEXT_KEY, authority);
     c.setUserContext(userContext);
     c.addListenerConfig(new ListenerConfig(new GuardTrigger(guard)));
     return c;

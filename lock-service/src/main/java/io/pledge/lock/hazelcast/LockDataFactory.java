@@ -19,6 +19,7 @@ public final class LockDataFactory implements DataSerializableFactory {
   static final int LOCK_PAGE = 9;
   static final int BY_NAME = 10;
   static final int CONCERNS_WAITS = 11;
+  static final int CONFIRM_MEMBER = 12;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -34,6 +35,7 @@ public final class LockDataFactory implements DataSerializableFactory {
       case LOCK_PAGE -> new LockPage();
       case BY_NAME -> new LockPage.ByName();
       case CONCERNS_WAITS -> new ConcernsWaits();
+      case CONFIRM_MEMBER -> new AuthorityKeeper.ConfirmMember();
       default -> throw new IllegalArgumentException("unknown lock-service type id " + typeId);
     };
   }

@@ -52,6 +52,15 @@ public abstract class LockProcessor implements EntryProcessor<String, LockState,
         && next.lastToken() == 0) {
       return reply(next, step.decision()); // nothing changed: no write, no backup
     }
+    // Checked after the rule read the clock: a pause before this point lapses the authority; a pause after it only
+    // delays a grant whose lease was counted from before the pause.
+    MemberAuthority authority = member == null ? null
+        : (MemberAuthority) member.getUserContext().get(MemberAuthority.USER_CONTEXT_KEY);
+    if (authority != null && !authority.holds()) {
+      return new Reply(null, Decision.unavailable("NO_AUTHORITY: this lock-service member has not confirmed with a"
+          + " majority of the cluster, within the last " + authority.validity().toMillis() + " ms, that it is still a"
+          + " member (it may have been paused or cut off); nothing was granted or renewed here. Retry"));
+    }
     written = next.departedSince(state).writtenBy(me);
     entry.setValue(written);
     return reply(written, step.decision());

@@ -71,18 +71,21 @@ public final class Processors {
     private String owner;
     private long token;
     private long leaseMs;
+    /** Null for a plain renew. */
+    private LockTable.Reassertion reassertion;
 
     public RenewLock() {}
 
-    public RenewLock(String owner, long token, long leaseMs) {
+    public RenewLock(String owner, long token, long leaseMs, LockTable.Reassertion reassertion) {
       this.owner = owner;
       this.token = token;
       this.leaseMs = leaseMs;
+      this.reassertion = reassertion;
     }
 
     @Override
     protected Step apply(LockState state, long now) {
-      return LockTable.renew(state, owner, token, leaseMs, now);
+      return LockTable.renew(state, owner, token, leaseMs, reassertion, now);
     }
 
     @Override
@@ -100,6 +103,8 @@ public final class Processors {
       out.writeString(owner);
       out.writeLong(token);
       out.writeLong(leaseMs);
+      out.writeString(reassertion == null ? "" : reassertion.mode().name());
+      out.writeInt(reassertion == null ? 0 : reassertion.count());
     }
 
     @Override
@@ -107,6 +112,9 @@ public final class Processors {
       owner = in.readString();
       token = in.readLong();
       leaseMs = in.readLong();
+      String mode = in.readString();
+      int count = in.readInt();
+      reassertion = mode == null || mode.isEmpty() ? null : new LockTable.Reassertion(LockMode.valueOf(mode), count);
     }
   }
 

@@ -20,8 +20,10 @@ public record Decision(Code code, String message, Holder holder, int position, L
 
   public enum Code {
     GRANTED(true), REENTERED(true), UPGRADED(true), QUEUED(true), RENEWED(true), RELEASED(true), RELEASED_ALL(true),
-    CANCELLED(true), GRANTED_BEFORE_CANCEL(true), PROMOTED(true),
-    BUSY(false), ALREADY_WAITING(false), NOT_HELD(false), TOKEN_MISMATCH(false), NOT_WAITING(false);
+    CANCELLED(true), GRANTED_BEFORE_CANCEL(true), PROMOTED(true), REASSERTED(true),
+    BUSY(false), ALREADY_WAITING(false), NOT_HELD(false), TOKEN_MISMATCH(false), NOT_WAITING(false),
+    /** The member may not change lock states now (it has not confirmed its membership with a majority). */
+    NO_AUTHORITY(false);
 
     private final boolean ok;
 
@@ -45,6 +47,11 @@ public record Decision(Code code, String message, Holder holder, int position, L
 
   static Decision of(Code code, Holder holder, List<Holder> promoted, List<Holder> expired) {
     return new Decision(code, "", holder, 0, List.of(), promoted, expired);
+  }
+
+  /** Nothing was done: the member that owns the lock cannot decide now (see {@link Code#NO_AUTHORITY}). */
+  public static Decision unavailable(String message) {
+    return new Decision(Code.NO_AUTHORITY, message, null, 0, List.of(), List.of(), List.of());
   }
 
   static Decision refused(Code code, String message, List<String> blockedBy) {

@@ -141,8 +141,18 @@ public record LockState(String name, List<Holder> holders, List<Waiter> waiters,
     return holders.isEmpty() && waiters.isEmpty();
   }
 
+  /**
+   * The next state. A holder that leaves folds its token into {@code lastToken}: a re-asserted grant (see
+   * {@link LockTable#renew}) has a token this state never issued, and the next grant must still come above it.
+   */
   LockState with(List<Holder> newHolders, List<Waiter> newWaiters, long newLastToken, List<Cancellation> newCancels) {
-    return new LockState(name, newHolders, newWaiters, newLastToken, notBefore, version + 1, lastWriter, newCancels);
+    long last = newLastToken;
+    for (Holder h : holders) {
+      if (h.token() > last && newHolders.stream().noneMatch(n -> n.token() == h.token())) {
+        last = h.token();
+      }
+    }
+    return new LockState(name, newHolders, newWaiters, last, notBefore, version + 1, lastWriter, newCancels);
   }
 
   /** The same state marked as written by {@code member}. */

@@ -99,12 +99,46 @@ public final class LockTable {
 
   /** Extends the owner's lease to {@code now + leaseMs}. Anyone knowing owner and token may renew. */
   public static Step renew(LockState given, String owner, long token, long leaseMs, long now) {
+    return renew(given, owner, token, leaseMs, null, now);
+  }
+
+  /**
+   * What a holder claims about its grant when it renews, so that a lock lost by the service (restart, every copy
+   * lost) can be re-created during its grace.
+   */
+  public record Reassertion(LockMode mode, int count) {
+    public Reassertion {
+      Objects.requireNonNull(mode, "mode");
+      count = Math.max(1, count);
+    }
+  }
+
+  /**
+   * Like {@link #renew(LockState, String, long, long, long)}; with a {@code reassertion}, a lock in its lock-delay
+   * (the start-up grace after a restart, or the delay after a membership change: no new grant is made then) that does
+   * not know this grant re-creates it, with the holder's token, mode and count. The grant must be unknown to the
+   * state ({@code token > lastToken}: the state never saw it, so it was lost with the state). A holder it conflicts
+   * with that has a lower token had ended before this grant was made (tokens increase per lock), so it is removed;
+   * one with a higher token wins and the re-assertion is refused.
+   */
+  public static Step renew(LockState given, String owner, long token, long leaseMs, Reassertion reassertion,
+      long now) {
     Swept swept = sweep(given, now);
     LockState s = swept.state;
     var held = s.holder(owner);
+    if (held.isEmpty() && reassertion != null && now < s.notBefore()) {
+      return reassert(s, swept, owner, token, leaseMs, reassertion, now);
+    }
     if (held.isEmpty()) {
       return refuse(s, Code.NOT_HELD, "owner " + owner + " does not hold lock " + s.name()
           + " (never granted, released, or its lease expired)", List.of());
+    }
+    if (held.get().token() == token && reassertion != null && REASSERTED.equals(held.get().grantId())
+        && held.get().count() < reassertion.count()) {
+      // Several handles of one reentrant owner re-assert in turn: the largest count they know is the grant's.
+      held = java.util.Optional.of(held.get().withCount(reassertion.count()));
+      s = s.with(replace(s.holders(), s.holder(owner).orElseThrow(), held.get()), s.waiters(), s.lastToken(),
+          s.cancellations());
     }
     if (held.get().token() != token) {
       return refuse(s, Code.TOKEN_MISMATCH, "token " + token + " is not the current grant of " + owner + " on lock "
@@ -114,6 +148,34 @@ public final class LockTable {
     LockState next = s.with(replace(s.holders(), held.get(), renewed), s.waiters(), s.lastToken(),
         s.cancellations());
     return new Step(next, Decision.of(Code.RENEWED, renewed, swept.promoted, swept.expired));
+  }
+
+  /** The grant id of a holder re-created by a re-assertion (it came from no request or wait of this state). */
+  public static final String REASSERTED = "reasserted";
+
+  private static Step reassert(LockState s, Swept swept, String owner, long token, long leaseMs,
+      Reassertion claim, long now) {
+    if (token <= s.lastToken()) {
+      return refuse(s, Code.NOT_HELD, "owner " + owner + " does not hold lock " + s.name() + " and cannot re-assert"
+          + " token " + token + ": the lock's state has issued up to token " + s.lastToken() + " since (released,"
+          + " expired, or granted to another)", List.of());
+    }
+    List<Holder> kept = new ArrayList<>();
+    List<Holder> ended = new ArrayList<>(swept.expired);
+    for (Holder h : s.holders()) {
+      if (h.mode().compatibleWith(claim.mode())) {
+        kept.add(h);
+      } else if (h.token() > token) {
+        return refuse(s, Code.NOT_HELD, "owner " + owner + " cannot re-assert lock " + s.name() + " with token "
+            + token + ": " + h.owner() + " holds it with the later token " + h.token(), List.of());
+      } else {
+        ended.add(h); // granted before this claim's grant, so it had ended when that grant was made
+      }
+    }
+    Holder back = new Holder(owner, claim.mode(), token, claim.count(), now + leaseMs, REASSERTED);
+    kept.add(back);
+    LockState next = s.with(kept, s.waiters(), s.lastToken(), s.cancellations());
+    return new Step(next, Decision.of(Code.REASSERTED, back, swept.promoted, ended));
   }
 
   /** Decrements the hold count; at zero the owner leaves and waiters may enter. */
@@ -197,8 +259,16 @@ public final class LockTable {
     return new Step(swept.state, Decision.of(Code.PROMOTED, null, swept.promoted, swept.expired));
   }
 
+  /**
+   * Above the last token issued and above every current holder's (a re-asserted holder keeps a token this state
+   * never issued, see {@link #reassert}).
+   */
   static long nextToken(LockState s, long now) {
-    return Math.max(s.lastToken() + 1, now * TOKEN_TICKS_PER_MS);
+    long floor = s.lastToken();
+    for (Holder h : s.holders()) {
+      floor = Math.max(floor, h.token());
+    }
+    return Math.max(floor + 1, now * TOKEN_TICKS_PER_MS);
   }
 
   private static Swept sweep(LockState s, long now) {
@@ -216,7 +286,7 @@ public final class LockTable {
     List<Holder> holders = new ArrayList<>(s.holders());
     List<Waiter> queue = new ArrayList<>(s.waiters());
     List<Holder> granted = new ArrayList<>();
-    long token = s.lastToken();
+    long token = nextToken(s, now) - 1;
     while (!queue.isEmpty()) {
       Waiter w = queue.get(0);
       Holder mine = holders.stream().filter(h -> h.owner().equals(w.owner())).findFirst().orElse(null);

@@ -76,14 +76,40 @@ public final class LockGrpcService extends LockServiceService {
     SessionRoutes.lockService(this).bindTo(server);
   }
 
+  /**
+   * The call's handlers are set before the request is read, so that a cancel or a closed connection is seen whenever
+   * it comes: before the wait starts (it is withdrawn as soon as it has an id), or while it waits.
+   */
   private void acquireStreamCall(GrpcServerRequest<AcquireLockRequest, LockWaitEvent> call) {
-    call.handler(request -> {
-      String waitId = acquireStream(request, call.response());
-      if (waitId != null) {
-        call.errorHandler(error -> engine.cancel(waitId, "the AcquireStream call was cancelled (" + error + ")"));
-        call.exceptionHandler(e -> engine.cancel(waitId, "the AcquireStream call failed: " + e.getMessage()));
+    StreamWait stream = new StreamWait();
+    call.errorHandler(error -> stream.gone("the AcquireStream call was cancelled (" + error + ")"));
+    call.exceptionHandler(e -> stream.gone("the AcquireStream call failed: " + e.getMessage()));
+    // A closed connection reaches only the response once the request has ended (the client sent it whole).
+    call.response().exceptionHandler(e -> stream.gone("the AcquireStream caller is gone: " + e));
+    call.handler(request -> stream.started(acquireStream(request, call.response())));
+  }
+
+  /** One AcquireStream call's wait and whether its caller went away; on the call's event loop only. */
+  private final class StreamWait {
+    private String waitId;
+    private String goneReason;
+
+    void started(String id) {
+      waitId = id;
+      if (id != null && goneReason != null) {
+        engine.cancel(id, goneReason);
       }
-    });
+    }
+
+    void gone(String reason) {
+      if (goneReason != null) {
+        return;
+      }
+      goneReason = reason;
+      if (waitId != null) {
+        engine.cancel(waitId, reason);
+      }
+    }
   }
 
   /** Starts the wait and streams its progress; returns the wait id, or null if the request was refused at once. */
@@ -114,8 +140,9 @@ public final class LockGrpcService extends LockServiceService {
   @Override
   public Future<RenewLockResponse> renew(RenewLockRequest r) {
     return guarded(() -> engine.renew(RequestLimits.id("lock", r.getLock()), RequestLimits.id("owner", r.getOwner()),
-        RequestLimits.token(r.getFencingToken()), limits.leaseMs(r.getLeaseMs()))
-        .map(h -> RenewLockResponse.newBuilder().setLeaseExpiresAtMs(h.expiresAt()).build()));
+        RequestLimits.token(r.getFencingToken()), limits.leaseMs(r.getLeaseMs()), Protos.reassertion(r))
+        .map(done -> RenewLockResponse.newBuilder().setLeaseExpiresAtMs(done.holder().expiresAt())
+            .setReasserted(done.reasserted()).build()));
   }
 
   @Override

@@ -9,6 +9,8 @@ import io.pledge.lock.cluster.LockFailure;
 import io.pledge.lock.table.Holder;
 import io.pledge.lock.table.LockMode;
 import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.LockTable;
+import io.pledge.api.v1.RenewLockRequest;
 import io.pledge.lock.table.Waiter;
 import io.vertx.grpc.common.GrpcStatus;
 
@@ -23,6 +25,17 @@ public final class Protos {
       case LOCK_MODE_SHARED -> LockMode.SHARED;
       default -> throw new IllegalArgumentException("unknown lock mode " + mode);
     };
+  }
+
+  /** The holder's re-assertion carried by a renew, or null for a plain renew (no mode given). */
+  public static LockTable.Reassertion reassertion(RenewLockRequest r) {
+    if (r.getReassertMode() == io.pledge.api.v1.LockMode.LOCK_MODE_UNSPECIFIED) {
+      return null;
+    }
+    if (r.getReassertHoldCount() < 0) {
+      throw new IllegalArgumentException("reassert_hold_count must not be negative, got " + r.getReassertHoldCount());
+    }
+    return new LockTable.Reassertion(mode(r.getReassertMode()), r.getReassertHoldCount());
   }
 
   public static io.pledge.api.v1.LockMode mode(LockMode mode) {

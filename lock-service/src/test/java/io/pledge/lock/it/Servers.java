@@ -25,6 +25,8 @@ final class Servers {
     m.put("hazelcast.port", Integer.toString(port));
     m.put("hazelcast.members", ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
     m.put("hazelcast.cluster-name", "pledge-it-" + ports.get(0));
+    // A new cluster per test: no lock can predate it, so no start-up grace (RestartGraceIT tests the default).
+    m.put("lock.delay-on-start", "false");
     m.putAll(extra);
     return m;
   }
