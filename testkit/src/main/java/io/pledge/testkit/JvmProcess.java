@@ -61,9 +61,16 @@ public final class JvmProcess implements AutoCloseable {
    */
   public static JvmProcess start(String name, List<String> prefix, String mainClass, List<String> args,
       Map<String, String> env, Path workDir) {
+    return start(name, prefix, List.of(), mainClass, args, env, workDir);
+  }
+
+  /** Like the above, with {@code jvmFlags} after the default ones (so {@code -Xmx128m} there wins). */
+  public static JvmProcess start(String name, List<String> prefix, List<String> jvmFlags, String mainClass,
+      List<String> args, Map<String, String> env, Path workDir) {
     List<String> command = new ArrayList<>(prefix);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_FLAGS);
+    command.addAll(jvmFlags);
     command.add("-cp");
     command.add(classPath());
     command.add(mainClass);

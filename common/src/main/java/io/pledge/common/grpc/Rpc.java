@@ -45,11 +45,11 @@ public final class Rpc {
 
   private static <Req, Resp> Future<Resp> last(GrpcClientResponse<Req, Resp> response) {
     if (response.status() != null && response.status() != GrpcStatus.OK) {
-      return Future.failedFuture(new RpcException(response.status(), response.statusMessage()));
+      return Future.failedFuture(new RpcException(response.status(), GrpcGuard.statusMessage(response)));
     }
     return response.last().recover(failure -> {
       if (response.status() != null && response.status() != GrpcStatus.OK) {
-        return Future.failedFuture(new RpcException(response.status(), response.statusMessage()));
+        return Future.failedFuture(new RpcException(response.status(), GrpcGuard.statusMessage(response)));
       }
       return Future.failedFuture(failure);
     });

@@ -30,6 +30,10 @@ final class Requests {
     if (participantId.length() > Participant.MAX_ID_LENGTH) {
       throw new IllegalArgumentException("participant_id is longer than " + Participant.MAX_ID_LENGTH + " characters");
     }
+    // Ids reach logs and /metrics: a control character (NUL, newline) could forge or break log lines.
+    if (participantId.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+      throw new IllegalArgumentException("participant_id contains a control character (such as NUL or a newline)");
+    }
     return new Participant(participantId, Endpoint.parse(endpoint).toString());
   }
 
