@@ -63,6 +63,10 @@ public final class Rpc {
     if (failure instanceof GrpcErrorException e) {
       return new RpcException(e.status(), String.valueOf(e.getMessage()));
     }
+    if (failure instanceof io.vertx.grpc.common.MessageSizeOverflowException e) {
+      return new RpcException(GrpcStatus.RESOURCE_EXHAUSTED, "the reply of " + e.messageSize()
+          + " bytes is larger than this client accepts");
+    }
     if (failure instanceof TimeoutException) {
       return new RpcException(GrpcStatus.DEADLINE_EXCEEDED, "no answer in time");
     }

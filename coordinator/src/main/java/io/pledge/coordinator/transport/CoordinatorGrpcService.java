@@ -115,9 +115,25 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
       TxId after = request.getPageToken().isEmpty() ? null : TxId.parse(request.getPageToken());
       List<TxView> page = manager.list(states, after, pageSize + 1);
       ListTransactionsResponse.Builder b = ListTransactionsResponse.newBuilder();
-      page.stream().limit(pageSize).forEach(v -> b.addTransactions(Protos.transaction(v)));
-      if (page.size() > pageSize) {
-        b.setNextPageToken(page.get(pageSize - 1).id().toString());
+      // Paged by bytes as well as by count: 1000 transactions with the largest labels would make a reply of
+      // megabytes, past what a client accepts. At least one per page, so that paging always moves on.
+      int bytes = 0;
+      int taken = 0;
+      for (TxView view : page) {
+        if (taken == pageSize) {
+          break;
+        }
+        io.pledge.api.v1.TransactionInfo info = Protos.transaction(view);
+        int size = com.google.protobuf.CodedOutputStream.computeMessageSize(1, info);
+        if (taken > 0 && bytes + size > Requests.MAX_PAGE_BYTES) {
+          break;
+        }
+        b.addTransactions(info);
+        bytes += size;
+        taken++;
+      }
+      if (page.size() > taken) {
+        b.setNextPageToken(page.get(taken - 1).id().toString());
       }
       return Future.succeededFuture(b.build());
     });
