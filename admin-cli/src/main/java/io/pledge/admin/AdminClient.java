@@ -39,6 +39,7 @@ import java.util.concurrent.TimeoutException;
 final class AdminClient implements AutoCloseable {
 
   private static final int PAGE = 1000;
+  static final int MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
   private final Vertx vertx;
   private final GrpcClient grpc;
@@ -46,8 +47,10 @@ final class AdminClient implements AutoCloseable {
 
   AdminClient(Duration timeout) {
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+    // Replies up to 4 MiB: a page is bounded by bytes on the server (192 KiB today), but an older or differently
+    // configured server may send more, and the CLI is a trusted reader with a heap of its own.
     this.grpc = GrpcTransport.client(vertx, new HttpClientOptions()
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis())), true, MAX_REPLY_BYTES);
     this.timeout = timeout;
   }
 

@@ -4,8 +4,11 @@ import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
 import io.pledge.common.durable.DurableStore;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.GrpcTransport;
+import io.pledge.coordinator.protocol.Limits;
 import io.pledge.coordinator.protocol.ProtocolSettings;
 import io.pledge.coordinator.state.TxId;
+import io.pledge.coordinator.transport.EndpointAllowList;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +17,8 @@ import java.util.Optional;
 /** Every setting of the coordinator, with its default. {@code --help} prints this table. */
 public record CoordinatorOptions(String nodeId, String host, int grpcPort, int httpPort, Path dataDir,
     int logMaxBatch, Duration logCommitDelay, Duration logRetention, Duration purgeInterval, ProtocolSettings protocol,
-    Optional<Endpoint> lockService) {
+    Optional<Endpoint> lockService, int maxConcurrentStreams, Limits limits, EndpointAllowList endpointAllow,
+    int maxParticipantSeries) {
 
   public static final ConfigKey<String> NODE_ID = ConfigKey.string("node.id", "coord-0",
       "this coordinator's id: the first part of every transaction id it issues; keep it stable across restarts");
@@ -49,15 +53,36 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
       Duration.ofMinutes(1), "how often finished transactions past the retention are purged");
   public static final ConfigKey<Duration> FINISHED_IN_MEMORY = ConfigKey.duration("memory.finished-retention",
       Duration.ofMinutes(1), "how long finished transactions stay in memory (later lookups read the log)");
-  public static final ConfigKey<Integer> MAX_FINISHED_IN_MEMORY = ConfigKey.integer("memory.max-finished", 100_000,
-      "most finished transactions kept in memory");
+  public static final ConfigKey<Integer> MAX_FINISHED_IN_MEMORY = ConfigKey.integer("memory.max-finished", 2_000,
+      "most finished transactions kept in memory (older ones are answered from the log)");
+  public static final ConfigKey<Integer> MAX_CONCURRENT_STREAMS = ConfigKey.integer("grpc.max-concurrent-streams",
+      GrpcTransport.DEFAULT_MAX_CONCURRENT_STREAMS, "HTTP/2 streams one client connection may have open at once");
+  public static final ConfigKey<Integer> MAX_OPEN = ConfigKey.integer("limits.open-transactions",
+      Limits.DEFAULT.openTransactions(), "most unfinished transactions held at once, all callers together; past it"
+          + " Begin gets RESOURCE_EXHAUSTED");
+  public static final ConfigKey<Integer> MAX_OPEN_PER_CALLER = ConfigKey.integer(
+      "limits.open-transactions-per-caller", Limits.DEFAULT.openPerCaller(),
+      "most unfinished transactions begun by one caller (remote host); past it Begin gets RESOURCE_EXHAUSTED");
+  public static final ConfigKey<Integer> MAX_PARTICIPANTS = ConfigKey.integer("limits.participants-per-transaction",
+      Limits.DEFAULT.participantsPerTransaction(), "most participants one transaction may enlist; past it Enlist"
+          + " gets RESOURCE_EXHAUSTED");
+  public static final ConfigKey<Integer> MAX_LABEL_BYTES = ConfigKey.integer("limits.label-bytes",
+      Limits.DEFAULT.labelBytes(), "most UTF-8 bytes of one transaction's label keys and values together; past it"
+          + " Begin gets RESOURCE_EXHAUSTED");
+  public static final ConfigKey<String> ENDPOINT_ALLOW = ConfigKey.string("participant.endpoint-allow", "*",
+      "comma-separated host or host:port patterns ('*' matches any run of characters) an Enlist endpoint must"
+          + " match; '*' allows every endpoint");
+  public static final ConfigKey<Integer> MAX_PARTICIPANT_SERIES = ConfigKey.integer("metrics.max-participant-series",
+      50, "participants with their own prepare-latency series on /metrics; later ones share participant=\"other\"");
 
   public static final ConfigKey<String> LOCK_SERVICE = ConfigKey.string("locks.endpoint", "",
       "host:port of the lock service; when set, a finished transaction's locks (owner = tx id) are released there");
 
   public static final List<ConfigKey<?>> KEYS = List.of(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, DATA_DIR,
       DEFAULT_TX_TIMEOUT, MAX_TX_TIMEOUT, PREPARE_TIMEOUT, CALL_TIMEOUT, RETRY_BASE, RETRY_CAP, LOG_MAX_BATCH,
-      LOG_COMMIT_DELAY, LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY, LOCK_SERVICE);
+      LOG_COMMIT_DELAY, LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY, LOCK_SERVICE,
+      MAX_CONCURRENT_STREAMS, MAX_OPEN, MAX_OPEN_PER_CALLER, MAX_PARTICIPANTS, MAX_LABEL_BYTES, ENDPOINT_ALLOW,
+      MAX_PARTICIPANT_SERIES);
 
   public CoordinatorOptions {
     if (!TxId.isValidNode(nodeId)) {
@@ -72,6 +97,12 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
     if (logCommitDelay.isNegative()) {
       throw new IllegalArgumentException("log.commit-delay must not be negative");
     }
+    if (maxConcurrentStreams < 1) {
+      throw new IllegalArgumentException("grpc.max-concurrent-streams must be positive");
+    }
+    if (maxParticipantSeries < 0) {
+      throw new IllegalArgumentException("metrics.max-participant-series must not be negative");
+    }
   }
 
   /** @throws IllegalArgumentException or {@link io.pledge.common.config.ConfigException} for an unusable setting */
@@ -82,7 +113,18 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
     return new CoordinatorOptions(c.get(NODE_ID), c.get(HOST), c.get(GRPC_PORT), c.get(HTTP_PORT),
         Path.of(c.get(DATA_DIR)), c.get(LOG_MAX_BATCH), c.get(LOG_COMMIT_DELAY), c.get(LOG_RETENTION),
         c.get(PURGE_INTERVAL), protocol,
-        c.get(LOCK_SERVICE).isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(c.get(LOCK_SERVICE))));
+        c.get(LOCK_SERVICE).isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(c.get(LOCK_SERVICE))),
+        c.get(MAX_CONCURRENT_STREAMS), limits(c), EndpointAllowList.parse(c.get(ENDPOINT_ALLOW)),
+        c.get(MAX_PARTICIPANT_SERIES));
+  }
+
+  private static Limits limits(Config c) {
+    try {
+      return new Limits(c.get(MAX_OPEN), c.get(MAX_OPEN_PER_CALLER), c.get(MAX_PARTICIPANTS), c.get(MAX_LABEL_BYTES));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("limits.open-transactions, limits.open-transactions-per-caller and"
+          + " limits.participants-per-transaction must be positive, limits.label-bytes not negative");
+    }
   }
 
   private static void checkPort(String key, int port) {

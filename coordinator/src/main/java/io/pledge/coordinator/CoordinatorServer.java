@@ -1,5 +1,6 @@
 package io.pledge.coordinator;
 
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.api.v1.CoordinatorAdminGrpcService;
@@ -48,6 +49,8 @@ public final class CoordinatorServer extends VerticleBase {
 
   private CoordinatorServer(CoordinatorOptions options) {
     this.options = options;
+    // Heap on /metrics: what an operator (and the flood test) watches when callers push the limits.
+    new JvmMemoryMetrics().bindTo(registry);
   }
 
   /**
@@ -72,7 +75,8 @@ public final class CoordinatorServer extends VerticleBase {
           log = opened;
           channel = new GrpcParticipantChannel(vertx, context);
           manager = new TransactionManager(vertx, context, options.nodeId(), log, channel, options.protocol(),
-              new CoordinatorMetrics(registry), System::currentTimeMillis);
+              options.limits(), new CoordinatorMetrics(registry, options.maxParticipantSeries()),
+              System::currentTimeMillis);
           options.lockService().ifPresent(endpoint -> {
             locks = new LockReleaser(vertx, endpoint);
             manager.onFinished(locks::release);
@@ -81,13 +85,13 @@ public final class CoordinatorServer extends VerticleBase {
               manager::isReady);
         }).compose(opsServer -> {
           ops = opsServer;
-          GrpcServer grpc = GrpcServer.server(vertx);
-          CoordinatorGrpcService coordinator = new CoordinatorGrpcService(manager);
+          GrpcServer grpc = GrpcTransport.grpcServer(vertx);
+          CoordinatorGrpcService coordinator = new CoordinatorGrpcService(manager, options.endpointAllow());
           grpc.addService(TransactionCoordinatorGrpcService.of(coordinator));
           SessionRoutes.coordinator(coordinator).bindTo(grpc);
           grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(manager)));
-          return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()))
-              .requestHandler(grpc).listen();
+          return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()),
+              options.maxConcurrentStreams()).requestHandler(grpc).listen();
         }).compose(http -> {
           grpcHttpServer = http;
           // Recovery runs after the servers listen: until it is done, requests get UNAVAILABLE and /health 503.

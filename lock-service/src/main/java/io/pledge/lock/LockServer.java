@@ -161,7 +161,7 @@ public final class LockServer implements AutoCloseable {
 
     @Override
     public Future<?> start() {
-      GrpcServer grpcServer = GrpcServer.server(vertx);
+      GrpcServer grpcServer = GrpcTransport.grpcServer(vertx);
       service.bindTo(grpcServer);
       return GrpcTransport.server(vertx, new HttpServerOptions()).requestHandler(grpcServer).listen(port, host).onSuccess(server -> {
         synchronized (started) {

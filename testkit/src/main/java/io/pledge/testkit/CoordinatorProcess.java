@@ -21,6 +21,7 @@ public final class CoordinatorProcess implements AutoCloseable {
   private final String name;
   private final Path dataDir;
   private final List<String> extraArgs;
+  private final List<String> jvmFlags;
   private JvmProcess process;
   private int grpcPort;
   private int httpPort;
@@ -29,9 +30,15 @@ public final class CoordinatorProcess implements AutoCloseable {
    * @param extraArgs further settings, e.g. {@code --tx.prepare-timeout=2s}
    */
   public CoordinatorProcess(String name, Path dataDir, List<String> extraArgs) {
+    this(name, dataDir, extraArgs, List.of());
+  }
+
+  /** @param jvmFlags JVM flags after the defaults, e.g. {@code -Xmx128m} */
+  public CoordinatorProcess(String name, Path dataDir, List<String> extraArgs, List<String> jvmFlags) {
     this.name = name;
     this.dataDir = dataDir;
     this.extraArgs = List.copyOf(extraArgs);
+    this.jvmFlags = List.copyOf(jvmFlags);
   }
 
   /** Starts (or restarts, on the same ports once known) and waits until recovery is done. */
@@ -41,7 +48,8 @@ public final class CoordinatorProcess implements AutoCloseable {
     args.add("--grpc.port=" + grpcPort);
     args.add("--http.port=" + httpPort);
     args.addAll(extraArgs);
-    process = JvmProcess.start(name, MAIN_CLASS, args, Map.of(), dataDir.toAbsolutePath().getParent());
+    process = JvmProcess.start(name, List.of(), jvmFlags, MAIN_CLASS, args, Map.of(),
+        dataDir.toAbsolutePath().getParent());
     Matcher m = READY.matcher(process.awaitLine(line -> READY.matcher(line).find(), Duration.ofSeconds(60)));
     if (!m.find()) {
       throw new IllegalStateException("unreadable ready line from " + name);

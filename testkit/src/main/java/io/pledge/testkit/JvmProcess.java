@@ -63,7 +63,7 @@ public final class JvmProcess implements AutoCloseable {
    */
   public static JvmProcess start(String name, List<String> prefix, String mainClass, List<String> args,
       Map<String, String> env, Path workDir) {
-    return start(name, prefix, mainClass, args, env, workDir, null);
+    return start(name, prefix, List.of(), mainClass, args, env, workDir, null);
   }
 
   /**
@@ -72,9 +72,22 @@ public final class JvmProcess implements AutoCloseable {
    */
   public static JvmProcess start(String name, List<String> prefix, String mainClass, List<String> args,
       Map<String, String> env, Path workDir, Path logFile) {
+    return start(name, prefix, List.of(), mainClass, args, env, workDir, logFile);
+  }
+
+  /** Like the above, with {@code jvmFlags} after the default ones (so {@code -Xmx128m} there wins). */
+  public static JvmProcess start(String name, List<String> prefix, List<String> jvmFlags, String mainClass,
+      List<String> args, Map<String, String> env, Path workDir) {
+    return start(name, prefix, jvmFlags, mainClass, args, env, workDir, null);
+  }
+
+  /** The general form: default JVM flags then {@code jvmFlags}, output also appended to {@code logFile} if set. */
+  public static JvmProcess start(String name, List<String> prefix, List<String> jvmFlags, String mainClass,
+      List<String> args, Map<String, String> env, Path workDir, Path logFile) {
     List<String> command = new ArrayList<>(prefix);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_FLAGS);
+    command.addAll(jvmFlags);
     command.add("-cp");
     command.add(classPath());
     command.add(mainClass);

@@ -199,7 +199,7 @@ public final class CallSessions {
         return;
       }
       if (response.status() != null && response.status() != GrpcStatus.OK) {
-        close(new RpcException(response.status(), response.statusMessage()));
+        close(new RpcException(response.status(), GrpcGuard.statusMessage(response)));
         return;
       }
       response.handler(answer -> {

@@ -9,13 +9,21 @@ import io.vertx.core.http.HttpClientBuilder;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.Address;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.client.impl.GrpcClientImpl;
 import io.vertx.grpc.client.GrpcClientRequest;
+import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 
 /**
  * HTTP made fit for gRPC, for every client and server Pledge builds.
@@ -33,6 +41,16 @@ import io.vertx.grpc.common.ServiceMethod;
  */
 public final class GrpcTransport {
 
+  /**
+   * HTTP/2 streams one connection may have open on a server. Vert.x's default (100) let one client's waiting calls
+   * (lock waits) starve its other calls on the same channel; each stream costs a few hundred bytes when idle.
+   */
+  public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
+  /** Largest gRPC message a Pledge server accepts, decoded (compressed requests are refused, {@link GrpcGuard}). */
+  public static final int MAX_REQUEST_BYTES = 256 * 1024;
+  /** Largest reply a Pledge client accepts by default; replies are never decompressed. */
+  public static final int DEFAULT_MAX_REPLY_BYTES = 256 * 1024;
+
   private GrpcTransport() {}
 
   public static HttpClientOptions of(HttpClientOptions options) {
@@ -48,17 +66,61 @@ public final class GrpcTransport {
 
   /** A gRPC client on its own HTTP client (closed with it); {@code consolidateFlushes}: see above. */
   public static GrpcClient client(Vertx vertx, HttpClientOptions options, boolean consolidateFlushes) {
+    return client(vertx, options, consolidateFlushes, DEFAULT_MAX_REPLY_BYTES);
+  }
+
+  /**
+   * A gRPC client whose replies may be up to {@code maxReplyBytes}. A reply the server compressed is refused
+   * (RESOURCE_EXHAUSTED) without being inflated: none of Pledge's servers compresses, so only a bogus or hostile
+   * server would, and Vert.x inflates a message whole before any size check.
+   */
+  public static GrpcClient client(Vertx vertx, HttpClientOptions options, boolean consolidateFlushes,
+      long maxReplyBytes) {
     HttpClientBuilder builder = vertx.httpClientBuilder().with(of(options));
     if (consolidateFlushes) {
       builder = builder.withConnectHandler(GrpcTransport::consolidateFlushes);
     }
     HttpClient http = builder.build();
-    return new OwningGrpcClient(GrpcClient.client(vertx, http), http);
+    // GrpcClient.client(vertx, http) takes no options: its implementation's own constructor does (Vert.x 5.0).
+    GrpcClient grpc = new GrpcClientImpl(vertx, new GrpcClientOptions().setMaxMessageSize(maxReplyBytes), http,
+        false) {};
+    return new OwningGrpcClient(grpc, http);
   }
 
-  /** An HTTP server for a gRPC server's request handler, whose connections consolidate flushes. */
+  /**
+   * An HTTP server for a gRPC server's request handler: connections consolidate flushes, allow
+   * {@value #DEFAULT_MAX_CONCURRENT_STREAMS} streams unless {@code options} says otherwise, and compressed requests
+   * are refused ({@link GrpcGuard}).
+   */
   public static HttpServer server(Vertx vertx, HttpServerOptions options) {
-    return vertx.createHttpServer(options).connectionHandler(GrpcTransport::consolidateFlushes);
+    HttpServerOptions copy = new HttpServerOptions(options);
+    if (copy.getInitialSettings().getMaxConcurrentStreams() == Http2Settings.DEFAULT_MAX_CONCURRENT_STREAMS) {
+      copy.getInitialSettings().setMaxConcurrentStreams(DEFAULT_MAX_CONCURRENT_STREAMS);
+    }
+    return GrpcGuard.http(vertx.createHttpServer(copy).connectionHandler(GrpcTransport::consolidateFlushes));
+  }
+
+  /** Like {@link #server(Vertx, HttpServerOptions)}, with {@code maxConcurrentStreams} streams per connection. */
+  public static HttpServer server(Vertx vertx, HttpServerOptions options, int maxConcurrentStreams) {
+    if (maxConcurrentStreams < 1) {
+      throw new IllegalArgumentException("max concurrent streams must be positive");
+    }
+    HttpServerOptions copy = new HttpServerOptions(options);
+    copy.getInitialSettings().setMaxConcurrentStreams(maxConcurrentStreams);
+    return server(vertx, copy);
+  }
+
+  /**
+   * A gRPC server for Pledge's services: requests up to {@value #MAX_REQUEST_BYTES} bytes, malformed and oversized
+   * messages answered with a status and a message ({@link GrpcGuard}).
+   */
+  public static GrpcServer grpcServer(Vertx vertx) {
+    return grpcServer(vertx, MAX_REQUEST_BYTES);
+  }
+
+  public static GrpcServer grpcServer(Vertx vertx, int maxRequestBytes) {
+    return GrpcGuard.server(GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxRequestBytes)),
+        maxRequestBytes);
   }
 
   static void consolidateFlushes(HttpConnection connection) {
@@ -68,27 +130,56 @@ public final class GrpcTransport {
     }
   }
 
+  /** The request, whose response fails (and the call is cancelled) when the server compressed it. */
+  @SuppressWarnings("unchecked")
+  static <Req, Resp> GrpcClientRequest<Req, Resp> identityReplies(GrpcClientRequest<Req, Resp> request) {
+    return (GrpcClientRequest<Req, Resp>) Proxy.newProxyInstance(GrpcTransport.class.getClassLoader(),
+        new Class<?>[] {GrpcClientRequest.class}, (proxy, method, args) -> {
+          if (method.getName().equals("response") && (args == null || args.length == 0)) {
+            return request.response().compose(response -> {
+              String encoding = response.headers().get(GrpcGuard.GRPC_ENCODING);
+              if (encoding == null || encoding.equalsIgnoreCase("identity")) {
+                return Future.succeededFuture(response);
+              }
+              try {
+                request.cancel();
+              } catch (IllegalStateException alreadyEnded) {
+                // nothing left to cancel
+              }
+              return Future.failedFuture(new RpcException(GrpcStatus.RESOURCE_EXHAUSTED, "the server sent a"
+                  + " compressed reply (grpc-encoding " + encoding + "): Pledge clients accept identity only"));
+            });
+          }
+          try {
+            Object result = method.invoke(request, args);
+            return result == request ? proxy : result;
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
   /** A gRPC client given its HTTP client does not close it: this one does. */
   private record OwningGrpcClient(GrpcClient grpc, HttpClient http) implements GrpcClient {
 
     @Override
     public Future<GrpcClientRequest<Buffer, Buffer>> request(Address server) {
-      return grpc.request(server);
+      return grpc.request(server).map(GrpcTransport::identityReplies);
     }
 
     @Override
     public Future<GrpcClientRequest<Buffer, Buffer>> request() {
-      return grpc.request();
+      return grpc.request().map(GrpcTransport::identityReplies);
     }
 
     @Override
     public <Req, Resp> Future<GrpcClientRequest<Req, Resp>> request(Address server, ServiceMethod<Resp, Req> method) {
-      return grpc.request(server, method);
+      return grpc.request(server, method).map(GrpcTransport::identityReplies);
     }
 
     @Override
     public <Req, Resp> Future<GrpcClientRequest<Req, Resp>> request(ServiceMethod<Resp, Req> method) {
-      return grpc.request(method);
+      return grpc.request(method).map(GrpcTransport::identityReplies);
     }
 
     @Override

@@ -45,11 +45,11 @@ public final class Rpc {
 
   private static <Req, Resp> Future<Resp> last(GrpcClientResponse<Req, Resp> response) {
     if (response.status() != null && response.status() != GrpcStatus.OK) {
-      return Future.failedFuture(new RpcException(response.status(), response.statusMessage()));
+      return Future.failedFuture(new RpcException(response.status(), GrpcGuard.statusMessage(response)));
     }
     return response.last().recover(failure -> {
       if (response.status() != null && response.status() != GrpcStatus.OK) {
-        return Future.failedFuture(new RpcException(response.status(), response.statusMessage()));
+        return Future.failedFuture(new RpcException(response.status(), GrpcGuard.statusMessage(response)));
       }
       return Future.failedFuture(failure);
     });
@@ -62,6 +62,10 @@ public final class Rpc {
     }
     if (failure instanceof GrpcErrorException e) {
       return new RpcException(e.status(), String.valueOf(e.getMessage()));
+    }
+    if (failure instanceof io.vertx.grpc.common.MessageSizeOverflowException e) {
+      return new RpcException(GrpcStatus.RESOURCE_EXHAUSTED, "the reply of " + e.messageSize()
+          + " bytes is larger than this client accepts");
     }
     if (failure instanceof TimeoutException) {
       return new RpcException(GrpcStatus.DEADLINE_EXCEEDED, "no answer in time");

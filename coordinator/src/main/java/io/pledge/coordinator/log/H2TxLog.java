@@ -70,16 +70,24 @@ public final class H2TxLog implements TxLog {
   @Override
   public CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
       long deadlineMillis) {
+    return writeIntent(id, participants, onePhase, deadlineMillis, Info.NONE);
+  }
+
+  @Override
+  public CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
+      long deadlineMillis, Info info) {
     long now = clock.getAsLong();
     return store.submit(Durability.WRITTEN, c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "MERGE INTO tx (tx_id, epoch, state, one_phase, deadline_at, updated_at) KEY (tx_id) "
-              + "VALUES (?, ?, 'INTENT', ?, ?, ?)")) {
+          "MERGE INTO tx (tx_id, epoch, state, one_phase, deadline_at, updated_at, begun_at, labels) KEY (tx_id) "
+              + "VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?)")) {
         ps.setString(1, id.toString());
         ps.setLong(2, id.epoch());
         ps.setBoolean(3, onePhase);
         ps.setLong(4, deadlineMillis);
         ps.setLong(5, now);
+        ps.setLong(6, info.begunAtMillis());
+        ps.setBytes(7, encodeLabels(info.labels()));
         ps.executeUpdate();
       }
       replaceParticipants(c, id, participants);
@@ -106,9 +114,14 @@ public final class H2TxLog implements TxLog {
 
   @Override
   public CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason) {
+    return writeEnd(id, outcome, reason, Info.NONE);
+  }
+
+  @Override
+  public CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason, Info info) {
     long now = clock.getAsLong();
     return store.submit(Durability.WRITTEN, c -> {
-      upsertEnd(c, id, outcome, reason, now);
+      upsertEnd(c, id, outcome, reason, now, info);
       return null;
     });
   }
@@ -118,7 +131,7 @@ public final class H2TxLog implements TxLog {
       List<Participant> forgotten) {
     long now = clock.getAsLong();
     return store.submit(Durability.FORCED, c -> {
-      upsertEnd(c, id, outcome, reason, now);
+      upsertEnd(c, id, outcome, reason, now, Info.NONE);
       try (PreparedStatement ps = c.prepareStatement("MERGE INTO tx_participant (tx_id, participant_id, endpoint,"
           + " resolution) KEY (tx_id, participant_id) VALUES (?, ?, ?, '" + FORGOTTEN + "')")) {
         for (Participant p : forgotten) {
@@ -138,7 +151,7 @@ public final class H2TxLog implements TxLog {
    * every END finds its row, so the update comes first (a {@code MERGE} costs several times an {@code UPDATE} in H2);
    * there is one writer, so nothing can slip in between.
    */
-  private static void upsertEnd(Connection c, TxId id, Outcome outcome, AbortReason reason, long now)
+  private static void upsertEnd(Connection c, TxId id, Outcome outcome, AbortReason reason, long now, Info info)
       throws SQLException {
     String state = outcome == Outcome.COMMITTED ? Kind.COMMITTED.name() : Kind.ROLLED_BACK.name();
     String cause = reason == null ? null : reason.cause().name();
@@ -157,7 +170,8 @@ public final class H2TxLog implements TxLog {
       }
     }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (tx_id, epoch, state, one_phase, deadline_at,"
-        + " updated_at, abort_cause, abort_by, abort_detail) VALUES (?, ?, ?, FALSE, 0, ?, ?, ?, ?)")) {
+        + " updated_at, abort_cause, abort_by, abort_detail, begun_at, labels) VALUES (?, ?, ?, FALSE, 0, ?, ?, ?, ?,"
+        + " ?, ?)")) {
       ps.setString(1, id.toString());
       ps.setLong(2, id.epoch());
       ps.setString(3, state);
@@ -165,6 +179,8 @@ public final class H2TxLog implements TxLog {
       ps.setString(5, cause);
       ps.setString(6, by);
       ps.setString(7, detail);
+      ps.setLong(8, info.begunAtMillis());
+      ps.setBytes(9, encodeLabels(info.labels()));
       ps.executeUpdate();
     }
   }
@@ -295,7 +311,8 @@ public final class H2TxLog implements TxLog {
     }
     List<LoggedTx> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("SELECT t.tx_id, t.state, t.one_phase, t.deadline_at, "
-        + "t.updated_at, t.abort_cause, t.abort_by, t.abort_detail FROM tx t " + where + " ORDER BY t.tx_id")) {
+        + "t.updated_at, t.abort_cause, t.abort_by, t.abort_detail, t.begun_at, t.labels FROM tx t " + where
+        + " ORDER BY t.tx_id")) {
       if (param != null) {
         ps.setString(1, param);
       }
@@ -306,11 +323,57 @@ public final class H2TxLog implements TxLog {
               : new AbortReason(AbortCause.valueOf(cause), rs.getString(7), rs.getString(8));
           out.add(new LoggedTx(TxId.parse(rs.getString(1)), Kind.valueOf(rs.getString(2)), rs.getBoolean(3),
               rs.getLong(4), rs.getLong(5), participants.getOrDefault(rs.getString(1), List.of()), reason,
-              forgotten.getOrDefault(rs.getString(1), Set.of())));
+              forgotten.getOrDefault(rs.getString(1), Set.of()),
+              new Info(rs.getLong(9), decodeLabels(rs.getBytes(10)))));
         }
       }
     }
     return out;
+  }
+
+  /** Labels as a count and UTF-8 length-prefixed keys and values; null for none. */
+  static byte[] encodeLabels(java.util.Map<String, String> labels) {
+    if (labels.isEmpty()) {
+      return null;
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      out.writeInt(labels.size());
+      for (java.util.Map.Entry<String, String> label : new java.util.TreeMap<>(labels).entrySet()) {
+        writeString(out, label.getKey());
+        writeString(out, label.getValue());
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  static java.util.Map<String, String> decodeLabels(byte[] encoded) {
+    if (encoded == null || encoded.length == 0) {
+      return java.util.Map.of();
+    }
+    java.util.Map<String, String> labels = new java.util.TreeMap<>();
+    try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(encoded))) {
+      for (int n = in.readInt(); n > 0; n--) {
+        labels.put(readString(in), readString(in));
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("unreadable labels in the log", e);
+    }
+    return labels;
+  }
+
+  private static void writeString(java.io.DataOutputStream out, String s) throws java.io.IOException {
+    byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    out.writeInt(utf8.length);
+    out.write(utf8);
+  }
+
+  private static String readString(java.io.DataInputStream in) throws java.io.IOException {
+    byte[] utf8 = new byte[in.readInt()];
+    in.readFully(utf8);
+    return new String(utf8, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static String truncate(String s, int max) {

@@ -45,13 +45,33 @@ public final class InMemoryTxLog implements TxLog {
   }
 
   @Override
+  public synchronized CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
+      long deadlineMillis, Info info) {
+    records.put(id, new LoggedTx(id, Kind.INTENT, onePhase, deadlineMillis, clock.getAsLong(), participants, null,
+        Set.of(), info));
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public synchronized CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason, Info info) {
+    LoggedTx before = records.get(id);
+    writeEnd(id, outcome, reason);
+    if (before == null) {
+      LoggedTx end = records.get(id);
+      records.put(id, new LoggedTx(id, end.kind(), end.onePhase(), end.deadlineMillis(), end.updatedAtMillis(),
+          end.participants(), end.abortReason(), end.forgotten(), info));
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
   public synchronized CompletionStage<Void> forceCommit(TxId id, List<Participant> participants) {
     LoggedTx intent = records.get(id);
     if (intent == null || intent.kind().isEnd()) {
       return CompletableFuture.failedFuture(new IllegalStateException("no intent record for " + id));
     }
     records.put(id, new LoggedTx(id, Kind.COMMIT, intent.onePhase(), intent.deadlineMillis(), clock.getAsLong(),
-        participants, null));
+        participants, null, Set.of(), intent.info()));
     return CompletableFuture.completedFuture(null);
   }
 
@@ -60,7 +80,7 @@ public final class InMemoryTxLog implements TxLog {
     LoggedTx before = records.get(id);
     records.put(id, new LoggedTx(id, outcome == Outcome.COMMITTED ? Kind.COMMITTED : Kind.ROLLED_BACK,
         before != null && before.onePhase(), before == null ? 0 : before.deadlineMillis(), clock.getAsLong(),
-        before == null ? List.of() : before.participants(), reason));
+        before == null ? List.of() : before.participants(), reason, Set.of(), before == null ? null : before.info()));
     return CompletableFuture.completedFuture(null);
   }
 
@@ -78,7 +98,7 @@ public final class InMemoryTxLog implements TxLog {
     }
     records.put(id, new LoggedTx(id, outcome == Outcome.COMMITTED ? Kind.COMMITTED : Kind.ROLLED_BACK,
         before != null && before.onePhase(), before == null ? 0 : before.deadlineMillis(), clock.getAsLong(),
-        participants, reason, forgottenIds));
+        participants, reason, forgottenIds, before == null ? null : before.info()));
     return CompletableFuture.completedFuture(null);
   }
 

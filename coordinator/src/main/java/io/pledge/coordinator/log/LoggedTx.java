@@ -16,7 +16,7 @@ import java.util.Set;
  *     {@link TxLog#forceResolvedEnd}); empty otherwise
  */
 public record LoggedTx(TxId id, Kind kind, boolean onePhase, long deadlineMillis, long updatedAtMillis,
-    List<Participant> participants, AbortReason abortReason, Set<String> forgotten) {
+    List<Participant> participants, AbortReason abortReason, Set<String> forgotten, TxLog.Info info) {
 
   /** The last record written for the transaction. */
   public enum Kind {
@@ -39,6 +39,12 @@ public record LoggedTx(TxId id, Kind kind, boolean onePhase, long deadlineMillis
     Objects.requireNonNull(kind, "kind");
     participants = List.copyOf(participants);
     forgotten = Set.copyOf(forgotten);
+    info = info == null ? TxLog.Info.NONE : info;
+  }
+
+  public LoggedTx(TxId id, Kind kind, boolean onePhase, long deadlineMillis, long updatedAtMillis,
+      List<Participant> participants, AbortReason abortReason, Set<String> forgotten) {
+    this(id, kind, onePhase, deadlineMillis, updatedAtMillis, participants, abortReason, forgotten, null);
   }
 
   public LoggedTx(TxId id, Kind kind, boolean onePhase, long deadlineMillis, long updatedAtMillis,

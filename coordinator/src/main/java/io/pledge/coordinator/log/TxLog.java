@@ -32,11 +32,34 @@ public interface TxLog extends AutoCloseable {
   /** The participant list of a transaction about to prepare (or one-phase commit). Written, not forced. */
   CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis);
 
+  /**
+   * What a record keeps beside the protocol, for lookups once the transaction left memory: when it began and its
+   * labels.
+   */
+  record Info(long begunAtMillis, java.util.Map<String, String> labels) {
+    public static final Info NONE = new Info(0, java.util.Map.of());
+
+    public Info {
+      labels = java.util.Map.copyOf(labels);
+    }
+  }
+
+  /** {@link #writeIntent(TxId, List, boolean, long)} with the transaction's {@link Info}. */
+  default CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
+      long deadlineMillis, Info info) {
+    return writeIntent(id, participants, onePhase, deadlineMillis);
+  }
+
   /** The commit decision, with the participants phase 2 must reach. Forced. */
   CompletionStage<Void> forceCommit(TxId id, List<Participant> participants);
 
   /** The END record once every participant acknowledged. Written, not forced: losing it only repeats phase 2. */
   CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason);
+
+  /** {@link #writeEnd(TxId, Outcome, AbortReason)}; {@code info} is kept when there was no record before. */
+  default CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason, Info info) {
+    return writeEnd(id, outcome, reason);
+  }
 
   /**
    * The END record of a transaction an operator resolved, naming the participants the operator took over (they

@@ -34,8 +34,24 @@ public final class CoordinatorMetrics {
   private final Counter phaseTwoRetries;
   private final Map<Outcome, Counter> operatorResolutions = new EnumMap<>(Outcome.class);
 
+  /** Participants with a prepare-latency series of their own, unless given. */
+  public static final int DEFAULT_MAX_PARTICIPANT_SERIES = 50;
+  static final String OTHER = "other";
+
+  private final int maxParticipantSeries;
+
   public CoordinatorMetrics(MeterRegistry registry) {
+    this(registry, DEFAULT_MAX_PARTICIPANT_SERIES);
+  }
+
+  /**
+   * @param maxParticipantSeries participant ids are chosen by callers: the first this many get a series of their
+   *     own, every later one shares {@code participant="other"}, so neither /metrics nor the map behind it grows
+   *     with what callers send
+   */
+  public CoordinatorMetrics(MeterRegistry registry, int maxParticipantSeries) {
     this.registry = registry;
+    this.maxParticipantSeries = maxParticipantSeries;
     begun = Counter.builder("pledge.transactions.begun").description("Transactions begun").register(registry);
     committed = Counter.builder("pledge.transactions.committed").description("Transactions committed")
         .register(registry);
@@ -101,7 +117,9 @@ public final class CoordinatorMetrics {
   }
 
   public void prepared(String participantId, long nanos) {
-    prepareLatency.computeIfAbsent(participantId, id -> Timer.builder("pledge.prepare.latency")
+    String series = prepareLatency.containsKey(participantId) || prepareLatency.size() < maxParticipantSeries
+        ? participantId : OTHER;
+    prepareLatency.computeIfAbsent(series, id -> Timer.builder("pledge.prepare.latency")
         .description("Prepare round trip, per participant").tag("participant", id)
         .publishPercentiles(0.5, 0.99).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }

@@ -7,6 +7,10 @@ public final class CoordinatorException extends RuntimeException {
     INVALID_ARGUMENT,
     NOT_FOUND,
     FAILED_PRECONDITION,
+    /** A bound of {@link Limits} would be passed; the message names it and its setting. */
+    RESOURCE_EXHAUSTED,
+    /** The request names something a setting forbids (an Enlist endpoint outside the allow-list). */
+    PERMISSION_DENIED,
     /** Not ready yet (recovering) or shutting down. */
     UNAVAILABLE
   }

@@ -59,7 +59,7 @@ final class EffectRunner {
   void run(Entry entry, Effect effect) {
     TxId id = entry.tx.id();
     if (effect instanceof Effect.LogIntent e) {
-      fromLog(log.writeIntent(id, e.participants(), e.onePhase(), entry.tx.deadlineMillis()), ar -> manager.apply(entry,
+      fromLog(log.writeIntent(id, e.participants(), e.onePhase(), entry.tx.deadlineMillis(), info(entry)), ar -> manager.apply(entry,
           ar.succeeded() ? new TxEvent.IntentLogged() : new TxEvent.IntentLogFailed(message(ar.cause()))));
     } else if (effect instanceof Effect.SendPrepare e) {
       sendPrepare(entry, e.participant());
@@ -160,7 +160,7 @@ final class EffectRunner {
           .addKeyValue("forgotten", e.forgotten().stream().map(Participant::id).toList())
           .log("ended by an operator without these participants' acknowledgement: they are the operator's now");
     } else if (entry.tx.isCommitRequested()) {
-      log.writeEnd(id, e.outcome(), e.reason()).whenComplete((v, failure) -> {
+      log.writeEnd(id, e.outcome(), e.reason(), info(entry)).whenComplete((v, failure) -> {
         if (failure != null) {
           LOG.atWarn().addKeyValue("txId", id).log("END record not written (recovery will finish phase 2 again): "
               + message(failure));
@@ -185,11 +185,43 @@ final class EffectRunner {
     }
   }
 
+  /**
+   * Per participant, a retry warns at attempts 0, 1, 2, 4, 8...; and all together at most
+   * {@value #RETRY_WARNINGS_PER_WINDOW} lines per {@value #RETRY_WARNING_WINDOW_NANOS} ns, the rest counted and
+   * summed up in one line: a transaction with many unreachable participants (bounded by
+   * limits.participants-per-transaction) must not flood the log. Runs on the context: no synchronization.
+   */
   private void warnRetry(TxId id, Participant participant, String what, int attempt, Throwable cause) {
-    if (attempt < 3 || Integer.bitCount(attempt) == 1) {
+    if ((attempt < 3 || Integer.bitCount(attempt) == 1) && retryWarningAllowed()) {
       LOG.atWarn().addKeyValue("txId", id).addKeyValue("participant", participant.id()).addKeyValue("attempt", attempt)
           .log(what + " not acknowledged, will retry: " + message(cause));
     }
+  }
+
+  static final int RETRY_WARNINGS_PER_WINDOW = 20;
+  static final long RETRY_WARNING_WINDOW_NANOS = 10_000_000_000L;
+  private long retryWindowStart = System.nanoTime();
+  private int retryWarnings;
+  private int retryWarningsSuppressed;
+
+  private boolean retryWarningAllowed() {
+    long now = System.nanoTime();
+    if (now - retryWindowStart >= RETRY_WARNING_WINDOW_NANOS) {
+      if (retryWarningsSuppressed > 0) {
+        LOG.atWarn().addKeyValue("suppressed", retryWarningsSuppressed).log(retryWarningsSuppressed
+            + " more phase-2 retry warnings in the last " + RETRY_WARNING_WINDOW_NANOS / 1_000_000_000L + " s were"
+            + " not logged (pledge_phase2_retries_total counts every retry)");
+      }
+      retryWindowStart = now;
+      retryWarnings = 0;
+      retryWarningsSuppressed = 0;
+    }
+    if (retryWarnings < RETRY_WARNINGS_PER_WINDOW) {
+      retryWarnings++;
+      return true;
+    }
+    retryWarningsSuppressed++;
+    return false;
   }
 
   private <T> void fromLog(CompletionStage<T> stage, Handler<AsyncResult<T>> handler) {
@@ -199,6 +231,10 @@ final class EffectRunner {
 
   private <T> void queued(Future<T> future, Handler<AsyncResult<T>> handler) {
     future.onComplete(ar -> context.runOnContext(x -> handler.handle(ar)));
+  }
+
+  private static TxLog.Info info(Entry entry) {
+    return new TxLog.Info(entry.tx.begunAtMillis(), entry.tx.labels());
   }
 
   static String message(Throwable t) {

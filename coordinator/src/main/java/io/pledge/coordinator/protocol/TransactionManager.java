@@ -47,6 +47,8 @@ public final class TransactionManager {
     long prepareTimer = -1;
     /** Set by the effect runner when an operator's resolution forced the END: completes once it is durable. */
     Future<Void> endLogged;
+    /** Who began it, for {@link Limits#openPerCaller()}; null for one recovered from the log. */
+    String caller;
 
     Entry(Transaction tx) {
       this.tx = tx;
@@ -69,6 +71,8 @@ public final class TransactionManager {
   private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.atMillis, b.atMillis));
   private final ArrayDeque<FinishedAt> finished = new ArrayDeque<>();
   private final TxLookup lookup;
+  private final Limits limits;
+  private final Map<String, Integer> openByCaller = new java.util.HashMap<>();
   private long epoch;
   private long sequence;
   private long reaperTimer = -1;
@@ -78,6 +82,11 @@ public final class TransactionManager {
 
   public TransactionManager(Vertx vertx, Context context, String nodeId, TxLog log, ParticipantChannel channel,
       ProtocolSettings settings, CoordinatorMetrics metrics, LongSupplier clock) {
+    this(vertx, context, nodeId, log, channel, settings, Limits.DEFAULT, metrics, clock);
+  }
+
+  public TransactionManager(Vertx vertx, Context context, String nodeId, TxLog log, ParticipantChannel channel,
+      ProtocolSettings settings, Limits limits, CoordinatorMetrics metrics, LongSupplier clock) {
     if (!TxId.isValidNode(nodeId)) {
       throw new IllegalArgumentException("invalid node id '" + nodeId + "'");
     }
@@ -86,6 +95,7 @@ public final class TransactionManager {
     this.nodeId = nodeId;
     this.log = log;
     this.settings = settings;
+    this.limits = limits;
     this.metrics = metrics;
     this.clock = clock;
     this.effects = new EffectRunner(vertx, context, log, channel, settings, metrics, this);
@@ -140,7 +150,27 @@ public final class TransactionManager {
   // ---- client and participant requests ----
 
   public Future<TxView> begin(long timeoutMillis, Map<String, String> labels) {
+    return begin(timeoutMillis, labels, "local");
+  }
+
+  /** Begins a transaction for {@code caller} (its remote host), within {@link Limits}. */
+  public Future<TxView> begin(long timeoutMillis, Map<String, String> labels, String caller) {
     requireReady();
+    int labelBytes = labelBytes(labels);
+    if (labelBytes > limits.labelBytes()) {
+      return fail(Code.RESOURCE_EXHAUSTED, "labels take " + labelBytes + " bytes, more than the bound of "
+          + limits.labelBytes() + " (setting limits.label-bytes)");
+    }
+    int open = txs.size() - finished.size();
+    if (open >= limits.openTransactions()) {
+      return fail(Code.RESOURCE_EXHAUSTED, "the coordinator holds " + open + " unfinished transactions, the bound"
+          + " (setting limits.open-transactions); commit or roll back some, or try again later");
+    }
+    int byCaller = openByCaller.getOrDefault(caller, 0);
+    if (byCaller >= limits.openPerCaller()) {
+      return fail(Code.RESOURCE_EXHAUSTED, "caller " + caller + " has " + byCaller + " unfinished transactions, the"
+          + " bound per caller (setting limits.open-transactions-per-caller); commit or roll back some first");
+    }
     if (timeoutMillis < 0 || timeoutMillis > settings.maxTxTimeout().toMillis()) {
       return fail(Code.INVALID_ARGUMENT, "timeout_ms " + timeoutMillis + " is out of range 0.."
           + settings.maxTxTimeout().toMillis() + " (0 takes the default of " + settings.defaultTxTimeout().toMillis()
@@ -150,6 +180,8 @@ public final class TransactionManager {
     long now = clock.getAsLong();
     TxId id = new TxId(nodeId, epoch, ++sequence);
     Entry entry = new Entry(new Transaction(id, now, now + timeout, labels));
+    entry.caller = caller;
+    openByCaller.merge(caller, 1, Integer::sum);
     txs.put(id, entry);
     deadlines.add(new Deadline(now + timeout, id));
     metrics.begun();
@@ -167,6 +199,12 @@ public final class TransactionManager {
     if (entry == null) {
       return lookup.find(id, sequence, epoch).compose(view -> fail(Code.FAILED_PRECONDITION,
           "cannot enlist participant " + participant.id() + ": transaction " + id + " is " + view.state()));
+    }
+    List<Participant> enlisted = entry.tx.participants();
+    if (enlisted.size() >= limits.participantsPerTransaction() && entry.tx.state() == TxState.ACTIVE
+        && enlisted.stream().noneMatch(p -> p.id().equals(participant.id()))) {
+      return fail(Code.RESOURCE_EXHAUSTED, "transaction " + id + " has " + enlisted.size() + " participants, the"
+          + " bound (setting limits.participants-per-transaction)");
     }
     Result result = apply(entry, new TxEvent.Enlist(participant));
     if (result instanceof Result.Rejected r) {
@@ -339,11 +377,25 @@ public final class TransactionManager {
   /** Called by the effect runner when a transaction finished: it stays in memory for lookups, then leaves. */
   void finished(Entry entry) {
     finished.add(new FinishedAt(clock.getAsLong(), entry.tx.id()));
+    if (entry.caller != null) {
+      openByCaller.computeIfPresent(entry.caller, (c, n) -> n <= 1 ? null : n - 1);
+      entry.caller = null;
+    }
+  }
+
+  private static int labelBytes(Map<String, String> labels) {
+    int bytes = 0;
+    for (Map.Entry<String, String> label : labels.entrySet()) {
+      bytes += label.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+          + label.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+    return bytes;
   }
 
   /** Recovery replays the log through the same transitions as live traffic; only the last step's effects run. */
   private void recover(LoggedTx logged) {
-    Transaction tx = new Transaction(logged.id(), logged.updatedAtMillis(), logged.deadlineMillis(), Map.of());
+    Transaction tx = new Transaction(logged.id(), logged.info().begunAtMillis() > 0 ? logged.info().begunAtMillis()
+        : logged.updatedAtMillis(), logged.deadlineMillis(), logged.info().labels());
     Entry entry = new Entry(tx);
     txs.put(tx.id(), entry);
     metrics.moved(null, TxState.ACTIVE);

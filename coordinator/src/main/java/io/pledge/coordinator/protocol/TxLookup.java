@@ -49,6 +49,12 @@ final class TxLookup {
             AbortReason.of(AbortCause.COORDINATOR_RESTARTED,
                 "the coordinator restarted before a commit decision was logged (presumed abort)")));
       }
+      if (id.epoch() == currentEpoch && id.epoch() > purgedThroughEpoch) {
+        // Issued in this run, no log record, not in memory: it ended before any commit decision (an abort writes
+        // nothing, Mohan's presumed abort) and left memory after memory.finished-retention. The answer must not
+        // depend on that: it is ROLLED_BACK, as GetOutcome says ABORTED; the cause is no longer known.
+        return Future.succeededFuture(new TxView(id, TxState.ROLLED_BACK, 0, 0, Map.of(), List.of(), null));
+      }
       return Future.failedFuture(new CoordinatorException(Code.NOT_FOUND, "transaction " + id
           + " is no longer known: it finished and was forgotten (it did not commit unless Commit said so)"));
     });
@@ -71,8 +77,9 @@ final class TxLookup {
 
   private Future<Void> checkIssued(TxId id, long issuedSequence, long currentEpoch) {
     if (!id.node().equals(nodeId)) {
-      return Future.failedFuture(new CoordinatorException(Code.FAILED_PRECONDITION,
-          "transaction " + id + " belongs to coordinator " + id.node() + ", not to " + nodeId));
+      // coordinator.proto: NOT_FOUND is "unknown transaction", and this coordinator knows nothing of it.
+      return Future.failedFuture(new CoordinatorException(Code.NOT_FOUND,
+          "transaction " + id + " belongs to coordinator " + id.node() + ", not to " + nodeId + ": ask that one"));
     }
     if (id.epoch() > currentEpoch || (id.epoch() == currentEpoch && id.sequence() > issuedSequence)) {
       return Future.failedFuture(new CoordinatorException(Code.NOT_FOUND, "no transaction " + id + " was begun here"));

@@ -19,7 +19,7 @@ public record TxView(TxId id, TxState state, long begunAtMillis, long deadlineMi
         tx.participantViews(), tx.abortReason());
   }
 
-  /** From the log alone (the transaction left memory): begin time and labels are not logged. */
+  /** From the log alone (the transaction left memory). */
   static TxView of(LoggedTx logged) {
     TxState state = switch (logged.kind()) {
       case INTENT -> TxState.PREPARING;
@@ -31,6 +31,7 @@ public record TxView(TxId id, TxState state, long begunAtMillis, long deadlineMi
     List<ParticipantView> participants = logged.participants().stream()
         .map(p -> new ParticipantView(p, logged.kind() == LoggedTx.Kind.INTENT ? null : Vote.YES, ended, 0,
             logged.forgotten().contains(p.id()))).toList();
-    return new TxView(logged.id(), state, 0, logged.deadlineMillis(), Map.of(), participants, logged.abortReason());
+    return new TxView(logged.id(), state, logged.info().begunAtMillis(), logged.deadlineMillis(),
+        logged.info().labels(), participants, logged.abortReason());
   }
 }

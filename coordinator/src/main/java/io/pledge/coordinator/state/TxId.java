@@ -11,6 +11,7 @@ public record TxId(String node, long epoch, long sequence) implements Comparable
 
   public static final int MAX_LENGTH = 128;
   private static final String NODE_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
+  private static final java.util.regex.Pattern CANONICAL_NUMBER = java.util.regex.Pattern.compile("[1-9][0-9]{0,18}");
 
   public TxId {
     Objects.requireNonNull(node, "node");
@@ -41,6 +42,15 @@ public record TxId(String node, long epoch, long sequence) implements Comparable
     String[] parts = text.split(":", -1);
     if (parts.length != 3) {
       throw new IllegalArgumentException("transaction id '" + text + "' is not of the form node:epoch:sequence");
+    }
+    // One canonical form only: Long.parseLong would also take "+1" and "01", so that two texts named one
+    // transaction (and a client comparing ids as strings would be misled).
+    if (!parts[1].matches("[+-]?[0-9]+") || !parts[2].matches("[+-]?[0-9]+")) {
+      throw new IllegalArgumentException("transaction id '" + text + "' has a non-numeric epoch or sequence");
+    }
+    if (!CANONICAL_NUMBER.matcher(parts[1]).matches() || !CANONICAL_NUMBER.matcher(parts[2]).matches()) {
+      throw new IllegalArgumentException("transaction id '" + text + "' is not canonical: epoch and sequence are"
+          + " positive decimal numbers without sign or leading zeros");
     }
     try {
       return new TxId(parts[0], Long.parseLong(parts[1]), Long.parseLong(parts[2]));

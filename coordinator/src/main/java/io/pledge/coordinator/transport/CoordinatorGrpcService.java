@@ -15,10 +15,13 @@ import io.pledge.api.v1.ListTransactionsResponse;
 import io.pledge.api.v1.RollbackRequest;
 import io.pledge.api.v1.RollbackResponse;
 import io.pledge.api.v1.TransactionCoordinatorService;
+import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.GrpcGuard;
 import io.pledge.common.grpc.Rpc;
 import io.pledge.coordinator.protocol.CoordinatorException;
 import io.pledge.coordinator.protocol.TransactionManager;
 import io.pledge.coordinator.protocol.TxView;
+import io.pledge.coordinator.state.Participant;
 import io.pledge.coordinator.state.TxId;
 import io.pledge.coordinator.state.TxState;
 import io.vertx.core.Future;
@@ -40,14 +43,21 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorGrpcService.class);
 
   private final TransactionManager manager;
+  private final EndpointAllowList endpointAllow;
 
   public CoordinatorGrpcService(TransactionManager manager) {
+    this(manager, EndpointAllowList.parse("*"));
+  }
+
+  public CoordinatorGrpcService(TransactionManager manager, EndpointAllowList endpointAllow) {
     this.manager = manager;
+    this.endpointAllow = endpointAllow;
   }
 
   @Override
   public Future<BeginResponse> begin(BeginRequest request) {
-    return guarded(() -> manager.begin(request.getTimeoutMs(), Requests.labels(request.getLabelsMap()))
+    return guarded(() -> manager.begin(request.getTimeoutMs(), Requests.labels(request.getLabelsMap()),
+        GrpcGuard.caller())
         .map(view -> BeginResponse.newBuilder().setTxId(view.id().toString())
             .setDeadlineEpochMs(view.deadlineMillis()).build()));
   }
@@ -56,7 +66,12 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
   public Future<EnlistResponse> enlist(EnlistRequest request) {
     return guarded(() -> {
       TxId id = Requests.txId(request.getTxId());
-      return manager.enlist(id, Requests.participant(request.getParticipantId(), request.getEndpoint()))
+      Participant participant = Requests.participant(request.getParticipantId(), request.getEndpoint());
+      if (!endpointAllow.allows(Endpoint.parse(participant.endpoint()))) {
+        throw new CoordinatorException(CoordinatorException.Code.PERMISSION_DENIED, "endpoint " + participant.endpoint() + " of participant "
+            + participant.id() + " is not allowed by participant.endpoint-allow (" + endpointAllow + ")");
+      }
+      return manager.enlist(id, participant)
           .map(e -> EnlistResponse.newBuilder().setAlreadyEnlisted(e.alreadyEnlisted())
               .setDeadlineEpochMs(e.deadlineMillis()).build());
     });
@@ -101,9 +116,25 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
       TxId after = request.getPageToken().isEmpty() ? null : TxId.parse(request.getPageToken());
       List<TxView> page = manager.list(states, after, pageSize + 1);
       ListTransactionsResponse.Builder b = ListTransactionsResponse.newBuilder();
-      page.stream().limit(pageSize).forEach(v -> b.addTransactions(Protos.transaction(v)));
-      if (page.size() > pageSize) {
-        b.setNextPageToken(page.get(pageSize - 1).id().toString());
+      // Paged by bytes as well as by count: 1000 transactions with the largest labels would make a reply of
+      // megabytes, past what a client accepts. At least one per page, so that paging always moves on.
+      int bytes = 0;
+      int taken = 0;
+      for (TxView view : page) {
+        if (taken == pageSize) {
+          break;
+        }
+        io.pledge.api.v1.TransactionInfo info = Protos.transaction(view);
+        int size = com.google.protobuf.CodedOutputStream.computeMessageSize(1, info);
+        if (taken > 0 && bytes + size > Requests.MAX_PAGE_BYTES) {
+          break;
+        }
+        b.addTransactions(info);
+        bytes += size;
+        taken++;
+      }
+      if (page.size() > taken) {
+        b.setNextPageToken(page.get(taken - 1).id().toString());
       }
       return Future.succeededFuture(b.build());
     });
@@ -126,6 +157,8 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
         case INVALID_ARGUMENT -> GrpcStatus.INVALID_ARGUMENT;
         case NOT_FOUND -> GrpcStatus.NOT_FOUND;
         case FAILED_PRECONDITION -> GrpcStatus.FAILED_PRECONDITION;
+        case RESOURCE_EXHAUSTED -> GrpcStatus.RESOURCE_EXHAUSTED;
+        case PERMISSION_DENIED -> GrpcStatus.PERMISSION_DENIED;
         case UNAVAILABLE -> GrpcStatus.UNAVAILABLE;
       };
       return Rpc.status(status, e.getMessage());

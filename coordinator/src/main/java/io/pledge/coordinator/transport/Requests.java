@@ -12,6 +12,11 @@ final class Requests {
   static final int MAX_LABEL_LENGTH = 256;
   static final int MAX_PAGE_SIZE = 1000;
   static final int DEFAULT_PAGE_SIZE = 100;
+  /**
+   * Most bytes of transactions in one ListTransactions reply: under the 256 KiB a client accepts by default (Vert.x,
+   * grpc-java 4 MiB), with room for the envelope.
+   */
+  static final int MAX_PAGE_BYTES = 192 * 1024;
   static final int MAX_REASON_LENGTH = 256;
 
   private Requests() {}
@@ -29,6 +34,10 @@ final class Requests {
     }
     if (participantId.length() > Participant.MAX_ID_LENGTH) {
       throw new IllegalArgumentException("participant_id is longer than " + Participant.MAX_ID_LENGTH + " characters");
+    }
+    // Ids reach logs and /metrics: a control character (NUL, newline) could forge or break log lines.
+    if (participantId.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+      throw new IllegalArgumentException("participant_id contains a control character (such as NUL or a newline)");
     }
     return new Participant(participantId, Endpoint.parse(endpoint).toString());
   }

@@ -72,7 +72,11 @@ class BadInputIT {
 
   @Test
   void transactionOfAnotherCoordinatorIsRefused() {
-    assertStatus(GrpcStatus.FAILED_PRECONDITION, "belongs to coordinator other", client.commitAsync("other:1:1"));
+    // coordinator.proto: NOT_FOUND is "unknown transaction"; this coordinator knows nothing of another's.
+    assertStatus(GrpcStatus.NOT_FOUND, "belongs to coordinator other", client.commitAsync("other:1:1"));
+    assertStatus(GrpcStatus.NOT_FOUND, "belongs to coordinator other", client.getAsync("other:1:1"));
+    assertStatus(GrpcStatus.NOT_FOUND, "belongs to coordinator other", client.rollbackAsync("other:1:1"));
+    assertStatus(GrpcStatus.NOT_FOUND, "belongs to coordinator other", client.outcomeAsync("other:1:1"));
   }
 
   @Test

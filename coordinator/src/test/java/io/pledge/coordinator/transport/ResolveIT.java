@@ -117,7 +117,7 @@ class ResolveIT {
     // An epoch this coordinator has not reached: never begun here, whatever ran before (a restart included).
     assertStatus(GrpcStatus.NOT_FOUND, "no transaction coord-0:999:1 was begun here",
         resolve("coord-0:999:1", Resolution.RESOLUTION_ROLLBACK, ""));
-    assertStatus(GrpcStatus.FAILED_PRECONDITION, "belongs to coordinator other",
+    assertStatus(GrpcStatus.NOT_FOUND, "belongs to coordinator other",
         resolve("other:1:1", Resolution.RESOLUTION_COMMIT, ""));
   }
 
