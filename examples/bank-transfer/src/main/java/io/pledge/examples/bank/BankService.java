@@ -171,8 +171,33 @@ public final class BankService {
           int status = e instanceof Accounts.UnknownAccount ? 404 : 409;
           LOG.atInfo().addKeyValue("txId", tx).addKeyValue("account", account).addKeyValue("amount", amount)
               .log("{} refused: {}", debit ? "debit" : "credit", e.getMessage());
-          req.response().setStatusCode(status).end(e.getMessage() + "\n");
+          req.response().setStatusCode(status).end(refusal(e, account) + "\n");
         });
+  }
+
+  /**
+   * What the client is told: the bank's own reasons as they are, anything else as what it means for the caller,
+   * never the database's raw words (SQL, constraint names, internals); those are in the bank's log.
+   */
+  static String refusal(Throwable e, int account) {
+    if (e instanceof Accounts.UnknownAccount || e instanceof Accounts.InsufficientFunds) {
+      return e.getMessage();
+    }
+    if (e instanceof io.pledge.lock.client.LockException) {
+      return "account " + account + " is locked by another transaction; try again";
+    }
+    if (e instanceof java.sql.SQLException sql && (sql.getErrorCode() == org.h2.api.ErrorCode.LOCK_TIMEOUT_1
+        || sql.getErrorCode() == org.h2.api.ErrorCode.DEADLOCK_1 || "40P01".equals(sql.getSQLState())
+        || "55P03".equals(sql.getSQLState()))) {
+      return "account " + account + " is busy with another transaction; try again";
+    }
+    if (e instanceof io.pledge.participant.endpoint.impl.BranchEngine.RejectedCall) {
+      return e.getMessage();
+    }
+    if (e instanceof io.pledge.common.grpc.RpcException) {
+      return "cannot join the transaction at the coordinator: " + e.getMessage();
+    }
+    return "the bank could not do this now; its log has the details";
   }
 
   private void status(HttpServerRequest req) {
