@@ -20,6 +20,8 @@ public final class LockHandle implements AutoCloseable {
   private final LockClient.Request request;
   private final AcquireLockResponse grant;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Whether the holder has been told the lock is lost (renewals may be in flight together when calls are slow). */
+  private final AtomicBoolean lost = new AtomicBoolean();
   private final AtomicLong leaseExpiresAt;
   private volatile long renewTimer = -1;
 
@@ -63,6 +65,9 @@ public final class LockHandle implements AutoCloseable {
             return; // transient: the next period tries again while the lease lasts
           }
           stopRenewing();
+          if (!lost.compareAndSet(false, true)) {
+            return; // another renewal in flight already failed and told the holder: once is enough
+          }
           LOG.atWarn().addKeyValue("owner", grant.getOwner()).addKeyValue("lock", grant.getLock())
               .log("lock lost: {}", failure.getMessage());
           request.onRenewalFailure().accept(this, failure);

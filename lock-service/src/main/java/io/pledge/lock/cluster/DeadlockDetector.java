@@ -1,7 +1,7 @@
 package io.pledge.lock.cluster;
 
-import io.pledge.lock.hazelcast.Processors;
 import io.pledge.lock.metrics.LockMetrics;
+import io.pledge.lock.table.LockOp;
 import io.pledge.lock.table.LockState;
 import io.pledge.lock.table.WaitEdge;
 import io.pledge.lock.table.WaitForGraph;
@@ -53,7 +53,7 @@ final class DeadlockDetector {
         WaitEdge victim = d.victim();
         LOG.atWarn().addKeyValue("owner", victim.owner()).addKeyValue("lock", victim.lock())
             .addKeyValue("cycle", d.cycle()).log("deadlock detected; aborting the youngest waiter");
-        store.apply(victim.lock(), new Processors.CancelWait(victim.waitId(), d.message()))
+        store.apply(victim.lock(), new LockOp.CancelWait(victim.waitId(), d.message()))
             .onSuccess(r -> states.accept(r.state()))
             .onFailure(e -> LOG.atWarn().addKeyValue("lock", victim.lock()).log("could not abort victim: {}",
                 e.getMessage()));

@@ -1,13 +1,13 @@
 package io.pledge.lock.cluster;
 
 import io.pledge.lock.cluster.LockFailure.Kind;
-import io.pledge.lock.hazelcast.Processors;
-import io.pledge.lock.hazelcast.Reply;
 import io.pledge.lock.metrics.LockMetrics;
 import io.pledge.lock.table.Decision;
 import io.pledge.lock.table.Holder;
 import io.pledge.lock.table.LockMode;
+import io.pledge.lock.table.LockOp;
 import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.Reply;
 import io.pledge.lock.table.LockTable.Acquire;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -63,7 +63,7 @@ public final class LockEngine {
     String id = ids.next();
     long start = System.nanoTime();
     Waits.Wait w = mayWait ? waits.expect(id, lock, owner, start) : null;
-    Future<Holder> result = store.apply(lock, new Processors.AcquireLock(new Acquire(owner, mode, leaseMs, mayWait, id)))
+    Future<Holder> result = store.apply(lock, new LockOp.Acquire(new Acquire(owner, mode, leaseMs, mayWait, id)))
         .transform(ar -> {
           if (ar.failed()) {
             settleRefused(w);
@@ -76,7 +76,7 @@ public final class LockEngine {
             case GRANTED, REENTERED, UPGRADED -> {
               if (w != null && !waits.grantedAtOnce(w)) {
                 // The caller went away (AcquireStream cancelled) while the processor ran: nobody takes this grant.
-                store.apply(lock, new Processors.ReleaseLock(owner, d.holder().token()));
+                store.apply(lock, new LockOp.Release(owner, d.holder().token()));
                 return Future.failedFuture(new LockFailure(Kind.CANCELLED, "CANCELLED: the acquire was cancelled"));
               }
               metrics.granted(start);
@@ -133,7 +133,7 @@ public final class LockEngine {
    */
   public Future<Renewed> renew(String lock, String owner, long token, long leaseMs,
       io.pledge.lock.table.LockTable.Reassertion reassertion) {
-    return store.apply(lock, new Processors.RenewLock(owner, token, leaseMs, reassertion)).compose(reply -> {
+    return store.apply(lock, new LockOp.Renew(owner, token, leaseMs, reassertion)).compose(reply -> {
       countSideEffects(lock, reply);
       boolean reasserted = reply.decision().code() == Decision.Code.REASSERTED;
       if (reasserted) {
@@ -146,7 +146,7 @@ public final class LockEngine {
 
   /** Completes with the hold count left. */
   public Future<Integer> release(String lock, String owner, long token) {
-    return store.apply(lock, new Processors.ReleaseLock(owner, token)).compose(reply -> {
+    return store.apply(lock, new LockOp.Release(owner, token)).compose(reply -> {
       countSideEffects(lock, reply);
       return outcome(lock, owner, reply).map(h -> {
         metrics.released(1);
@@ -168,7 +168,7 @@ public final class LockEngine {
       List<String> locks = List.copyOf(names);
       List<Future<Reply>> calls = new ArrayList<>();
       for (String name : locks) {
-        calls.add(store.apply(name, new Processors.ReleaseAll(owner)));
+        calls.add(store.apply(name, new LockOp.ReleaseAll(owner)));
       }
       return Future.all(calls).map(all -> {
         List<String> released = new ArrayList<>();
@@ -192,7 +192,7 @@ public final class LockEngine {
 
   /** The lock's current state (expired leases ended first). */
   public Future<LockState> inspect(String lock) {
-    return store.apply(lock, new Processors.Tick()).map(reply -> {
+    return store.apply(lock, new LockOp.Tick()).map(reply -> {
       countSideEffects(lock, reply);
       return reply.state();
     });

@@ -1,8 +1,8 @@
 package io.pledge.lock.cluster;
 
-import io.pledge.lock.hazelcast.LockProcessor;
-import io.pledge.lock.hazelcast.Reply;
+import io.pledge.lock.table.LockOp;
 import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.Reply;
 import io.pledge.lock.table.WaitEdge;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -12,10 +12,14 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Where lock states live. Contract:
+ * Where lock states live, in the lock table's terms: states, operations ({@link LockOp}) and their replies. Two
+ * implementations: {@code HazelcastLockStore} (the cluster) and {@link InMemoryLockStore} (one process: the engine's
+ * unit tests). Contract:
  * <ul>
- *   <li>{@link #apply} runs the processor atomically for that lock on the member owning it and completes once the new
- *       state is on the backups too; it never blocks the caller's thread and completes on the caller's context;</li>
+ *   <li>{@link #apply} runs the operation atomically for that lock with the store's clock (in the cluster: on the
+ *       member owning it, and completes once the new state is on the backups too); it never blocks the caller's
+ *       thread and completes on the caller's context (the engine's when called from no context); a reply whose
+ *       state the operation does not need may leave it out ({@link LockOp#needsState});</li>
  *   <li>{@link #onChange} delivers, in version order per lock and on the engine's context, every change whose new
  *       state concerns the given server's waits ({@link LockState#concernsWaits}): one of them is queued, or one of
  *       them left the queue in that change. Changes that concern nobody's waits (an uncontended lock) are delivered to
@@ -25,7 +29,7 @@ import java.util.function.Consumer;
  */
 public interface LockStore {
 
-  Future<Reply> apply(String lock, LockProcessor processor);
+  Future<Reply> apply(String lock, LockOp op);
 
   /** The lock's stored state (empty for a lock never written); a plain read, no rule runs. */
   Future<LockState> read(String lock);

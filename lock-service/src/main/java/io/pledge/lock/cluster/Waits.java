@@ -1,10 +1,10 @@
 package io.pledge.lock.cluster;
 
 import io.pledge.lock.cluster.LockFailure.Kind;
-import io.pledge.lock.hazelcast.Processors;
 import io.pledge.lock.metrics.LockMetrics;
 import io.pledge.lock.table.Decision;
 import io.pledge.lock.table.Holder;
+import io.pledge.lock.table.LockOp;
 import io.pledge.lock.table.LockState;
 import io.pledge.lock.table.WaitEdge;
 import io.vertx.core.Future;
@@ -254,7 +254,7 @@ final class Waits {
       return;
     }
     w.cancelling = true;
-    store.apply(w.lock, new Processors.CancelWait(waitId, reason)).onComplete(ar -> {
+    store.apply(w.lock, new LockOp.CancelWait(waitId, reason)).onComplete(ar -> {
       forget(w);
       if (ar.failed()) {
         w.promise.tryFail(ar.cause());
@@ -265,7 +265,7 @@ final class Waits {
       if (d.code() == Decision.Code.GRANTED_BEFORE_CANCEL) {
         if (releaseIfGranted) {
           // The change reaches this server's other waits on the lock, if any, as any change does (onChange).
-          store.apply(w.lock, new Processors.ReleaseLock(w.owner, d.holder().token()));
+          store.apply(w.lock, new LockOp.Release(w.owner, d.holder().token()));
           w.promise.tryFail(new LockFailure(Kind.CANCELLED, "CANCELLED: " + reason));
         } else {
           metrics.granted(w.startNanos);
@@ -350,7 +350,7 @@ final class Waits {
   }
 
   private void tick(String lock) {
-    store.apply(lock, new Processors.Tick()).onSuccess(r -> {
+    store.apply(lock, new LockOp.Tick()).onSuccess(r -> {
       metrics.expired(r.decision().expired().size());
       onState(r.state());
     }).onFailure(e -> {

@@ -10,6 +10,7 @@ import io.pledge.lock.table.Decision;
 import io.pledge.lock.table.Holder;
 import io.pledge.lock.table.LockMode;
 import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.Reply;
 import io.pledge.lock.table.WaitEdge;
 import io.pledge.lock.table.Waiter;
 import java.util.List;

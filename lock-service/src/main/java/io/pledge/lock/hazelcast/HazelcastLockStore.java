@@ -12,6 +12,8 @@ import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.pledge.lock.cluster.LockFailure;
 import io.pledge.lock.cluster.LockStore;
 import io.pledge.lock.table.Decision;
+import io.pledge.lock.table.LockOp;
+import io.pledge.lock.table.Reply;
 import io.pledge.lock.table.LockState;
 import io.pledge.lock.table.WaitEdge;
 import io.vertx.core.Context;
@@ -67,7 +69,8 @@ public final class HazelcastLockStore implements LockStore {
   }
 
   @Override
-  public Future<Reply> apply(String lock, LockProcessor processor) {
+  public Future<Reply> apply(String lock, LockOp op) {
+    LockProcessor processor = Processors.of(op);
     Context caller = Vertx.currentContext() == null ? context : Vertx.currentContext();
     if (locks instanceof MapProxyImpl<String, LockState> proxy) {
       processor.setHazelcastInstance(hazelcast);

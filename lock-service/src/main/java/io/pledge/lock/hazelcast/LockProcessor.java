@@ -5,12 +5,14 @@ import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import io.pledge.lock.table.Decision;
+import io.pledge.lock.table.LockOp;
 import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.Reply;
 import io.pledge.lock.table.LockTable.Step;
 import java.util.Map;
 
 /**
- * Runs one {@link io.pledge.lock.table.LockTable} rule on the member that owns the lock's partition: atomic for that
+ * Runs one {@link LockOp} (a {@link io.pledge.lock.table.LockTable} rule) on the member that owns the lock's partition: atomic for that
  * lock, then replicated to the backups. The rule reads the member's clock, so a backup must not re-run it: the backup
  * processor copies the state the primary computed ({@link StateBackup}).
  *
@@ -28,13 +30,8 @@ public abstract class LockProcessor implements EntryProcessor<String, LockState,
     this.member = hazelcastInstance;
   }
 
-  /** The rule: the state (never null) and the member's clock to the new state and decision. */
-  protected abstract Step apply(LockState state, long now);
-
-  /** Whether the reply carries the new state along with {@code decision}; by default it does. */
-  protected boolean repliesWithState(Decision decision) {
-    return true;
-  }
+  /** The operation this processor carries. */
+  protected abstract LockOp op();
 
   @Override
   public final Reply process(Map.Entry<String, LockState> entry) {
@@ -46,7 +43,7 @@ public abstract class LockProcessor implements EntryProcessor<String, LockState,
     if (guard != null && (current == null || !me.equals(state.lastWriter())) && guard.delayUntil() > now) {
       state = state.delayedUntil(guard.delayUntil());
     }
-    Step step = apply(state, now);
+    Step step = op().apply(state, now);
     LockState next = step.state();
     if (current != null && next.version() == current.version() || current == null && next.isIdle()
         && next.lastToken() == 0) {
@@ -67,7 +64,7 @@ public abstract class LockProcessor implements EntryProcessor<String, LockState,
   }
 
   private Reply reply(LockState state, Decision decision) {
-    return new Reply(repliesWithState(decision) ? state : null, decision);
+    return new Reply(op().needsState(decision) ? state : null, decision);
   }
 
   @Override

@@ -3,44 +3,47 @@ package io.pledge.lock.hazelcast;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import io.pledge.lock.table.LockMode;
-import io.pledge.lock.table.Decision;
-import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.LockOp;
 import io.pledge.lock.table.LockTable;
 import io.pledge.lock.table.LockTable.Acquire;
-import io.pledge.lock.table.LockTable.Step;
 import java.io.IOException;
 
-/** One small processor per lock-table rule; each only carries its request across the wire. */
+/** One small processor per {@link LockOp}; each only carries its operation across the wire. */
 public final class Processors {
 
   private Processors() {}
 
+  /** The entry processor that runs {@code op} on the member owning the lock. */
+  public static LockProcessor of(LockOp op) {
+    // Java 17: no pattern matching in switch yet; the sealed interface keeps this list complete.
+    if (op instanceof LockOp.Acquire a) {
+      return new AcquireLock(a);
+    } else if (op instanceof LockOp.Renew r) {
+      return new RenewLock(r);
+    } else if (op instanceof LockOp.Release r) {
+      return new ReleaseLock(r);
+    } else if (op instanceof LockOp.ReleaseAll r) {
+      return new ReleaseAll(r);
+    } else if (op instanceof LockOp.CancelWait c) {
+      return new CancelWait(c);
+    } else if (op instanceof LockOp.Tick) {
+      return new Tick();
+    }
+    throw new IllegalArgumentException("no processor for " + op);
+  }
+
   public static final class AcquireLock extends LockProcessor {
-    private String owner;
-    private LockMode mode;
-    private long leaseMs;
-    private boolean mayWait;
-    private String requestId;
+    private LockOp.Acquire op;
 
     public AcquireLock() {}
 
-    public AcquireLock(Acquire request) {
-      this.owner = request.owner();
-      this.mode = request.mode();
-      this.leaseMs = request.leaseMs();
-      this.mayWait = request.mayWait();
-      this.requestId = request.requestId();
+    AcquireLock(LockOp.Acquire op) {
+      this.op = op;
     }
 
     @Override
-    protected Step apply(LockState state, long now) {
-      return LockTable.acquire(state, new Acquire(owner, mode, leaseMs, mayWait, requestId), now);
-    }
-
-    /** A queued wait starts from the state; a grant or a refusal needs only the decision. */
-    @Override
-    protected boolean repliesWithState(Decision decision) {
-      return decision.code() == Decision.Code.QUEUED;
+    protected LockOp op() {
+      return op;
     }
 
     @Override
@@ -50,47 +53,33 @@ public final class Processors {
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
-      out.writeString(owner);
-      out.writeString(mode.name());
-      out.writeLong(leaseMs);
-      out.writeBoolean(mayWait);
-      out.writeString(requestId);
+      Acquire r = op.request();
+      out.writeString(r.owner());
+      out.writeString(r.mode().name());
+      out.writeLong(r.leaseMs());
+      out.writeBoolean(r.mayWait());
+      out.writeString(r.requestId());
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
-      owner = in.readString();
-      mode = LockMode.valueOf(in.readString());
-      leaseMs = in.readLong();
-      mayWait = in.readBoolean();
-      requestId = in.readString();
+      op = new LockOp.Acquire(new Acquire(in.readString(), LockMode.valueOf(in.readString()), in.readLong(),
+          in.readBoolean(), in.readString()));
     }
   }
 
   public static final class RenewLock extends LockProcessor {
-    private String owner;
-    private long token;
-    private long leaseMs;
-    /** Null for a plain renew. */
-    private LockTable.Reassertion reassertion;
+    private LockOp.Renew op;
 
     public RenewLock() {}
 
-    public RenewLock(String owner, long token, long leaseMs, LockTable.Reassertion reassertion) {
-      this.owner = owner;
-      this.token = token;
-      this.leaseMs = leaseMs;
-      this.reassertion = reassertion;
+    RenewLock(LockOp.Renew op) {
+      this.op = op;
     }
 
     @Override
-    protected Step apply(LockState state, long now) {
-      return LockTable.renew(state, owner, token, leaseMs, reassertion, now);
-    }
-
-    @Override
-    protected boolean repliesWithState(Decision decision) {
-      return false;
+    protected LockOp op() {
+      return op;
     }
 
     @Override
@@ -100,43 +89,38 @@ public final class Processors {
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
-      out.writeString(owner);
-      out.writeLong(token);
-      out.writeLong(leaseMs);
-      out.writeString(reassertion == null ? "" : reassertion.mode().name());
-      out.writeInt(reassertion == null ? 0 : reassertion.count());
+      out.writeString(op.owner());
+      out.writeLong(op.token());
+      out.writeLong(op.leaseMs());
+      LockTable.Reassertion r = op.reassertion();
+      out.writeString(r == null ? "" : r.mode().name());
+      out.writeInt(r == null ? 0 : r.count());
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
-      owner = in.readString();
-      token = in.readLong();
-      leaseMs = in.readLong();
+      String owner = in.readString();
+      long token = in.readLong();
+      long leaseMs = in.readLong();
       String mode = in.readString();
       int count = in.readInt();
-      reassertion = mode == null || mode.isEmpty() ? null : new LockTable.Reassertion(LockMode.valueOf(mode), count);
+      op = new LockOp.Renew(owner, token, leaseMs, mode == null || mode.isEmpty() ? null
+          : new LockTable.Reassertion(LockMode.valueOf(mode), count));
     }
   }
 
   public static final class ReleaseLock extends LockProcessor {
-    private String owner;
-    private long token;
+    private LockOp.Release op;
 
     public ReleaseLock() {}
 
-    public ReleaseLock(String owner, long token) {
-      this.owner = owner;
-      this.token = token;
+    ReleaseLock(LockOp.Release op) {
+      this.op = op;
     }
 
     @Override
-    protected Step apply(LockState state, long now) {
-      return LockTable.release(state, owner, token, now);
-    }
-
-    @Override
-    protected boolean repliesWithState(Decision decision) {
-      return false;
+    protected LockOp op() {
+      return op;
     }
 
     @Override
@@ -146,34 +130,28 @@ public final class Processors {
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
-      out.writeString(owner);
-      out.writeLong(token);
+      out.writeString(op.owner());
+      out.writeLong(op.token());
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
-      owner = in.readString();
-      token = in.readLong();
+      op = new LockOp.Release(in.readString(), in.readLong());
     }
   }
 
   public static final class ReleaseAll extends LockProcessor {
-    private String owner;
+    private LockOp.ReleaseAll op;
 
     public ReleaseAll() {}
 
-    public ReleaseAll(String owner) {
-      this.owner = owner;
+    ReleaseAll(LockOp.ReleaseAll op) {
+      this.op = op;
     }
 
     @Override
-    protected Step apply(LockState state, long now) {
-      return LockTable.releaseAll(state, owner, now);
-    }
-
-    @Override
-    protected boolean repliesWithState(Decision decision) {
-      return false;
+    protected LockOp op() {
+      return op;
     }
 
     @Override
@@ -183,29 +161,27 @@ public final class Processors {
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
-      out.writeString(owner);
+      out.writeString(op.owner());
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
-      owner = in.readString();
+      op = new LockOp.ReleaseAll(in.readString());
     }
   }
 
   public static final class CancelWait extends LockProcessor {
-    private String waitId;
-    private String reason;
+    private LockOp.CancelWait op;
 
     public CancelWait() {}
 
-    public CancelWait(String waitId, String reason) {
-      this.waitId = waitId;
-      this.reason = reason;
+    CancelWait(LockOp.CancelWait op) {
+      this.op = op;
     }
 
     @Override
-    protected Step apply(LockState state, long now) {
-      return LockTable.cancelWait(state, waitId, reason, now);
+    protected LockOp op() {
+      return op;
     }
 
     @Override
@@ -215,22 +191,23 @@ public final class Processors {
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
-      out.writeString(waitId);
-      out.writeString(reason);
+      out.writeString(op.waitId());
+      out.writeString(op.reason());
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
-      waitId = in.readString();
-      reason = in.readString();
+      op = new LockOp.CancelWait(in.readString(), in.readString());
     }
   }
 
   /** Ends expired leases and lets waiters in; also what Inspect runs, so that it never shows an expired holder. */
   public static final class Tick extends LockProcessor {
+    private static final LockOp.Tick OP = new LockOp.Tick();
+
     @Override
-    protected Step apply(LockState state, long now) {
-      return LockTable.tick(state, now);
+    protected LockOp op() {
+      return OP;
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.Reply;
 import java.io.IOException;
 import java.util.Map;
 
