@@ -45,7 +45,8 @@ public record TxId(String node, long epoch, long sequence) implements Comparable
     }
     // One canonical form only: Long.parseLong would also take "+1" and "01", so that two texts named one
     // transaction (and a client comparing ids as strings would be misled).
-    if (!parts[1].matches("[+-]?[0-9]+") || !parts[2].matches("[+-]?[0-9]+")) {
+    // A number with a sign, leading zeros or blanks around it is a number all the same, but not the canonical one.
+    if (!parts[1].matches("\\s*[+-]?[0-9]+\\s*") || !parts[2].matches("\\s*[+-]?[0-9]+\\s*")) {
       throw new IllegalArgumentException("transaction id '" + text + "' has a non-numeric epoch or sequence");
     }
     if (!CANONICAL_NUMBER.matcher(parts[1]).matches() || !CANONICAL_NUMBER.matcher(parts[2]).matches()) {
