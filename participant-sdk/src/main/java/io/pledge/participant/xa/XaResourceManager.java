@@ -65,6 +65,9 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
   /** How many finished transaction ids are remembered, so that late work cannot start a branch under them. */
   private static final int FINISHED_MEMORY = 10_000;
 
+  /** How long a rollback waits for the branch's running work before it aborts the work's connection. */
+  static final Duration ABORT_GRACE = Duration.ofMillis(250);
+
   private final Vertx vertx;
   private final XaConnections connections;
   private final boolean ownsConnections;
@@ -325,10 +328,16 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     }
     XaConnections.Lease busy = branch.working;
     if (busy != null && branch.phase == XaBranch.Phase.ACTIVE) {
-      // The branch's work is running, perhaps waiting on a row lock for as long as the database lets it: end it
-      // by closing its connection (the database rolls back what it did) instead of waiting behind it.
-      LOG.atInfo().addKeyValue("txId", txId).log("rollback while the branch's work runs: aborting its connection");
-      busy.abort();
+      // The branch's work is running, perhaps waiting on a row lock for as long as the database lets it. Work that
+      // finishes soon is waited for (its connection stays reusable); work still running after the grace is ended
+      // by closing its connection (the database rolls back what it did) instead of being waited behind.
+      vertx.setTimer(ABORT_GRACE.toMillis(), id -> {
+        if (branch.working == busy) {
+          LOG.atInfo().addKeyValue("txId", txId).log("rollback while the branch's work still runs: aborting its"
+              + " connection");
+          busy.abort();
+        }
+      });
     }
     return toFuture(branch.sequence(phaseExecutor, b -> {
       rollbackBranch(b);
@@ -576,15 +585,11 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
         });
       }
     }
+    if (ownsConnections && !keepConnections) {
+      // After the rollbacks queued above (never blocking the caller, which may be an event loop).
+      phaseExecutor.execute(connections::close);
+    }
     workExecutor.shutdown();
     phaseExecutor.shutdown();
-    try {
-      phaseExecutor.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (ownsConnections && !keepConnections) {
-      connections.close();
-    }
   }
 }

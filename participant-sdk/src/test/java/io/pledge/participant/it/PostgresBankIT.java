@@ -247,6 +247,16 @@ class PostgresBankIT {
     TransferLoad load = load(Duration.ofSeconds(20), Duration.ofSeconds(5));
     load.start(8);
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.count(TransferLoad.Outcome.COMMITTED) >= 30);
+    // Steady state first: how many physical connections do transactions open once the pools are warm?
+    long warmTransfers = load.size();
+    long warmConnections = left.status().getLong("connectionsOpened") + right.status().getLong("connectionsOpened");
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.count(TransferLoad.Outcome.COMMITTED) >= 130);
+    long transfers = load.size() - warmTransfers;
+    long opened = left.status().getLong("connectionsOpened") + right.status().getLong("connectionsOpened")
+        - warmConnections;
+    LOG.info("CONNECTIONS-PER-TX steady state: {} connections opened for {} transfers ({} per transfer)", opened,
+        transfers, String.format("%.3f", (double) opened / transfers));
+    assertTrue(opened <= transfers / 20, opened + " connections opened for " + transfers + " transfers");
     pg.restart();
     long committedAtRestart = load.count(TransferLoad.Outcome.COMMITTED);
     LOG.info("PostgreSQL restarted with {} transfers committed", committedAtRestart);
@@ -260,12 +270,15 @@ class PostgresBankIT {
   @ValueSource(strings = {"0", "5s"})
   void hotAccountsKeepCommitting(String lockTimeout) throws Exception {
     startBanks(true, lockTimeout, List.of());
-    // 32 transfers in flight on 5 accounts per bank, against 16 work threads per bank.
+    // 32 transfers in flight on 5 accounts per bank, against 16 work threads per bank. Before issue 13 this wedged
+    // (0 commits in 40 s: every adapter thread waited on a row lock held by a branch whose commit needed a thread).
+    // Transfers whose two legs wait on each other across the banks (a deadlock no database sees) end at the call
+    // timeout, so many abort; what matters is that commits keep coming.
     TransferLoad load = new TransferLoad(vertx, client, left, right, 5, Duration.ofSeconds(15), Duration.ofSeconds(4));
     long start = System.nanoTime();
     load.start(32);
-    Awaitility.await("hot accounts keep committing").atMost(Duration.ofSeconds(40))
-        .until(() -> load.count(TransferLoad.Outcome.COMMITTED) >= 150);
+    Awaitility.await("hot accounts keep committing").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> load.count(TransferLoad.Outcome.COMMITTED) >= 40);
     double seconds = (System.nanoTime() - start) / 1e9;
     load.stop();
     LOG.info("HOT-ACCOUNTS lock_timeout={} committed={} in {} s ({} /s), aborted={}, unknown={}", lockTimeout,

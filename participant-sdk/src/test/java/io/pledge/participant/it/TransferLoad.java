@@ -5,6 +5,7 @@ import io.pledge.participant.client.TransactionFinishedException;
 import io.pledge.participant.client.TxOutcome;
 import io.pledge.participant.propagation.TxPropagation;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -51,6 +52,7 @@ final class TransferLoad {
     }
   }
 
+  private final Vertx vertx;
   private final TransactionClient client;
   private final HttpClient http;
   private final BankProcess left;
@@ -64,6 +66,7 @@ final class TransferLoad {
 
   TransferLoad(Vertx vertx, TransactionClient client, BankProcess left, BankProcess right, int accounts,
       Duration txTimeout, Duration callTimeout) {
+    this.vertx = vertx;
     this.client = client;
     this.left = left;
     this.right = right;
@@ -87,11 +90,29 @@ final class TransferLoad {
     lanes.clear();
   }
 
+  /**
+   * One transfer after another, each started from the previous one's callback (not chained into one future, which
+   * would grow with every transfer); after a transfer that did not commit (a bank down), a short pause instead of
+   * a busy loop of failing transactions.
+   */
   private Future<Void> lane() {
+    Promise<Void> done = Promise.promise();
+    next(done);
+    return done.future();
+  }
+
+  private void next(Promise<Void> done) {
     if (!running.get()) {
-      return Future.succeededFuture();
+      done.complete();
+      return;
     }
-    return transfer().transform(ar -> lane());
+    transfer().onComplete(ar -> {
+      if (ar.succeeded() && ar.result() == Outcome.COMMITTED) {
+        next(done);
+      } else {
+        vertx.setTimer(50, id -> next(done));
+      }
+    });
   }
 
   long count(Outcome outcome) {
@@ -102,7 +123,7 @@ final class TransferLoad {
     return transfers.size();
   }
 
-  private Future<Void> transfer() {
+  private Future<Outcome> transfer() {
     Random random = ThreadLocalRandom.current();
     boolean leftToRight = random.nextBoolean();
     BankProcess debit = leftToRight ? left : right;
@@ -111,10 +132,13 @@ final class TransferLoad {
     int to = random.nextInt(accounts);
     long amount = 1 + random.nextInt(50);
     boolean alsoRead = random.nextInt(5) == 0;
+    Transfer[] made = new Transfer[1];
     return client.begin(txTimeout, Map.of()).compose(txId -> {
       Transfer t = new Transfer(txId, debit, from, credit, to, amount);
       transfers.add(t);
-      Future<Void> legs = Future.all(call(debit, "/add?account=" + from + "&amount=" + -amount, txId),
+      made[0] = t;
+      // join, not all: both legs finish (succeed or fail) before the transfer commits or rolls back.
+      Future<Void> legs = Future.join(call(debit, "/add?account=" + from + "&amount=" + -amount, txId),
           call(credit, "/add?account=" + to + "&amount=" + amount, txId)).mapEmpty();
       if (alsoRead) {
         // A third call that only reads, at a third "service" in the same bank as the debit: a read-only branch.
@@ -133,7 +157,7 @@ final class TransferLoad {
               }
               return Future.<Void>succeededFuture();
             }));
-    }).recover(e -> Future.succeededFuture());
+    }).transform(ar -> Future.succeededFuture(made[0] == null ? Outcome.UNKNOWN : made[0].outcome));
   }
 
   private Future<Void> call(BankProcess bank, String uri, String txId) {
