@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,13 +23,15 @@ class BankTransferDemoIT {
   @TempDir
   Path dir;
 
-  @Test
-  void theDemoRunsWithACrashAndKeepsTheInvariant() throws Exception {
+  /** On H2 files, and on PostgreSQL ({@code --db=postgres}: an embedded server, a database per bank). */
+  @ParameterizedTest(name = "--db={0}")
+  @ValueSource(strings = {"h2", "postgres"})
+  void theDemoRunsWithACrashAndKeepsTheInvariant(String db) throws Exception {
     Path jar = Paths.get(System.getProperty("basedir", ".")).resolve("target/pledge-demo.jar");
     assertTrue(Files.exists(jar), "package the demo first: " + jar);
     Path output = dir.resolve("demo.out");
     Process demo = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        jar.toString(), "--duration=12s", "--concurrency=4", "--downtime=2s", "--dir=" + dir.resolve("data"))
+        jar.toString(), "--duration=12s", "--concurrency=4", "--downtime=2s", "--dir=" + dir.resolve("data"), "--db=" + db)
         .redirectErrorStream(true).redirectOutput(output.toFile()).start();
     try {
       boolean exited = demo.waitFor(150, TimeUnit.SECONDS);
