@@ -264,6 +264,8 @@ class PostgresBankIT {
         .until(() -> load.count(TransferLoad.Outcome.COMMITTED) >= committedAtRestart + 30);
     load.stop();
     assertConsistent(load, true, Duration.ofSeconds(60));
+    assertTrue(left.process().lines().stream().anyMatch(l -> l.startsWith("PREPARED ") && l.endsWith(" READ_ONLY")),
+        "the read-only branches voted READ_ONLY (and left nothing prepared: checked above)");
   }
 
   @ParameterizedTest(name = "lock_timeout={0}")

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Concurrent transfers between two banks, each recorded with the outcome the client was told (COMMITTED, ABORTED,
  * or UNKNOWN when a call failed), and the check the issue asks for: every account equals its initial balance plus
  * exactly the committed transfers (so every COMMITTED transfer is applied in both databases, no aborted one in
- * either, and the total is unchanged). Some transfers also read at a bank (a read-only branch).
+ * either, and the total is unchanged). One in five moves money within one bank and only reads at the other, whose
+ * branch is then read-only.
  */
 final class TransferLoad {
 
@@ -126,12 +127,14 @@ final class TransferLoad {
   private Future<Outcome> transfer() {
     Random random = ThreadLocalRandom.current();
     boolean leftToRight = random.nextBoolean();
+    // One in five moves money within one bank and only reads at the other: that bank's branch is read-only.
+    boolean withinOneBank = random.nextInt(5) == 0;
     BankProcess debit = leftToRight ? left : right;
-    BankProcess credit = leftToRight ? right : left;
+    BankProcess other = leftToRight ? right : left;
+    BankProcess credit = withinOneBank ? debit : other;
     int from = random.nextInt(accounts);
     int to = random.nextInt(accounts);
     long amount = 1 + random.nextInt(50);
-    boolean alsoRead = random.nextInt(5) == 0;
     Transfer[] made = new Transfer[1];
     return client.begin(txTimeout, Map.of()).compose(txId -> {
       Transfer t = new Transfer(txId, debit, from, credit, to, amount);
@@ -140,9 +143,8 @@ final class TransferLoad {
       // join, not all: both legs finish (succeed or fail) before the transfer commits or rolls back.
       Future<Void> legs = Future.join(call(debit, "/add?account=" + from + "&amount=" + -amount, txId),
           call(credit, "/add?account=" + to + "&amount=" + amount, txId)).mapEmpty();
-      if (alsoRead) {
-        // A third call that only reads, at a third "service" in the same bank as the debit: a read-only branch.
-        legs = legs.compose(v -> call(debit, "/read?account=" + to, txId));
+      if (withinOneBank) {
+        legs = legs.compose(v -> call(other, "/read?account=" + to, txId));
       }
       return legs.transform(ar -> ar.succeeded()
           ? client.commit(txId).transform(c -> {
