@@ -190,6 +190,9 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
    * (else nothing ever ends the mark). The first reason wins.
    */
   public void setRollbackOnly(String txId, String reason) {
+    if (finished.contains(txId)) {
+      return; // finished here already: a mark would only leave an empty branch behind
+    }
     XaBranch branch;
     try {
       branch = branches.computeIfAbsent(txId, id -> new XaBranch(new PledgeXid(id, participantId)));
