@@ -62,6 +62,8 @@ final class TransferLoad {
   private final Duration txTimeout;
   private final Duration callTimeout;
   private final ConcurrentLinkedQueue<Transfer> transfers = new ConcurrentLinkedQueue<>();
+  /** Committed transfers as {end nanoTime, begin-to-commit latency in nanos}. */
+  private final ConcurrentLinkedQueue<long[]> commits = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean running = new AtomicBoolean();
   private final List<Future<Void>> lanes = new ArrayList<>();
 
@@ -116,6 +118,16 @@ final class TransferLoad {
     });
   }
 
+  /** Committed transfers per second and the p99 of their latency (ms), between two {@code System.nanoTime()}s. */
+  double[] throughputAndP99(long from, long to) {
+    long[] latencies = commits.stream().filter(c -> c[0] >= from && c[0] < to).mapToLong(c -> c[1]).sorted()
+        .toArray();
+    double perSecond = latencies.length / ((to - from) / 1e9);
+    double p99 = latencies.length == 0 ? 0
+        : latencies[Math.min(latencies.length - 1, (int) Math.ceil(latencies.length * 0.99) - 1)] / 1e6;
+    return new double[] {perSecond, p99};
+  }
+
   long count(Outcome outcome) {
     return transfers.stream().filter(t -> t.outcome == outcome).count();
   }
@@ -136,6 +148,7 @@ final class TransferLoad {
     int to = random.nextInt(accounts);
     long amount = 1 + random.nextInt(50);
     Transfer[] made = new Transfer[1];
+    long began = System.nanoTime();
     return client.begin(txTimeout, Map.of()).compose(txId -> {
       Transfer t = new Transfer(txId, debit, from, credit, to, amount);
       transfers.add(t);
@@ -150,6 +163,10 @@ final class TransferLoad {
           ? client.commit(txId).transform(c -> {
               if (c.succeeded()) {
                 t.outcome = c.result().committed() ? Outcome.COMMITTED : Outcome.ABORTED;
+                if (t.outcome == Outcome.COMMITTED) {
+                  long now = System.nanoTime();
+                  commits.add(new long[] {now, now - began});
+                }
               }
               return Future.<Void>succeededFuture();
             })
