@@ -286,8 +286,9 @@ class PostgresBankIT {
     TransferLoad load = new TransferLoad(vertx, client, left, right, 5, Duration.ofSeconds(15), Duration.ofSeconds(4));
     long start = System.nanoTime();
     load.start(32);
-    Awaitility.await("hot accounts keep committing").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1))
-        .until(() -> load.count(TransferLoad.Outcome.COMMITTED) >= 40);
+    // The wedge gave 0 commits in 40 s; on a loaded 2-core machine this takes 10-40 s.
+    Awaitility.await("hot accounts keep committing").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> load.count(TransferLoad.Outcome.COMMITTED) >= 30);
     double seconds = (System.nanoTime() - start) / 1e9;
     load.stop();
     LOG.info("HOT-ACCOUNTS lock_timeout={} committed={} in {} s ({} /s), aborted={}, unknown={}", lockTimeout,
