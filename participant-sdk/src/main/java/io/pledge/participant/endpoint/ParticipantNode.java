@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *     .compose(node -> node.join("accounts-db", txId))   // enlists once, then the service does its work
  * }</pre>
  *
- * <p>Start-up order: the log is opened, the endpoint listens, and every branch left PREPARED by an earlier run is
+ * <p>Start-up order: every resource's {@code startupCheck()} (a database that cannot prepare stops the start with
+ * its own reason), then the log is opened, the endpoint listens, and every branch left PREPARED by an earlier run is
  * handed to the {@link InDoubtResolver}; the endpoint answers the coordinator meanwhile, so a phase-2 retry and
  * recovery may race: both go through the same barrier, whichever is first wins and the other is acknowledged.
  */

@@ -44,4 +44,24 @@ enum XaDialect {
     }
     return OTHER;
   }
+
+  /** The dialect of one adapter's database, recognised from the first connection it leases. */
+  static final class Detected {
+    private volatile XaDialect dialect;
+
+    XaDialect of(XaConnections.Lease lease) throws SQLException {
+      XaDialect d = dialect;
+      if (d == null) {
+        d = XaDialect.of(lease.connection());
+        dialect = d;
+      }
+      return d;
+    }
+
+    /** What is known so far ({@link #OTHER} before any connection was leased). */
+    XaDialect get() {
+      XaDialect d = dialect;
+      return d == null ? OTHER : d;
+    }
+  }
 }

@@ -10,12 +10,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +25,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.XADataSource;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
-import javax.transaction.xa.Xid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +62,9 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
   /** How many finished transaction ids are remembered, so that late work cannot start a branch under them. */
   private static final int FINISHED_MEMORY = 10_000;
 
+  /** How long a rollback waits for the branch's running work before it aborts the work's connection. */
+  static final Duration ABORT_GRACE = Duration.ofMillis(250);
+
   private final Vertx vertx;
   private final XaConnections connections;
   private final boolean ownsConnections;
@@ -81,7 +81,8 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
           return size() > FINISHED_MEMORY;
         }
       }));
-  private volatile XaDialect dialect;
+  private final XaDialect.Detected dialect = new XaDialect.Detected();
+  private final XaRecovery recovery;
 
   private XaResourceManager(Vertx vertx, XaConnections connections, boolean ownsConnections, String participantId,
       int threads, Duration leaseTimeout) {
@@ -90,6 +91,7 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     this.ownsConnections = ownsConnections;
     this.participantId = participantId;
     this.leaseTimeout = leaseTimeout;
+    this.recovery = new XaRecovery(connections, participantId, dialect);
     int phaseThreads = phaseThreads(threads);
     int capacity = connections.capacity();
     if (capacity != Integer.MAX_VALUE && capacity <= phaseThreads) {
@@ -187,6 +189,9 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
    * (else nothing ever ends the mark). The first reason wins.
    */
   public void setRollbackOnly(String txId, String reason) {
+    if (finished.contains(txId)) {
+      return; // finished here already: a mark would only leave an empty branch behind
+    }
     XaBranch branch;
     try {
       branch = branches.computeIfAbsent(txId, id -> new XaBranch(new PledgeXid(id, participantId)));
@@ -325,10 +330,16 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     }
     XaConnections.Lease busy = branch.working;
     if (busy != null && branch.phase == XaBranch.Phase.ACTIVE) {
-      // The branch's work is running, perhaps waiting on a row lock for as long as the database lets it: end it
-      // by closing its connection (the database rolls back what it did) instead of waiting behind it.
-      LOG.atInfo().addKeyValue("txId", txId).log("rollback while the branch's work runs: aborting its connection");
-      busy.abort();
+      // The branch's work is running, perhaps waiting on a row lock for as long as the database lets it. Work that
+      // finishes soon is waited for (its connection stays reusable); work still running after the grace is ended
+      // by closing its connection (the database rolls back what it did) instead of being waited behind.
+      vertx.setTimer(ABORT_GRACE.toMillis(), id -> {
+        if (branch.working == busy) {
+          LOG.atInfo().addKeyValue("txId", txId).log("rollback while the branch's work still runs: aborting its"
+              + " connection");
+          busy.abort();
+        }
+      });
     }
     return toFuture(branch.sequence(phaseExecutor, b -> {
       rollbackBranch(b);
@@ -338,29 +349,7 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
 
   @Override
   public Future<Set<String>> recover() {
-    return toFuture(CompletableFuture.supplyAsync(() -> {
-      XaConnections.Lease lease = null;
-      boolean broken = true;
-      try {
-        lease = connections.lease();
-        Set<String> found = new HashSet<>();
-        for (Xid xid : lease.resource().recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN)) {
-          PledgeXid.of(xid, participantId).ifPresent(x -> found.add(x.txId()));
-        }
-        broken = false;
-        return found;
-      } catch (SQLException | XAException e) {
-        throw new XaResourceException("XA recover failed: " + XaErrors.describe(e), e);
-      } finally {
-        if (lease != null) {
-          if (broken) {
-            lease.discard();
-          } else {
-            lease.release();
-          }
-        }
-      }
-    }, phaseExecutor));
+    return toFuture(CompletableFuture.supplyAsync(recovery::recover, phaseExecutor));
   }
 
   /**
@@ -370,84 +359,15 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
    */
   @Override
   public Future<Void> startupCheck() {
-    PledgeXid probe = new PledgeXid("pledge-probe-" + UUID.randomUUID(), participantId);
     return toFuture(CompletableFuture.supplyAsync(() -> {
-      XaConnections.Lease lease = null;
-      boolean prepared = false;
-      try {
-        lease = connections.lease();
-        XaDialect d = dialect(lease);
-        XAResource resource = lease.resource();
-        resource.start(probe, XAResource.TMNOFLAGS);
-        try (Statement s = lease.connection().createStatement()) {
-          s.execute("SELECT 1");
-        }
-        resource.end(probe, XAResource.TMSUCCESS);
-        prepared = resource.prepare(probe) == XAResource.XA_OK;
-        if (prepared) {
-          resource.rollback(probe);
-        }
-        LOG.atInfo().addKeyValue("participantId", participantId).addKeyValue("database", d)
-            .log("XA start-up check passed: the database prepares transactions");
-        lease.release();
-        return null;
-      } catch (XAException | SQLException | RuntimeException e) {
-        if (lease != null) {
-          try {
-            lease.resource().rollback(probe);
-          } catch (XAException | RuntimeException ignored) {
-            // The probe is not prepared (the failure came first) or the connection is gone; recovery rolls it back.
-          }
-          lease.discard();
-        }
-        throw new XaResourceException("participant " + participantId + ": the database cannot take part in"
-            + " two-phase commit: " + XaErrors.describe(e), e);
-      }
+      recovery.probe();
+      return null;
     }, phaseExecutor));
   }
 
-  /**
-   * Commit or rollback by Xid on a fresh connection: for a branch this process did not start (recovery), released
-   * after prepare, or whose own connection broke. Only the database's answer counts (see the class comment).
-   */
   private Void finishByXid(PledgeXid xid, boolean commit) {
-    XaConnections.Lease lease;
-    try {
-      lease = connections.lease();
-    } catch (SQLException e) {
-      throw new XaResourceException("XA " + (commit ? "commit" : "rollback") + " of " + xid.txId()
-          + ": no connection to the database: " + XaErrors.describe(e), e);
-    }
-    boolean broken = false;
-    try {
-      XAResource resource = lease.resource();
-      if (dialect(lease).recoverBeforeXidCall) {
-        resource.recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN); // lets the driver act on it; proves nothing
-      }
-      try {
-        if (commit) {
-          resource.commit(xid, false);
-        } else {
-          resource.rollback(xid);
-        }
-      } catch (XAException e) {
-        if (!XaErrors.isUnknownBranch(e)) {
-          throw e;
-        }
-        LOG.atDebug().addKeyValue("txId", xid.txId()).log("the database holds no such branch: already finished");
-      }
-      return null;
-    } catch (XAException | SQLException | RuntimeException e) {
-      broken = XaErrors.isConnectionFailure(e);
-      throw new XaResourceException("XA " + (commit ? "commit" : "rollback") + " of " + xid.txId() + " failed: "
-          + XaErrors.describe(e), e);
-    } finally {
-      if (broken) {
-        lease.discard();
-      } else {
-        lease.release();
-      }
-    }
+    recovery.finish(xid, commit);
+    return null;
   }
 
   /** Rolls the branch back on its own connection, or by Xid on a fresh one when that fails. */
@@ -515,17 +435,11 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
   }
 
   private XaDialect dialect(XaConnections.Lease lease) throws SQLException {
-    XaDialect d = dialect;
-    if (d == null) {
-      d = XaDialect.of(lease.connection());
-      dialect = d;
-    }
-    return d;
+    return dialect.of(lease);
   }
 
   private XaDialect dialect() {
-    XaDialect d = dialect;
-    return d == null ? XaDialect.OTHER : d;
+    return dialect.get();
   }
 
   private <T> Future<T> toFuture(CompletableFuture<T> stage) {
@@ -576,15 +490,11 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
         });
       }
     }
+    if (ownsConnections && !keepConnections) {
+      // After the rollbacks queued above (never blocking the caller, which may be an event loop).
+      phaseExecutor.execute(connections::close);
+    }
     workExecutor.shutdown();
     phaseExecutor.shutdown();
-    try {
-      phaseExecutor.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (ownsConnections && !keepConnections) {
-      connections.close();
-    }
   }
 }

@@ -18,6 +18,7 @@ import io.pledge.participant.endpoint.ParticipantNode;
 import io.pledge.participant.endpoint.ParticipantOptions;
 import io.pledge.participant.locks.TransactionLocks;
 import io.pledge.participant.support.MemoryResource;
+import io.pledge.participant.support.ParticipantCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -108,5 +109,19 @@ class TransactionLocksIT {
     assertFalse(outcome.committed());
     assertEquals("ABORT_CAUSE_VOTED_NO", outcome.cause());
     assertTrue(outcome.detail().contains("lock lease lost"), outcome.detail());
+  }
+
+  @Test
+  void aLeaseLostAfterTheYesVoteDoesNotTurnIntoANoVote() throws Exception {
+    String tx = client.begin().await(10, TimeUnit.SECONDS);
+    lockAndJoin(tx, "account-3").await(10, TimeUnit.SECONDS);
+    try (ParticipantCalls calls = new ParticipantCalls(vertx, nodeA.port())) {
+      assertEquals(io.pledge.api.v1.Vote.VOTE_YES, calls.prepare(tx, "a").getVote());
+    }
+    lockClient.releaseAll(tx).await(10, TimeUnit.SECONDS);
+    // Several renewals fail meanwhile; the vote is out, so nothing marks the transaction as losing its lease.
+    Awaitility.await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+        .until(() -> locks.lostLease(tx).await(1, TimeUnit.SECONDS).isEmpty());
+    assertFalse(client.rollback(tx).await(10, TimeUnit.SECONDS).committed());
   }
 }

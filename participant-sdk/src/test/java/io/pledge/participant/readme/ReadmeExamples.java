@@ -10,6 +10,7 @@ import io.pledge.participant.propagation.TxPropagation;
 import io.pledge.participant.spi.LeaseCheck;
 import io.pledge.participant.spi.ResourceManager;
 import io.pledge.participant.spi.Vote;
+import io.pledge.participant.xa.XaPool;
 import io.pledge.participant.xa.XaResourceManager;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,10 +18,13 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.XADataSource;
+import org.postgresql.xa.PGXADataSource;
 
 /**
  * The code of participant-sdk/README.md, verbatim between the {@code // README:name} markers, so that the README's
@@ -73,6 +77,14 @@ final class ReadmeExamples {
         }))
         .onSuccess(rows -> request.response().setStatusCode(rows == 1 ? 200 : 409).end())
         .onFailure(e -> request.response().setStatusCode(409).end(e.getMessage()));
+  }
+  // README:end
+
+  // README:postgres
+  static XaResourceManager accountsOnPostgres(Vertx vertx, String password) {
+    XaPool pool = XaPool.create(new XaPool.Settings(PGXADataSource.class, "jdbc:postgresql://db:5432/bank",
+        "bank_app", password, 32, Duration.ofSeconds(10), Map.of()));
+    return XaResourceManager.create(vertx, pool, "accounts-db", 16); // 16 work threads
   }
   // README:end
 

@@ -59,7 +59,7 @@ class ReadmeExamplesTest {
       assertTrue(readme.contains(unindented), "README.md lacks the example '" + m.group(1) + "'");
       blocks++;
     }
-    assertEquals(3, blocks);
+    assertEquals(4, blocks);
   }
 
   @Test

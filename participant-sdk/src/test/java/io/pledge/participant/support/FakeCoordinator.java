@@ -34,6 +34,8 @@ public final class FakeCoordinator extends TransactionCoordinatorService impleme
 
   public final List<EnlistRequest> enlisted = new CopyOnWriteArrayList<>();
   public final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
+  /** The deadline Enlist reports per transaction (epoch ms); none means 0 (not said). */
+  public final Map<String, Long> deadlines = new ConcurrentHashMap<>();
   public final Map<String, GrpcStatus> failures = new ConcurrentHashMap<>();
   public final AtomicInteger outcomeQueries = new AtomicInteger();
   /** Commit answers only after this long (a coordinator waiting for slow votes). */
@@ -69,7 +71,7 @@ public final class FakeCoordinator extends TransactionCoordinatorService impleme
   public Future<EnlistResponse> enlist(EnlistRequest request) {
     return failOr(request.getTxId(), () -> {
       enlisted.add(request);
-      return EnlistResponse.getDefaultInstance();
+      return EnlistResponse.newBuilder().setDeadlineEpochMs(deadlines.getOrDefault(request.getTxId(), 0L)).build();
     });
   }
 

@@ -10,8 +10,6 @@ import java.sql.Statement;
 /** The bank's JDBC: blocking, so called only on a worker (the XA adapter's pool or {@code executeBlocking}). */
 final class Accounts {
 
-  static final String USER = "sa";
-
   /** The account does not exist: the request is wrong, not the balance. */
   static final class UnknownAccount extends SQLException {
     UnknownAccount(int account) {
@@ -27,14 +25,18 @@ final class Accounts {
   }
 
   private final String url;
+  private final String user;
+  private final String password;
 
-  Accounts(String url) {
+  Accounts(String url, String user, String password) {
     this.url = url;
+    this.user = user;
+    this.password = password;
   }
 
   /** Creates the table, and {@code count} accounts only when it is empty (a restart keeps the balances). */
   void create(int count, long balance) throws SQLException {
-    try (Connection c = DriverManager.getConnection(url, USER, ""); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE IF NOT EXISTS account (id INT PRIMARY KEY, balance BIGINT NOT NULL)");
       try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM account")) {
         rs.next();
@@ -81,7 +83,7 @@ final class Accounts {
 
   /** The committed total (read outside any branch). */
   long total() throws SQLException {
-    try (Connection c = DriverManager.getConnection(url, USER, ""); Statement s = c.createStatement();
+    try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT COALESCE(SUM(balance), 0) FROM account")) {
       rs.next();
       return rs.getLong(1);
@@ -91,7 +93,7 @@ final class Accounts {
   /** Every account's committed balance (read outside any branch), by account id. */
   java.util.SortedMap<Integer, Long> balances() throws SQLException {
     java.util.SortedMap<Integer, Long> out = new java.util.TreeMap<>();
-    try (Connection c = DriverManager.getConnection(url, USER, ""); Statement s = c.createStatement();
+    try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT id, balance FROM account ORDER BY id")) {
       while (rs.next()) {
         out.put(rs.getInt(1), rs.getLong(2));

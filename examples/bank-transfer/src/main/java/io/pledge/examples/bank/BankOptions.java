@@ -13,7 +13,8 @@ import java.util.List;
  * from a file, {@code PLEDGE_*} environment variables or {@code --flags} like every Pledge server.
  */
 public record BankOptions(String name, String httpHost, int httpPort, int accounts, long initialBalance,
-    Endpoint lockService, Duration lockLease, Duration lockWait, ParticipantOptions participant) {
+    Endpoint lockService, Duration lockLease, Duration lockWait, String db, String dbUser, String dbPassword,
+    int dbPoolSize, ParticipantOptions participant) {
 
   public static final ConfigKey<String> NAME = ConfigKey.string("bank.name", "bank-a",
       "bank name: its participant id and the prefix of its lock names (stable across restarts)");
@@ -32,11 +33,20 @@ public record BankOptions(String name, String httpHost, int httpPort, int accoun
   public static final ConfigKey<Duration> LOCK_WAIT = ConfigKey.duration("bank.lock.wait", Duration.ofSeconds(5),
       "how long a request waits for an account lock before it fails");
 
+  public static final ConfigKey<String> DB = ConfigKey.string("db", "h2", "the accounts database: h2 (a file in the"
+      + " data directory), postgres (an embedded PostgreSQL in the data directory) or a jdbc:postgresql: URL");
+  public static final ConfigKey<String> DB_USER = ConfigKey.string("db.user", "postgres",
+      "database user for a jdbc:postgresql: URL");
+  public static final ConfigKey<String> DB_PASSWORD = ConfigKey.string("db.password", "",
+      "its password");
+  public static final ConfigKey<Integer> DB_POOL_SIZE = ConfigKey.integer("db.pool-size", 32,
+      "XA connections in the pool (branches being worked for or awaiting phase 2 hold one each)");
+
   public static final List<ConfigKey<?>> KEYS = keys();
 
   private static List<ConfigKey<?>> keys() {
     List<ConfigKey<?>> keys = new ArrayList<>(List.of(NAME, HTTP_HOST, HTTP_PORT, ACCOUNTS, INITIAL_BALANCE,
-        LOCK_SERVICE, LOCK_LEASE, LOCK_WAIT));
+        LOCK_SERVICE, LOCK_LEASE, LOCK_WAIT, DB, DB_USER, DB_PASSWORD, DB_POOL_SIZE));
     keys.addAll(ParticipantOptions.KEYS);
     return List.copyOf(keys);
   }
@@ -48,11 +58,15 @@ public record BankOptions(String name, String httpHost, int httpPort, int accoun
     if (accounts < 1 || initialBalance < 0) {
       throw new IllegalArgumentException("bank.accounts must be positive and bank.initial-balance not negative");
     }
+    if (!db.equals("h2") && !db.equals("postgres") && !db.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException("db must be h2, postgres or a jdbc:postgresql: URL, got '" + db + "'");
+    }
   }
 
   public static BankOptions from(Config config) {
     return new BankOptions(config.get(NAME), config.get(HTTP_HOST), config.get(HTTP_PORT), config.get(ACCOUNTS),
         config.get(INITIAL_BALANCE), Endpoint.parse(config.get(LOCK_SERVICE)), config.get(LOCK_LEASE),
-        config.get(LOCK_WAIT), ParticipantOptions.from(config));
+        config.get(LOCK_WAIT), config.get(DB), config.get(DB_USER), config.get(DB_PASSWORD), config.get(DB_POOL_SIZE),
+        ParticipantOptions.from(config));
   }
 }

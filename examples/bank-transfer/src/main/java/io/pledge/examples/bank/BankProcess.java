@@ -34,13 +34,21 @@ final class BankProcess implements AutoCloseable {
 
   BankProcess(String name, Path dir, Endpoint coordinator, Endpoint locks, int accounts, long initialBalance)
       throws IOException {
+    this(name, dir, coordinator, locks, accounts, initialBalance, List.of());
+  }
+
+  /** @param extra further flags, such as {@code --db=jdbc:postgresql://...} */
+  BankProcess(String name, Path dir, Endpoint coordinator, Endpoint locks, int accounts, long initialBalance,
+      List<String> extra) throws IOException {
     this.name = name;
     this.dir = dir;
     this.httpPort = freePort();
-    this.settings = List.of("--bank.name=" + name, "--bank.http.port=" + httpPort,
+    List<String> settings = new ArrayList<>(List.of("--bank.name=" + name, "--bank.http.port=" + httpPort,
         "--participant.port=" + freePort(), "--participant.data.dir=" + dir.resolve(name),
         "--coordinator.endpoint=" + coordinator, "--locks.endpoint=" + locks, "--bank.accounts=" + accounts,
-        "--bank.initial-balance=" + initialBalance, "--participant.recovery.backoff.max=1s");
+        "--bank.initial-balance=" + initialBalance, "--participant.recovery.backoff.max=1s"));
+    settings.addAll(extra);
+    this.settings = List.copyOf(settings);
   }
 
   /** Starts the JVM and waits until its HTTP API answers. */

@@ -3,7 +3,6 @@ package io.pledge.examples.bank;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.common.config.Cli;
-import io.pledge.common.durable.H2Recovery;
 import io.pledge.common.ops.OpsServer;
 import io.pledge.common.ops.ServerMain;
 import io.pledge.lock.client.LockClient;
@@ -20,12 +19,12 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 import java.util.Set;
-import org.h2.jdbcx.JdbcDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One bank: an H2 file database with an {@code account(id, balance)} table, joined to Pledge transactions through
+ * One bank: a database ({@code --db}: an H2 file, an embedded PostgreSQL, or a PostgreSQL URL) with an
+ * {@code account(id, balance)} table, joined to Pledge transactions through
  * the XA adapter, locking accounts through the lock service with the transaction id as owner.
  *
  * <p>HTTP API (the transaction id in the {@code pledge-tx-id} header):
@@ -56,9 +55,12 @@ public final class BankService {
   private final ParticipantNode node;
   private final Handler<HttpServerRequest> ops;
   private final HttpServer http;
+  private final BankDatabase database;
 
   private BankService(Vertx vertx, BankOptions options, Accounts accounts, XaResourceManager xa, LockClient lockClient,
-      TransactionLocks locks, ParticipantNode node, Handler<HttpServerRequest> ops, HttpServer http) {
+      TransactionLocks locks, ParticipantNode node, Handler<HttpServerRequest> ops, HttpServer http,
+      BankDatabase database) {
+    this.database = database;
     this.vertx = vertx;
     this.options = options;
     this.accounts = accounts;
@@ -72,21 +74,19 @@ public final class BankService {
 
   /** Creates the database if needed, opens the participant (resolving branches left in doubt) and listens. */
   public static Future<BankService> start(Vertx vertx, BankOptions options) {
-    // WRITE_DELAY=0: a prepared XA branch reaches the file before the yes vote leaves (survives kill -9).
-    String url = "jdbc:h2:file:" + options.participant().dataDir().resolve("accounts").toAbsolutePath()
-        + ";WRITE_DELAY=0";
-    Accounts accounts = new Accounts(url);
-    JdbcDataSource dataSource = new JdbcDataSource();
-    dataSource.setURL(url);
-    dataSource.setUser(Accounts.USER);
-    dataSource.setPassword("");
     return vertx.executeBlocking(() -> {
-      // Before H2 opens it: H2's quick crash recovery may reopen an older version (see H2Recovery).
-      H2Recovery.recover(options.participant().dataDir().resolve("accounts"));
-      accounts.create(options.accounts(), options.initialBalance());
-      return null;
-    }).compose(v -> {
-      XaResourceManager xa = XaResourceManager.create(vertx, dataSource, options.name(), 16);
+      BankDatabase database = BankDatabase.open(options);
+      try {
+        new Accounts(database.url, database.user, database.password).create(options.accounts(),
+            options.initialBalance());
+      } catch (Exception e) {
+        database.close();
+        throw e;
+      }
+      return database;
+    }).compose(database -> {
+      Accounts accounts = new Accounts(database.url, database.user, database.password);
+      XaResourceManager xa = XaResourceManager.create(vertx, database.pool(options.dbPoolSize()), options.name(), 16);
       LockClient lockClient = LockClient.create(vertx, options.lockService());
       TransactionLocks locks = new TransactionLocks(lockClient, options.lockLease());
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -100,7 +100,12 @@ public final class BankService {
             return vertx.createHttpServer().requestHandler(req -> self[0].handle(req))
                 .listen(options.httpPort(), options.httpHost())
                 .map(http -> self[0] = new BankService(vertx, options, accounts, xa, lockClient, locks, node, ops,
-                    http));
+                    http, database));
+          })
+          .onFailure(e -> {
+            lockClient.close();
+            xa.close();
+            database.close();
           });
     });
   }
@@ -117,6 +122,7 @@ public final class BankService {
     return http.close().eventually(node::close).andThen(ar -> {
       lockClient.close();
       xa.close();
+      database.close();
     });
   }
 
@@ -161,7 +167,7 @@ public final class BankService {
                 : accounts.credit(c, account, amount)))
             // Joined, then refused: this bank's part of the transfer did not happen, so the transfer must not
             // commit, whatever the client does next (a careless client that commits gets ABORTED, voted no).
-            .onFailure(e -> xa.setRollbackOnly(tx, options.name() + " refused: " + e.getMessage())))
+            .onFailure(e -> xa.setRollbackOnly(tx, options.name() + " refused: " + refusal(e, account))))
         .onSuccess(v -> {
           LOG.atDebug().addKeyValue("txId", tx).addKeyValue("account", account).addKeyValue("amount", amount)
               .log(debit ? "debited" : "credited");
@@ -190,6 +196,9 @@ public final class BankService {
         || sql.getErrorCode() == org.h2.api.ErrorCode.DEADLOCK_1 || "40P01".equals(sql.getSQLState())
         || "55P03".equals(sql.getSQLState()))) {
       return "account " + account + " is busy with another transaction; try again";
+    }
+    if (e instanceof java.sql.SQLException || e instanceof io.pledge.participant.xa.XaResourceException) {
+      return "the bank could not apply this change (a database error; its log has the details)";
     }
     if (e instanceof io.pledge.participant.endpoint.impl.BranchEngine.RejectedCall) {
       return e.getMessage();
@@ -229,7 +238,7 @@ public final class BankService {
   }
 
   public static void main(String[] args) throws Exception {
-    BankOptions options = Cli.optionsOrExit("bank-service", "A Pledge example bank: accounts in H2, joined to Pledge"
+    BankOptions options = Cli.optionsOrExit("bank-service", "A Pledge example bank: accounts in H2 or PostgreSQL, joined to Pledge"
         + " transactions through XA, locked through the lock service.", BankOptions.KEYS, args, BankOptions::from);
     ServerMain.run("bank-service", vertx -> start(vertx, options), BankService::close,
         bank -> READY_BANNER + " bank=" + options.name() + " http=" + bank.httpPort() + " participant="

@@ -9,6 +9,7 @@ import io.pledge.lock.LockServer;
 import io.pledge.lock.config.LockServiceOptions;
 import io.pledge.participant.client.TransactionClient;
 import io.vertx.core.Future;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.PoolOptions;
@@ -62,6 +63,7 @@ public final class DemoMain {
     CoordinatorServer coordinator = null;
     BankProcess bankA = null;
     BankProcess bankB = null;
+    EmbeddedPostgres postgres = null;
     try {
       // Hazelcast member on a free port, in a cluster of its own: never joins someone else's on this machine.
       lockServer = LockServer.start(Config.of(LockServiceOptions.ALL,
@@ -73,8 +75,32 @@ public final class DemoMain {
       Endpoint coord = new Endpoint("127.0.0.1", coordinator.grpcPort());
       System.out.printf("lock service on %s, coordinator on %s (metrics: http://127.0.0.1:%d/metrics)%n", locks,
           coord, coordinator.httpPort());
-      bankA = new BankProcess(BANK_A, dir, coord, locks, options.accounts(), options.initialBalance());
-      bankB = new BankProcess(BANK_B, dir, coord, locks, options.accounts(), options.initialBalance());
+      String urlA = null;
+      String urlB = null;
+      if (options.db().equals("postgres")) {
+        // One server for the whole demo, outliving the banks it kills; a database per bank.
+        postgres = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("postgres")).setCleanDataDirectory(false)
+            .setServerConfig("max_prepared_transactions", "64").start();
+        for (String db : List.of("bank_a", "bank_b")) {
+          try (var c = postgres.getPostgresDatabase().getConnection(); var s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + db);
+          } catch (java.sql.SQLException e) {
+            if (!"42P04".equals(e.getSQLState())) { // already there from an earlier run in this directory
+              throw e;
+            }
+          }
+        }
+        urlA = postgres.getJdbcUrl("postgres", "bank_a");
+        urlB = postgres.getJdbcUrl("postgres", "bank_b");
+        System.out.printf("PostgreSQL on port %d (databases bank_a and bank_b)%n", postgres.getPort());
+      } else if (options.db().startsWith("jdbc:postgresql:")) {
+        urlA = options.db().replaceFirst("/[^/?]*(\\?|$)", "/bank_a$1");
+        urlB = options.db().replaceFirst("/[^/?]*(\\?|$)", "/bank_b$1");
+      }
+      bankA = new BankProcess(BANK_A, dir, coord, locks, options.accounts(), options.initialBalance(),
+          urlA == null ? List.of() : List.of("--db=" + urlA, "--db.user=postgres", "--db.password=postgres"));
+      bankB = new BankProcess(BANK_B, dir, coord, locks, options.accounts(), options.initialBalance(),
+          urlB == null ? List.of() : List.of("--db=" + urlB, "--db.user=postgres", "--db.password=postgres"));
       bankA.start(Duration.ofMinutes(2));
       bankB.start(Duration.ofMinutes(2));
       System.out.printf("%s on http://127.0.0.1:%d, %s on http://127.0.0.1:%d (separate JVMs)%n", BANK_A,
@@ -91,6 +117,9 @@ public final class DemoMain {
       }
       if (lockServer != null) {
         lockServer.close();
+      }
+      if (postgres != null) {
+        postgres.close();
       }
       vertx.close().await(10, TimeUnit.SECONDS);
     }

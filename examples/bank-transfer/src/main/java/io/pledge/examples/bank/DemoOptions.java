@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /** Settings of {@link DemoMain}; flags like {@code --duration=2m --concurrency=16}, or {@code PLEDGE_*} variables. */
 record DemoOptions(Duration duration, int concurrency, int accounts, long initialBalance, int overdraftPercent,
-    boolean kill, Duration downtime, Duration settleTimeout, Duration progressEvery, Optional<Path> dir) {
+    boolean kill, Duration downtime, Duration settleTimeout, Duration progressEvery, Optional<Path> dir, String db) {
 
   static final ConfigKey<Duration> DURATION = ConfigKey.duration("duration", Duration.ofSeconds(40),
       "how long transfers run (start-up and the final check add about 15 s)");
@@ -30,12 +30,19 @@ record DemoOptions(Duration duration, int concurrency, int accounts, long initia
   static final ConfigKey<String> DIR = ConfigKey.string("dir", "",
       "directory for the databases, logs and the banks' log files (empty: a new temporary directory)");
 
+  static final ConfigKey<String> DB = ConfigKey.string("db", "h2", "the banks' databases: h2 (files), postgres (one"
+      + " embedded PostgreSQL started by the demo, a database per bank) or a jdbc:postgresql: URL of a server whose"
+      + " database name is replaced by bank_a and bank_b (they must exist)");
+
   static final List<ConfigKey<?>> KEYS = List.of(DURATION, CONCURRENCY, ACCOUNTS, INITIAL_BALANCE,
-      OVERDRAFT_PERCENT, KILL, DOWNTIME, SETTLE_TIMEOUT, PROGRESS, DIR);
+      OVERDRAFT_PERCENT, KILL, DOWNTIME, SETTLE_TIMEOUT, PROGRESS, DIR, DB);
 
   DemoOptions {
     if (duration.isNegative() || duration.isZero() || concurrency < 1 || accounts < 1 || initialBalance < 1) {
       throw new IllegalArgumentException("duration, concurrency, accounts and initial-balance must be positive");
+    }
+    if (!db.equals("h2") && !db.equals("postgres") && !db.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException("db must be h2, postgres or a jdbc:postgresql: URL, got '" + db + "'");
     }
     if (overdraftPercent < 0 || overdraftPercent > 100) {
       throw new IllegalArgumentException("overdraft-percent must be within 0..100");
@@ -46,6 +53,6 @@ record DemoOptions(Duration duration, int concurrency, int accounts, long initia
     String dir = c.get(DIR);
     return new DemoOptions(c.get(DURATION), c.get(CONCURRENCY), c.get(ACCOUNTS), c.get(INITIAL_BALANCE),
         c.get(OVERDRAFT_PERCENT), c.get(KILL), c.get(DOWNTIME), c.get(SETTLE_TIMEOUT), c.get(PROGRESS),
-        dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir)));
+        dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir)), c.get(DB));
   }
 }

@@ -22,7 +22,7 @@ class AccountsTest {
   @BeforeEach
   void create() throws Exception {
     url = "jdbc:h2:file:" + dir.resolve("accounts").toAbsolutePath();
-    accounts = new Accounts(url);
+    accounts = new Accounts(url, "sa", "");
     accounts.create(3, 100);
   }
 
@@ -34,7 +34,7 @@ class AccountsTest {
 
   @Test
   void debitAndCreditMoveMoney() throws Exception {
-    try (Connection c = DriverManager.getConnection(url, Accounts.USER, "")) {
+    try (Connection c = DriverManager.getConnection(url, "sa", "")) {
       accounts.debit(c, 0, 40);
       accounts.credit(c, 1, 40);
     }
@@ -43,7 +43,7 @@ class AccountsTest {
 
   @Test
   void aShortBalanceIsRefusedAndChangesNothing() throws Exception {
-    try (Connection c = DriverManager.getConnection(url, Accounts.USER, "")) {
+    try (Connection c = DriverManager.getConnection(url, "sa", "")) {
       assertThrows(Accounts.InsufficientFunds.class, () -> accounts.debit(c, 0, 101));
       accounts.debit(c, 0, 100);
     }
@@ -52,7 +52,7 @@ class AccountsTest {
 
   @Test
   void anUnknownAccountIsNotAShortBalance() throws Exception {
-    try (Connection c = DriverManager.getConnection(url, Accounts.USER, "")) {
+    try (Connection c = DriverManager.getConnection(url, "sa", "")) {
       assertThrows(Accounts.UnknownAccount.class, () -> accounts.debit(c, 7, 1));
       assertThrows(Accounts.UnknownAccount.class, () -> accounts.credit(c, 7, 1));
     }

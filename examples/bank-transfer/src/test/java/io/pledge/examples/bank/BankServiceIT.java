@@ -130,6 +130,19 @@ class BankServiceIT {
   }
 
   @Test
+  void aDatabaseErrorIsExplainedWithoutItsSql() throws Exception {
+    String tx = client.begin().await(10, TimeUnit.SECONDS);
+    // balance + Long.MAX_VALUE overflows BIGINT: the database refuses the UPDATE.
+    Answer refused = send(b, HttpMethod.POST, "/credit?account=2&amount=" + Long.MAX_VALUE, tx);
+    assertEquals(409, refused.statusCode());
+    assertFalse(refused.body().contains("UPDATE") || refused.body().contains("SQL"), refused.body());
+    assertTrue(refused.body().contains("bank-b could not apply this change"), refused.body());
+    TxOutcome outcome = client.commit(tx).await(30, TimeUnit.SECONDS);
+    assertFalse(outcome.committed(), outcome.toString());
+    assertFalse(outcome.detail().contains("UPDATE"), "nor in the abort reason: " + outcome.detail());
+  }
+
+  @Test
   void badRequestsAreRefusedBeforeAnyWork() throws Exception {
     assertEquals(400, send(a, HttpMethod.POST, "/debit?account=1&amount=5", null).statusCode());
     assertEquals(400, send(a, HttpMethod.POST, "/debit?account=x&amount=5", "coord-0:1:1").statusCode());

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,11 +25,26 @@ class BankTransferDemoIT {
 
   @Test
   void theDemoRunsWithACrashAndKeepsTheInvariant() throws Exception {
+    runDemo("h2");
+  }
+
+  /**
+   * The same on PostgreSQL ({@code --db=postgres}: an embedded server, a database per bank). About 50 s more, so
+   * only with {@code -Dpledge.it.long=true} (the PostgreSQL behaviour itself is covered by the SDK's
+   * PostgresBankIT on every build).
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "pledge.it.long", matches = "true")
+  void theDemoRunsOnPostgres() throws Exception {
+    runDemo("postgres");
+  }
+
+  private void runDemo(String db) throws Exception {
     Path jar = Paths.get(System.getProperty("basedir", ".")).resolve("target/pledge-demo.jar");
     assertTrue(Files.exists(jar), "package the demo first: " + jar);
     Path output = dir.resolve("demo.out");
     Process demo = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        jar.toString(), "--duration=12s", "--concurrency=4", "--downtime=2s", "--dir=" + dir.resolve("data"))
+        jar.toString(), "--duration=12s", "--concurrency=4", "--downtime=2s", "--dir=" + dir.resolve("data"), "--db=" + db)
         .redirectErrorStream(true).redirectOutput(output.toFile()).start();
     try {
       boolean exited = demo.waitFor(150, TimeUnit.SECONDS);
