@@ -3,21 +3,25 @@ package io.pledge.common.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.StringValue;
 import io.pledge.api.v1.CallFrame;
 import io.pledge.api.v1.CallSessionGrpcClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.SocketAddress;
-import io.vertx.grpc.client.GrpcClient;
-import io.vertx.grpc.client.GrpcClientRequest;
-import io.vertx.grpc.client.GrpcClientResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.grpc.server.GrpcServer;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -25,18 +29,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 12 item 5: a client cancelling its call-session stream ends that stream only. The other calls on the
+ * Issue 12 item 5: a client resetting its call-session stream ends that stream only. The other calls on the
  * connection (here a unary call the server holds, as a lock service holds a waiting Acquire) and the next streams
- * carry on; the connection is not closed.
+ * carry on, and the connection stays open. The client is raw HTTP/2, so that it can reset with any code: grpc-js
+ * and proxies (Envoy) reset with NO_ERROR, which Vert.x 5.0 does not take as a cancellation, so an answer
+ * written later went to a dead stream and tore the connection down.
  */
 class SessionCancelTest {
 
-  static final Duration TIMEOUT = Duration.ofSeconds(10);
-
   Vertx vertx;
   HttpServer server;
-  GrpcClient client;
-  SocketAddress address;
+  HttpClient http;
   final AtomicInteger connectionsClosed = new AtomicInteger();
   volatile Promise<String> held;
 
@@ -55,13 +58,13 @@ class SessionCancelTest {
     server = GrpcTransport.server(vertx, new HttpServerOptions()).requestHandler(grpc)
         .connectionHandler(c -> c.closeHandler(v -> connectionsClosed.incrementAndGet()))
         .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    address = SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1");
-    client = GrpcTransport.client(vertx, new HttpClientOptions());
+    http = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false));
   }
 
   @AfterEach
   void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
+    http.close().await(10, TimeUnit.SECONDS);
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
@@ -78,50 +81,76 @@ class SessionCancelTest {
     return Future.succeededFuture(StringValue.of(msg.getValue()));
   }
 
+  static Buffer grpcFrame(com.google.protobuf.MessageLite message) {
+    byte[] bytes = message.toByteArray();
+    return Buffer.buffer().appendByte((byte) 0).appendInt(bytes.length).appendBytes(bytes);
+  }
+
   static CallFrame frame(long id, String text) {
     return CallFrame.newBuilder().setCallId(id).setMethod(CallSessionsTest.SAY.fullMethodName())
         .setMessage(StringValue.of(text).toByteString()).build();
   }
 
-  /** Opens a session, sends {@code text} as call 1 and returns the first answer frame. */
+  Future<HttpClientRequest> open(String fullMethod) {
+    return http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+        .setPort(server.actualPort()).setURI("/" + fullMethod).putHeader("content-type", "application/grpc")
+        .putHeader("te", "trailers")).compose(r -> r.setChunked(true).sendHead().map(r));
+  }
+
+  /** A session on the same connection: sends {@code text} as call 1, answers with the first frame back. */
   Future<CallFrame> sessionCall(String text) {
-    return client.request(address, CallSessionGrpcClient.Open).compose(request -> {
+    return open(CallSessionGrpcClient.Open.fullMethodName()).compose(request -> {
       Promise<CallFrame> answer = Promise.promise();
-      request.response().onSuccess(response -> response.handler(answer::tryComplete))
-          .onFailure(answer::tryFail);
-      request.write(frame(1, text));
+      Buffer received = Buffer.buffer();
+      request.response().onSuccess(response -> response.handler(chunk -> {
+        received.appendBuffer(chunk);
+        if (received.length() >= 5 && received.length() >= 5 + received.getInt(1)) {
+          try {
+            answer.tryComplete(CallFrame.parseFrom(received.getBytes(5, 5 + received.getInt(1))));
+          } catch (InvalidProtocolBufferException e) {
+            answer.tryFail(e);
+          }
+        }
+      })).onFailure(answer::tryFail);
+      request.write(grpcFrame(frame(1, text)));
       return answer.future().eventually(() -> request.end());
     });
   }
 
   @Test
-  void cancellingASessionEndsItAloneNotTheConnection() throws Exception {
+  void resettingASessionEndsItAloneNotTheConnection() throws Exception {
     held = Promise.promise();
-    Future<StringValue> waiting = Rpc.call(client, address, CallSessionsTest.SAY_CLIENT, StringValue.of("hold"),
-        TIMEOUT);
+    Promise<Buffer> waiting = Promise.promise();
+    open(CallSessionsTest.SAY.fullMethodName()).onSuccess(r -> {
+      r.response().compose(resp -> resp.body()).onComplete(waiting);
+      r.end(grpcFrame(StringValue.of("hold")));
+    });
     for (int round = 0; round < 10; round++) {
-      // Sessions opened and cancelled at once, with calls in flight on them, as clients giving up do; a burst of
-      // them beside sessions that carry on.
-      java.util.List<Future<CallFrame>> next = new java.util.ArrayList<>();
+      // Sessions reset right after their calls went out, as clients giving up do (grpc-js and Envoy reset with
+      // NO_ERROR, Vert.x and grpc-java with CANCEL), beside sessions that carry on.
+      long code = round % 2 == 0 ? 0 : 8;
+      List<Future<CallFrame>> next = new ArrayList<>();
       for (int s = 0; s < 20; s++) {
         int r = round;
         int n = s;
-        client.request(address, CallSessionGrpcClient.Open).onSuccess(session -> {
+        open(CallSessionGrpcClient.Open.fullMethodName()).onSuccess(session -> {
           for (int i = 0; i < 5; i++) {
-            session.write(frame(i, "late-" + r + "-" + n + "-" + i));
+            session.write(grpcFrame(frame(i, "late-" + r + "-" + n + "-" + i)));
           }
-          session.cancel();
+          session.exceptionHandler(expected -> { }); // its own reset, reported back to it
+          session.reset(code);
         });
         next.add(sessionCall("next-" + round + "-" + s));
       }
       for (int s = 0; s < 20; s++) {
         assertEquals(StringValue.of("next-" + round + "-" + s).toByteString(),
-            next.get(s).await(10, TimeUnit.SECONDS).getMessage());
+            next.get(s).await(10, TimeUnit.SECONDS).getMessage(), "round " + round + " (reset code " + code + ")");
       }
     }
-    assertFalse(waiting.isComplete(), "the held call ended early: " + waiting.cause());
+    assertFalse(waiting.future().isComplete(), "the held call ended early: " + waiting.future().cause());
     held.complete("released");
-    assertEquals("released", waiting.await(10, TimeUnit.SECONDS).getValue());
+    Buffer body = waiting.future().await(10, TimeUnit.SECONDS);
+    assertEquals("released", StringValue.parseFrom(body.getBytes(5, body.length())).getValue());
     assertEquals(0, connectionsClosed.get(), "connections closed");
   }
 }
