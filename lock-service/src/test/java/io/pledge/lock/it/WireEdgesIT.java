@@ -79,6 +79,44 @@ class WireEdgesIT {
     assertTrue(reply.message() != null && reply.message().contains("larger than"), reply.toString());
   }
 
+  @Test
+  void lockWaitsPerOwnerAreBounded() {
+    io.vertx.grpc.client.GrpcClient grpc = io.pledge.common.grpc.GrpcTransport.client(vertx,
+        new io.vertx.core.http.HttpClientOptions());
+    io.vertx.core.net.SocketAddress at = io.vertx.core.net.SocketAddress.inetSocketAddress(server.grpcPort(),
+        "127.0.0.1");
+    java.util.function.BiFunction<String, String, io.vertx.core.Future<io.pledge.api.v1.AcquireLockResponse>> acquire =
+        (lock, owner) -> io.pledge.common.grpc.Rpc.call(grpc, at, io.pledge.api.v1.LockServiceGrpcClient.Acquire,
+            io.pledge.api.v1.AcquireLockRequest.newBuilder().setLock(lock).setOwner(owner).setLeaseMs(10_000)
+                .setWaitTimeoutMs(20_000).build(), java.time.Duration.ofSeconds(30));
+    try {
+      int bound = 64;
+      for (int i = 0; i <= bound; i++) {
+        Await.result(acquire.apply("bounded-" + i, "holder"));
+      }
+      java.util.List<io.vertx.core.Future<io.pledge.api.v1.AcquireLockResponse>> waiting = new java.util.ArrayList<>();
+      for (int i = 0; i < bound; i++) {
+        waiting.add(acquire.apply("bounded-" + i, "flooder"));
+      }
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+        io.vertx.core.Future<?> next = acquire.apply("bounded-" + bound, "flooder");
+        Throwable failure = next.transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause()))
+            .toCompletionStage().toCompletableFuture().get();
+        return failure instanceof io.pledge.common.grpc.RpcException e
+            && e.status() == GrpcStatus.RESOURCE_EXHAUSTED && e.detail().contains("bound per owner");
+      });
+      assertTrue(waiting.stream().noneMatch(io.vertx.core.Future::isComplete), "waits ended early");
+      // Another owner is not limited by the flooder's waits.
+      Await.result(io.pledge.common.grpc.Rpc.call(grpc, at, io.pledge.api.v1.LockServiceGrpcClient.ReleaseAll,
+          io.pledge.api.v1.ReleaseAllLocksRequest.newBuilder().setOwner("holder").build(),
+          java.time.Duration.ofSeconds(10)));
+      waiting.forEach(Await::result); // granted: their places are given back
+      Await.result(acquire.apply("bounded-" + bound, "flooder"));
+    } finally {
+      Await.result(grpc.close());
+    }
+  }
+
   private static long usedHeap() {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
