@@ -220,6 +220,16 @@ class ServerSettingsTest {
   }
 
   @Test
+  void coordinatorReleasesLocksAtTheLockService() throws IOException {
+    // Issue 12 item 10: without locks.endpoint a finished transaction's locks were never released.
+    Config c = the(Server.COORDINATOR).config();
+    assertTrue(!c.get(CoordinatorOptions.LOCK_SERVICE).isBlank(), "locks.endpoint is not set");
+    assertServes(Endpoint.parse(c.get(CoordinatorOptions.LOCK_SERVICE)), the(Server.LOCK_SERVICE),
+        LockServiceOptions.GRPC_PORT);
+    assertTrue(c.get(CoordinatorOptions.MAX_CONCURRENT_STREAMS) >= 1024, "grpc.max-concurrent-streams");
+  }
+
+  @Test
   void lockMembersBindTheirPodIpAndDiscoverEachOtherThroughAHeadlessService() throws IOException {
     Running r = the(Server.LOCK_SERVICE);
     Config c = r.config();

@@ -82,6 +82,13 @@ public final class RawGrpc implements AutoCloseable {
             : Future.failedFuture(failure));
   }
 
+  /** Opens a request stream (headers sent, not ended) that stays open until reset or ended by the caller. */
+  public Future<io.vertx.core.http.HttpClientRequest> open(String fullMethod) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+        .setURI("/" + fullMethod).putHeader("content-type", "application/grpc").putHeader("te", "trailers");
+    return http.request(options).compose(request -> request.setChunked(true).sendHead().map(request));
+  }
+
   @Override
   public void close() {
     http.close();

@@ -131,7 +131,11 @@ public final class CallSessionService {
 
     private void endIfIdle() {
       if (clientDone && inFlight.get() == 0 && ended.compareAndSet(false, true)) {
-        response.end();
+        try {
+          response.end();
+        } catch (IllegalStateException alreadyEnded) {
+          // the server ended it first (a malformed frame answered INVALID_ARGUMENT): nothing left to end
+        }
       }
     }
   }

@@ -54,10 +54,23 @@ public final class GrpcGuard {
         new GuardedServer(server, maxMessageBytes));
   }
 
-  /** The HTTP server in front of a gRPC server: compressed requests are refused before a byte is read. */
-  static HttpServer http(HttpServer server) {
+  /**
+   * The HTTP server in front of a gRPC server: compressed requests are refused before a byte is read. Every new
+   * connection goes through {@code onConnection} first, then through a connection handler the caller sets.
+   */
+  static HttpServer http(HttpServer server, Handler<io.vertx.core.http.HttpConnection> onConnection) {
+    server.connectionHandler(onConnection);
     return (HttpServer) Proxy.newProxyInstance(GrpcGuard.class.getClassLoader(), new Class<?>[] {HttpServer.class},
         (proxy, method, args) -> {
+          if (method.getName().equals("connectionHandler") && args != null && args.length == 1) {
+            @SuppressWarnings("unchecked")
+            Handler<io.vertx.core.http.HttpConnection> handler = (Handler<io.vertx.core.http.HttpConnection>) args[0];
+            server.connectionHandler(handler == null ? onConnection : c -> {
+              onConnection.handle(c);
+              handler.handle(c);
+            });
+            return proxy;
+          }
           if (method.getName().equals("requestHandler") && args != null && args.length == 1) {
             @SuppressWarnings("unchecked")
             Handler<HttpServerRequest> handler = (Handler<HttpServerRequest>) args[0];

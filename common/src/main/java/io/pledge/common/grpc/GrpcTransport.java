@@ -97,7 +97,7 @@ public final class GrpcTransport {
     if (copy.getInitialSettings().getMaxConcurrentStreams() == Http2Settings.DEFAULT_MAX_CONCURRENT_STREAMS) {
       copy.getInitialSettings().setMaxConcurrentStreams(DEFAULT_MAX_CONCURRENT_STREAMS);
     }
-    return GrpcGuard.http(vertx.createHttpServer(copy).connectionHandler(GrpcTransport::consolidateFlushes));
+    return GrpcGuard.http(vertx.createHttpServer(copy), GrpcTransport::consolidateFlushes);
   }
 
   /** Like {@link #server(Vertx, HttpServerOptions)}, with {@code maxConcurrentStreams} streams per connection. */

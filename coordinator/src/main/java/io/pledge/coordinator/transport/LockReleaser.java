@@ -9,23 +9,43 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Releases every lock a finished transaction owns ({@code ReleaseAll(owner = tx id)} on the lock service): the
- * participants lock with the transaction id as owner and never release themselves. Best effort with a few
- * retries: a lock that is not released in the end expires with its lease.
+ * participants lock with the transaction id as owner and never release themselves, and a finished transaction's
+ * locks must not outlive it.
+ *
+ * <p>While the lock service does not answer (an outage), releases wait in a bounded queue and one probe is retried
+ * with capped exponential backoff; once it answers, the queue is drained. An outage is one WARN line when it
+ * starts and one INFO line, with the counts, when it ends, however many transactions finish meanwhile (before:
+ * one WARN per transaction, hundreds per outage). Past {@link #MAX_PENDING} queued releases the oldest are
+ * dropped (counted in that line): their locks then expire with their lease. Everything runs on the context of
+ * the caller of {@link #release} (the coordinator's): no synchronization.
  */
 public final class LockReleaser {
 
   private static final Logger LOG = LoggerFactory.getLogger(LockReleaser.class);
-  private static final int ATTEMPTS = 5;
+  static final int MAX_PENDING = 100_000;
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+  private static final long FIRST_RETRY_MILLIS = 100;
+  private static final long MAX_RETRY_MILLIS = 10_000;
 
   private final Vertx vertx;
   private final CallSessions calls;
   private final Endpoint lockService;
+  private final ArrayDeque<TxId> pending = new ArrayDeque<>();
+  private boolean outage;
+  private long outageStartNanos;
+  private long failedCalls;
+  private long dropped;
+  private long retryMillis = FIRST_RETRY_MILLIS;
+  private long retryTimer = -1;
+  private boolean closed;
 
   public LockReleaser(Vertx vertx, Endpoint lockService) {
     this.vertx = vertx;
@@ -34,28 +54,109 @@ public final class LockReleaser {
   }
 
   public void release(TxId id) {
-    attempt(id, 1);
+    if (outage) {
+      enqueue(id);
+    } else {
+      send(id);
+    }
   }
 
-  private void attempt(TxId id, int attempt) {
+  private void send(TxId id) {
+    call(id).onSuccess(v -> {
+      if (outage) {
+        recovered();
+      }
+    }).onFailure(e -> {
+      enqueue(id);
+      failed(e);
+    });
+  }
+
+  private Future<Void> call(TxId id) {
     ReleaseAllLocksRequest request = ReleaseAllLocksRequest.newBuilder().setOwner(id.toString()).build();
-    calls.call(lockService.toSocketAddress(), LockServiceGrpcClient.ReleaseAll, request, CALL_TIMEOUT)
-        .onSuccess(r -> {
+    return calls.call(lockService.toSocketAddress(), LockServiceGrpcClient.ReleaseAll, request, CALL_TIMEOUT)
+        .map(r -> {
           if (r.getReleasedCount() > 0 || r.getCancelledWaits() > 0) {
             LOG.atDebug().addKeyValue("txId", id).addKeyValue("released", r.getReleasedCount()).log("locks released");
           }
-        })
-        .onFailure(e -> {
-          if (attempt < ATTEMPTS) {
-            vertx.setTimer(100L << attempt, t -> attempt(id, attempt + 1));
-          } else {
-            LOG.atWarn().addKeyValue("txId", id).log("locks not released (they expire with their lease): "
-                + e.getMessage());
-          }
+          return null;
         });
   }
 
+  private void enqueue(TxId id) {
+    if (pending.size() >= MAX_PENDING) {
+      pending.poll();
+      dropped++;
+    }
+    pending.add(id);
+  }
+
+  private void failed(Throwable e) {
+    failedCalls++;
+    if (!outage) {
+      outage = true;
+      outageStartNanos = System.nanoTime();
+      LOG.atWarn().addKeyValue("lockService", lockService).log("the lock service does not answer (" + e.getMessage()
+          + "): finished transactions' locks are queued and their release retried with backoff; one line follows"
+          + " when it answers");
+      scheduleRetry();
+    }
+  }
+
+  private void scheduleRetry() {
+    if (closed || retryTimer >= 0) {
+      return;
+    }
+    retryTimer = vertx.setTimer(retryMillis, t -> {
+      retryTimer = -1;
+      probe();
+    });
+    retryMillis = Math.min(MAX_RETRY_MILLIS, retryMillis * 2);
+  }
+
+  /** One queued release as a probe: while it fails, the outage goes on. */
+  private void probe() {
+    TxId id = pending.poll();
+    if (id == null) {
+      recovered();
+      return;
+    }
+    call(id).onSuccess(v -> recovered()).onFailure(e -> {
+      pending.addFirst(id);
+      failedCalls++;
+      scheduleRetry();
+    });
+  }
+
+  private void recovered() {
+    if (!outage) {
+      return;
+    }
+    outage = false;
+    retryMillis = FIRST_RETRY_MILLIS;
+    List<TxId> queued = new ArrayList<>(pending);
+    pending.clear();
+    LOG.atInfo().addKeyValue("lockService", lockService).addKeyValue("queued", queued.size())
+        .addKeyValue("failedCalls", failedCalls).addKeyValue("dropped", dropped)
+        .log("the lock service answers again after " + Duration.ofNanos(System.nanoTime() - outageStartNanos)
+            .toMillis() + " ms: releasing the locks of " + queued.size() + " finished transactions" + (dropped > 0
+                ? " (" + dropped + " more were dropped from the full queue: their locks expire with their lease)"
+                : ""));
+    failedCalls = 0;
+    dropped = 0;
+    queued.forEach(this::send);
+  }
+
+  /** Releases queued now, for tests and metrics. */
+  int pending() {
+    return pending.size();
+  }
+
   public Future<Void> close() {
+    closed = true;
+    if (retryTimer >= 0) {
+      vertx.cancelTimer(retryTimer);
+    }
     return calls.close();
   }
 }

@@ -2,6 +2,7 @@ package io.pledge.coordinator.transport;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pledge.api.v1.Outcome;
 import io.pledge.common.config.Config;
@@ -78,6 +79,49 @@ class LockReleaseIT {
     assertEquals(Outcome.OUTCOME_COMMITTED, client.commit(tx).getOutcome());
     awaitNoHolder("account-1");
     awaitNoHolder("account-2");
+  }
+
+  @Test
+  void aLockServiceOutageIsOneLineAndReleasesResumeWhenItAnswers() throws Exception {
+    // Issue 11 item 5: before, every transaction finishing during an outage logged its own "locks not released"
+    // WARN after five quick tries, and its locks were never released.
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+        new ch.qos.logback.core.read.ListAppender<>();
+    ch.qos.logback.classic.Logger releaser =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(LockReleaser.class);
+    lines.start();
+    releaser.addAppender(lines);
+    try {
+      int grpcPort = lockServer.grpcPort();
+      lockServer.close();
+      java.util.List<String> finished = new java.util.ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        String tx = client.begin();
+        client.enlist(tx, a);
+        assertEquals(Outcome.OUTCOME_COMMITTED, client.commit(tx).getOutcome());
+        finished.add(tx);
+      }
+      // Let the releases fail and be retried for a while (the old code gave up after ~3 s).
+      await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5)).until(() -> true);
+      java.util.Map<String, String> member = new java.util.HashMap<>(LockServiceOptions.loopbackMember(5981,
+          "coordinator-it"));
+      member.put(LockServiceOptions.GRPC_PORT.name(), Integer.toString(grpcPort));
+      lockServer = LockServer.start(Config.of(LockServiceOptions.ALL, member));
+      // Locks owned by the finished transactions (as a holder re-asserting them after the restart would): the
+      // releaser's retries must release them.
+      for (int i = 0; i < 50; i += 10) {
+        Await.result(locks.acquire(LockClient.Request.exclusive("late-" + i, finished.get(i), Duration.ofMinutes(1))));
+      }
+      for (int i = 0; i < 50; i += 10) {
+        awaitNoHolder("late-" + i);
+      }
+      long warnings = lines.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN).count();
+      assertEquals(1, warnings, lines.list.toString());
+      assertTrue(lines.list.stream().anyMatch(e -> e.getFormattedMessage().contains("answers again")),
+          lines.list.toString());
+    } finally {
+      releaser.detachAppender(lines);
+    }
   }
 
   @Test

@@ -37,10 +37,17 @@ public final class LockGrpcService extends LockServiceService {
 
   private final LockEngine engine;
   private final RequestLimits limits;
+  private final WaitBudget waits;
 
   public LockGrpcService(LockEngine engine, RequestLimits limits) {
+    this(engine, limits, WaitBudget.DEFAULT_PER_OWNER);
+  }
+
+  /** @param waitsPerOwner lock waits one owner may have in progress; past it RESOURCE_EXHAUSTED */
+  public LockGrpcService(LockEngine engine, RequestLimits limits, int waitsPerOwner) {
     this.engine = engine;
     this.limits = limits;
+    this.waits = new WaitBudget(waitsPerOwner);
   }
 
   @Override
@@ -59,8 +66,19 @@ public final class LockGrpcService extends LockServiceService {
       String owner = RequestLimits.id("owner", r.getOwner());
       long lease = limits.leaseMs(r.getLeaseMs());
       Duration wait = limits.waitFor(r.getWaitTimeoutMs());
-      return engine.acquire(lock, owner, Protos.mode(r.getMode()), lease, mayWait, wait, onQueued).result()
-          .map(h -> Protos.granted(lock, h));
+      if (mayWait && !waits.tryTake(owner)) {
+        return Rpc.fail(GrpcStatus.RESOURCE_EXHAUSTED, waits.exhausted(owner));
+      }
+      try {
+        Future<AcquireLockResponse> granted = engine.acquire(lock, owner, Protos.mode(r.getMode()), lease, mayWait,
+            wait, onQueued).result().map(h -> Protos.granted(lock, h));
+        return mayWait ? granted.andThen(ar -> waits.give(owner)) : granted;
+      } catch (RuntimeException e) {
+        if (mayWait) {
+          waits.give(owner);
+        }
+        throw e;
+      }
     });
   }
 
@@ -116,16 +134,28 @@ public final class LockGrpcService extends LockServiceService {
   private String acquireStream(AcquireLockRequest r, GrpcServerResponse<AcquireLockRequest, LockWaitEvent> response) {
     LockEngine.Pending pending;
     String lock;
+    String owner = null;
+    boolean taken = false;
     try {
       lock = RequestLimits.id("lock", r.getLock());
-      String owner = RequestLimits.id("owner", r.getOwner());
+      owner = RequestLimits.id("owner", r.getOwner());
+      taken = waits.tryTake(owner);
+      if (!taken) {
+        response.status(GrpcStatus.RESOURCE_EXHAUSTED).statusMessage(waits.exhausted(owner)).end();
+        return null;
+      }
       pending = engine.acquire(lock, owner, Protos.mode(r.getMode()), limits.leaseMs(r.getLeaseMs()), true,
           limits.waitFor(r.getWaitTimeoutMs()), d -> response.write(LockWaitEvent.newBuilder()
               .setQueued(LockQueued.newBuilder().setPosition(d.position()).addAllBlockedBy(d.blockedBy())).build()));
     } catch (IllegalArgumentException e) {
+      if (taken) {
+        waits.give(owner);
+      }
       response.status(GrpcStatus.INVALID_ARGUMENT).statusMessage(e.getMessage()).end();
       return null;
     }
+    String waiting = owner;
+    pending.result().onComplete(ar -> waits.give(waiting));
     pending.result().onComplete(ar -> {
       if (ar.succeeded()) {
         response.end(LockWaitEvent.newBuilder().setGranted(Protos.granted(lock, ar.result())).build());
