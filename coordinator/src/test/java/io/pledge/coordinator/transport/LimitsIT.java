@@ -116,6 +116,7 @@ class LimitsIT {
     warnings.start();
     effects.addAppender(warnings);
     try {
+      long began = System.nanoTime();
       String tx = client.begin();
       int accepted = 0;
       int refused = 0;
@@ -142,7 +143,9 @@ class LimitsIT {
       // 50 participants, each retried at most every 100 ms (half the 200 ms cap, jitter): 500/s at most; and 20
       // warning lines per 10 s
       assertTrue(perSecond <= 500, perSecond + " retries/s");
-      assertTrue(lines <= 21, lines + " WARN lines");
+      // The cap is per 10 s window, and on a loaded machine the 2000 enlists push the test across a window edge.
+      long windows = 1 + (System.nanoTime() - began) / 10_000_000_000L;
+      assertTrue(lines <= 21 * windows, lines + " WARN lines in " + windows + " window(s) of 10 s");
     } finally {
       effects.detachAppender(warnings);
     }

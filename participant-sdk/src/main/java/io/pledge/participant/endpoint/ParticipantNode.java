@@ -29,7 +29,6 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
-import io.vertx.grpc.server.GrpcServerOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -176,7 +175,7 @@ public final class ParticipantNode {
                     state),
                 options.silenceTimeout());
             engineRef[0] = engine;
-            GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
+            GrpcServer grpc = io.pledge.common.grpc.GrpcTransport.grpcServer(vertx, MAX_MESSAGE_BYTES);
             ParticipantEndpointService service = new ParticipantEndpointService(engine);
             grpc.addService(ParticipantGrpcService.of(service));
             SessionRoutes.participant(service).bindTo(grpc);
