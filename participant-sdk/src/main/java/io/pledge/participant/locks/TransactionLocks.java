@@ -41,6 +41,21 @@ public final class TransactionLocks implements LeaseCheck {
   private final Map<String, String> lost = new ConcurrentHashMap<>();
   /** Transactions that voted yes here: a lease lost now no longer changes their vote. */
   private final java.util.Set<String> voted = ConcurrentHashMap.newKeySet();
+  /**
+   * Transactions whose branch ended here, newest last, bounded: a grant that arrives after its transaction ended
+   * (the wait outlived a rollback) is released at once instead of being renewed for nobody. Guarded by {@link #held}
+   * together with the grants, so that an end and a late grant cannot cross.
+   */
+  private final java.util.Set<String> ended = java.util.Collections.newSetFromMap(
+      new java.util.LinkedHashMap<String, Boolean>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > MAX_ENDED;
+        }
+      });
+
+  /** Ended transactions remembered for late grants; a grant later than that many endings is not expected. */
+  static final int MAX_ENDED = 100_000;
 
   public TransactionLocks(LockClient client, Duration lease) {
     if (lease.isZero() || lease.isNegative()) {
@@ -66,6 +81,18 @@ public final class TransactionLocks implements LeaseCheck {
 
   private Future<LockHandle> acquire(LockClient.Request request, String txId) {
     LockClient.Request renewing = request.autoRenew((handle, failure) -> {
+      boolean over;
+      synchronized (held) {
+        // A lock that is gone is no longer ours to renew or count.
+        held.computeIfPresent(txId, (k, list) -> {
+          list.remove(handle);
+          return list.isEmpty() ? null : list;
+        });
+        over = ended.contains(txId);
+      }
+      if (over) {
+        return; // the branch already ended: nothing depends on this lease any more
+      }
       if (voted.contains(txId)) {
         // The yes vote is out: the outcome is the coordinator's and stands. What the lost lease means now is that
         // the lock may be granted to another owner before this branch finishes (isolation, not atomicity).
@@ -79,8 +106,22 @@ public final class TransactionLocks implements LeaseCheck {
       LOG.atWarn().addKeyValue("txId", txId).addKeyValue("lock", handle.lock())
           .log("lease lost before the vote; the transaction will vote no: {}", failure.getMessage());
     });
-    return client.acquire(renewing)
-        .onSuccess(handle -> held.computeIfAbsent(txId, k -> new CopyOnWriteArrayList<>()).add(handle));
+    return client.acquire(renewing).onSuccess(handle -> {
+      boolean late;
+      synchronized (held) {
+        late = ended.contains(txId);
+        if (!late) {
+          held.computeIfAbsent(txId, k -> new CopyOnWriteArrayList<>()).add(handle);
+        }
+      }
+      if (late) {
+        // Granted after the branch ended (its wait outlived a rollback): a finished transaction's lock must not
+        // outlive it, so it goes back now.
+        LOG.atInfo().addKeyValue("txId", txId).addKeyValue("lock", handle.lock())
+            .log("lock granted after the transaction ended here: released at once");
+        handle.close();
+      }
+    });
   }
 
   @Override
@@ -96,7 +137,11 @@ public final class TransactionLocks implements LeaseCheck {
   @Override
   public void finished(String txId) {
     voted.remove(txId);
-    List<LockHandle> handles = held.remove(txId);
+    List<LockHandle> handles;
+    synchronized (held) {
+      ended.add(txId);
+      handles = held.remove(txId);
+    }
     if (handles != null) {
       handles.forEach(LockHandle::stopRenewing);
     }

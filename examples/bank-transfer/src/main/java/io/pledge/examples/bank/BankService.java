@@ -167,7 +167,8 @@ public final class BankService {
                 : accounts.credit(c, account, amount)))
             // Joined, then refused: this bank's part of the transfer did not happen, so the transfer must not
             // commit, whatever the client does next (a careless client that commits gets ABORTED, voted no).
-            .onFailure(e -> xa.setRollbackOnly(tx, options.name() + " refused: " + refusal(e, account))))
+            .onFailure(e -> xa.setRollbackOnly(tx, options.name() + " refused: "
+                + refusal(e, options.name(), account))))
         .onSuccess(v -> {
           LOG.atDebug().addKeyValue("txId", tx).addKeyValue("account", account).addKeyValue("amount", amount)
               .log(debit ? "debited" : "credited");
@@ -177,7 +178,7 @@ public final class BankService {
           int status = e instanceof Accounts.UnknownAccount ? 404 : 409;
           LOG.atInfo().addKeyValue("txId", tx).addKeyValue("account", account).addKeyValue("amount", amount)
               .log("{} refused: {}", debit ? "debit" : "credit", e.getMessage());
-          req.response().setStatusCode(status).end(refusal(e, account) + "\n");
+          req.response().setStatusCode(status).end(refusal(e, options.name(), account) + "\n");
         });
   }
 
@@ -185,7 +186,7 @@ public final class BankService {
    * What the client is told: the bank's own reasons as they are, anything else as what it means for the caller,
    * never the database's raw words (SQL, constraint names, internals); those are in the bank's log.
    */
-  static String refusal(Throwable e, int account) {
+  static String refusal(Throwable e, String bank, int account) {
     if (e instanceof Accounts.UnknownAccount || e instanceof Accounts.InsufficientFunds) {
       return e.getMessage();
     }
@@ -198,7 +199,7 @@ public final class BankService {
       return "account " + account + " is busy with another transaction; try again";
     }
     if (e instanceof java.sql.SQLException || e instanceof io.pledge.participant.xa.XaResourceException) {
-      return "the bank could not apply this change (a database error; its log has the details)";
+      return bank + " could not apply this change (a database error; its log has the details)";
     }
     if (e instanceof io.pledge.participant.endpoint.impl.BranchEngine.RejectedCall) {
       return e.getMessage();
@@ -206,7 +207,7 @@ public final class BankService {
     if (e instanceof io.pledge.common.grpc.RpcException) {
       return "cannot join the transaction at the coordinator: " + e.getMessage();
     }
-    return "the bank could not do this now; its log has the details";
+    return bank + " could not do this now; its log has the details";
   }
 
   private void status(HttpServerRequest req) {
