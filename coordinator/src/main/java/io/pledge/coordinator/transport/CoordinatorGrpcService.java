@@ -39,15 +39,23 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorGrpcService.class);
 
-  private final TransactionManager manager;
+  private final Supplier<TransactionManager> managers;
 
   public CoordinatorGrpcService(TransactionManager manager) {
-    this.manager = manager;
+    this(() -> manager);
+  }
+
+  /**
+   * @param managers the manager serving now; it throws a {@link io.pledge.coordinator.protocol.CoordinatorException}
+   *     when none does (a cluster member that is not the leader)
+   */
+  public CoordinatorGrpcService(Supplier<TransactionManager> managers) {
+    this.managers = managers;
   }
 
   @Override
   public Future<BeginResponse> begin(BeginRequest request) {
-    return guarded(() -> manager.begin(request.getTimeoutMs(), Requests.labels(request.getLabelsMap()))
+    return guarded(() -> managers.get().begin(request.getTimeoutMs(), Requests.labels(request.getLabelsMap()))
         .map(view -> BeginResponse.newBuilder().setTxId(view.id().toString())
             .setDeadlineEpochMs(view.deadlineMillis()).build()));
   }
@@ -56,7 +64,7 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
   public Future<EnlistResponse> enlist(EnlistRequest request) {
     return guarded(() -> {
       TxId id = Requests.txId(request.getTxId());
-      return manager.enlist(id, Requests.participant(request.getParticipantId(), request.getEndpoint()))
+      return managers.get().enlist(id, Requests.participant(request.getParticipantId(), request.getEndpoint()))
           .map(e -> EnlistResponse.newBuilder().setAlreadyEnlisted(e.alreadyEnlisted())
               .setDeadlineEpochMs(e.deadlineMillis()).build());
     });
@@ -64,7 +72,7 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   @Override
   public Future<CommitResponse> commit(CommitRequest request) {
-    return guarded(() -> manager.commit(Requests.txId(request.getTxId())).map(decision -> {
+    return guarded(() -> managers.get().commit(Requests.txId(request.getTxId())).map(decision -> {
       CommitResponse.Builder b = CommitResponse.newBuilder().setOutcome(Protos.outcome(decision.outcome()));
       if (decision.reason() != null) {
         b.setAbortReason(Protos.abortReason(decision.reason()));
@@ -75,19 +83,19 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   @Override
   public Future<RollbackResponse> rollback(RollbackRequest request) {
-    return guarded(() -> manager.rollback(Requests.txId(request.getTxId()))
+    return guarded(() -> managers.get().rollback(Requests.txId(request.getTxId()))
         .map(outcome -> RollbackResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build()));
   }
 
   @Override
   public Future<GetOutcomeResponse> getOutcome(GetOutcomeRequest request) {
-    return guarded(() -> manager.outcome(Requests.txId(request.getTxId()))
+    return guarded(() -> managers.get().outcome(Requests.txId(request.getTxId()))
         .map(outcome -> GetOutcomeResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build()));
   }
 
   @Override
   public Future<GetTransactionResponse> getTransaction(GetTransactionRequest request) {
-    return guarded(() -> manager.get(Requests.txId(request.getTxId()))
+    return guarded(() -> managers.get().get(Requests.txId(request.getTxId()))
         .map(view -> GetTransactionResponse.newBuilder().setTransaction(Protos.transaction(view)).build()));
   }
 
@@ -98,7 +106,7 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
       Set<TxState> states = EnumSet.noneOf(TxState.class);
       request.getStatesList().forEach(s -> states.add(Protos.state(s)));
       TxId after = request.getPageToken().isEmpty() ? null : TxId.parse(request.getPageToken());
-      List<TxView> page = manager.list(states, after, pageSize + 1);
+      List<TxView> page = managers.get().list(states, after, pageSize + 1);
       ListTransactionsResponse.Builder b = ListTransactionsResponse.newBuilder();
       page.stream().limit(pageSize).forEach(v -> b.addTransactions(Protos.transaction(v)));
       if (page.size() > pageSize) {
