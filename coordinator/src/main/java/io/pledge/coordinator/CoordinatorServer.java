@@ -156,6 +156,11 @@ public final class CoordinatorServer extends VerticleBase {
           .description("1 while this member leads its coordinator cluster").register(registry);
       io.micrometer.core.instrument.Gauge.builder("pledge_cluster_leader_changes", leadership,
           Leadership::leaderChanges).description("times this member became the leader").register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("pledge_cluster_log_syncs", node, RaftNode::logSyncs)
+          .description("syncs of this member's Raft log (group commit: many transactions share one)")
+          .register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("pledge_cluster_entries_applied", node,
+          RaftNode::entriesApplied).description("Raft entries applied to this member's H2 log").register(registry);
       io.micrometer.core.instrument.Gauge.builder("pledge_cluster_apply_lag", node,
           n -> Math.max(0, n.commitIndex() - n.lastAppliedIndex()))
           .description("committed Raft entries not yet applied to this member's H2 log").register(registry);

@@ -157,6 +157,22 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
+  /**
+   * How many times this member's Raft log was synced (Ratis' own {@code log_worker} flush count): with group
+   * commit, many entries and many transactions share one. Ratis keeps its metrics per JVM, keyed by member.
+   */
+  public long logSyncs() {
+    long syncs = 0;
+    for (org.apache.ratis.metrics.RatisMetricRegistry registry
+        : org.apache.ratis.metrics.MetricRegistries.global().getMetricRegistries()) {
+      org.apache.ratis.metrics.MetricRegistryInfo info = registry.getMetricRegistryInfo();
+      if ("log_worker".equals(info.getMetricsComponentName()) && info.getPrefix().contains(options.nodeId() + "@")) {
+        syncs += registry.counter("flushCount").getCount();
+      }
+    }
+    return syncs;
+  }
+
   /** Index of the latest snapshot; -1 when none was taken. */
   public long snapshotIndex() {
     org.apache.ratis.statemachine.SnapshotInfo latest = stateMachine.getLatestSnapshot();

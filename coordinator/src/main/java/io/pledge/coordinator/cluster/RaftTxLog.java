@@ -41,7 +41,7 @@ import java.util.function.Supplier;
  */
 public final class RaftTxLog implements TxLog {
 
-  static final int MAX_IN_FLIGHT = 2;
+  static final int MAX_IN_FLIGHT = 1;
 
   /** A record the replicated log refused because it contradicts what the log holds. */
   public static final class RefusedException extends IllegalStateException {

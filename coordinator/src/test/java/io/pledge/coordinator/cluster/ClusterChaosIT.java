@@ -119,6 +119,18 @@ class ClusterChaosIT {
     for (int lane = 0; lane < LANES; lane++) {
       runLane();
     }
+    // Group commit, before any fault: each member's Raft log syncs per committed transaction.
+    awaitProgress(50);
+    long[] syncsBefore = members.stream().mapToLong(m -> counter(m, "pledge_cluster_log_syncs_total")).toArray();
+    long commitsBefore = committed.get();
+    awaitProgress(500);
+    long commits = committed.get() - commitsBefore;
+    for (int i = 0; i < members.size(); i++) {
+      long syncs = counter(members.get(i), "pledge_cluster_log_syncs_total") - syncsBefore[i];
+      LOG.info("member n{}: {} Raft log syncs for {} committed transactions: {} per transaction", i, syncs, commits,
+          String.format("%.3f", (double) syncs / commits));
+    }
+
     List<Long> failoverMillis = new ArrayList<>();
     int kills = 0;
     int freezes = 0;
@@ -229,7 +241,7 @@ class ClusterChaosIT {
     tx.compose(id -> {
       begun.put(id, true);
       return enlist(id, a).compose(x -> enlist(id, b))
-          .compose(x -> leaders.call(Duration.ofSeconds(8), e -> Rpc.call(grpc, e.toSocketAddress(),
+          .compose(x -> leaders.call(Duration.ofSeconds(3), e -> Rpc.call(grpc, e.toSocketAddress(),
               TransactionCoordinatorGrpcClient.Commit,
               CommitRequest.newBuilder().setTxId(id).build(), Duration.ofSeconds(8))))
           .map(r -> {
@@ -275,6 +287,11 @@ class ClusterChaosIT {
       return false;
     });
     return found[0];
+  }
+
+  private static long counter(CoordinatorProcess m, String name) {
+    return metrics(m).lines().filter(l -> l.startsWith(name + " ")).findFirst()
+        .map(l -> (long) Double.parseDouble(l.substring(name.length() + 1).trim())).orElse(-1L);
   }
 
   private static String metrics(CoordinatorProcess m) {
