@@ -171,7 +171,7 @@ public final class CoordinatorServer extends VerticleBase {
       CoordinatorGrpcService coordinator = new CoordinatorGrpcService(leadership::require);
       grpc.addService(TransactionCoordinatorGrpcService.of(coordinator));
       SessionRoutes.coordinator(coordinator).bindTo(grpc);
-      grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(leadership::require)));
+      grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(leadership::require, vertx, raft)));
       return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()))
           .requestHandler(request -> {
             if (leadership.current() == null) {

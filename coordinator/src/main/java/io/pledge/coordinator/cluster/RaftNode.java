@@ -3,6 +3,10 @@ package io.pledge.coordinator.cluster;
 import io.pledge.coordinator.log.H2TxLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -171,6 +175,46 @@ public final class RaftNode implements AutoCloseable {
       }
     }
     return syncs;
+  }
+
+  /** One member as the leader sees it. */
+  public record MemberStatus(String id, String raftAddress, boolean leader, long matchIndex, long lag,
+      long lastContactMillis) {}
+
+  /** The group as this member sees it; followers' progress only when it leads. */
+  public record Status(String leaderId, long term, long commitIndex, long appliedIndex, List<MemberStatus> members) {}
+
+  public Status status() {
+    DivisionInfo info = info();
+    long commit = commitIndex();
+    Map<String, long[]> followers = new HashMap<>();
+    if (info != null && info.isLeader()) {
+      List<org.apache.ratis.proto.RaftProtos.ServerRpcProto> rpcs = info.getRoleInfoProto().getLeaderInfo()
+          .getFollowerInfoList();
+      long[] match = info.getFollowerMatchIndices();
+      for (int i = 0; i < Math.min(rpcs.size(), match.length); i++) {
+        followers.put(rpcs.get(i).getId().getId().toStringUtf8(),
+            new long[] {match[i], rpcs.get(i).getLastRpcElapsedTimeMs()});
+      }
+    }
+    String leader = leaderId().orElse("");
+    List<MemberStatus> members = new ArrayList<>();
+    for (ClusterOptions.Peer p : options.peers()) {
+      boolean isLeader = p.id().equals(leader);
+      long[] f = followers.get(p.id());
+      long matchIndex = isLeader && p.id().equals(options.nodeId()) ? lastIndex() : f == null ? -1 : f[0];
+      members.add(new MemberStatus(p.id(), p.address(), isLeader, matchIndex,
+          matchIndex < 0 ? -1 : Math.max(0, commit - matchIndex), f == null ? 0 : f[1]));
+    }
+    return new Status(leader, term(), commit, lastAppliedIndex(), members);
+  }
+
+  private long lastIndex() {
+    try {
+      return server.getDivision(groupId).getRaftLog().getLastEntryTermIndex().getIndex();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** Index of the latest snapshot; -1 when none was taken. */

@@ -7,7 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pledge.api.v1.CommitResponse;
 import io.pledge.api.v1.Outcome;
+import io.pledge.api.v1.ClusterStatusRequest;
+import io.pledge.api.v1.ClusterStatusResponse;
+import io.pledge.api.v1.CoordinatorAdminGrpcClient;
+import io.pledge.api.v1.TransferLeaderRequest;
+import io.pledge.common.grpc.GrpcTransport;
+import io.pledge.common.grpc.Rpc;
 import io.pledge.common.grpc.RpcException;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
 import io.pledge.coordinator.log.LoggedTx.Kind;
 import io.pledge.testkit.Await;
 import io.pledge.testkit.CoordinatorTestClient;
@@ -164,6 +173,33 @@ class CoordinatorClusterIT {
     assertEquals(GrpcStatus.UNAVAILABLE, e.status());
     assertTrue(e.getMessage().contains("pledge-leader=127.0.0.1:" + cluster.server(leader).grpcPort()),
         e.getMessage());
+  }
+
+  @Test
+  void theLeaderReportsItsMembersAndHandsTheLeadershipOverOnRequest() {
+    cluster = new InProcessCluster(dir, 3, Map.of());
+    String leader = leader();
+    String other = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+    GrpcClient admin = GrpcTransport.client(vertx, new HttpClientOptions());
+    SocketAddress at = SocketAddress.inetSocketAddress(cluster.server(leader).grpcPort(), "127.0.0.1");
+    client.commit(transaction());
+    await("every member caught up").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      ClusterStatusResponse status = Await.result(Rpc.call(admin, at, CoordinatorAdminGrpcClient.ClusterStatus,
+          ClusterStatusRequest.getDefaultInstance(), Duration.ofSeconds(5)));
+      assertEquals(leader, status.getLeaderId());
+      assertEquals(3, status.getMembersCount());
+      assertEquals(1, status.getMembersList().stream().filter(m -> m.getLeader()).count());
+      assertTrue(status.getMembersList().stream().allMatch(m -> m.getLag() == 0), status.toString());
+    });
+    RpcException unknown = (RpcException) Await.failure(Rpc.call(admin, at, CoordinatorAdminGrpcClient.TransferLeader,
+        TransferLeaderRequest.newBuilder().setMemberId("n9").build(), Duration.ofSeconds(5)));
+    assertEquals(GrpcStatus.INVALID_ARGUMENT, unknown.status());
+
+    Await.result(Rpc.call(admin, at, CoordinatorAdminGrpcClient.TransferLeader,
+        TransferLeaderRequest.newBuilder().setMemberId(other).build(), Duration.ofSeconds(20)), 30);
+    await().atMost(Duration.ofSeconds(20)).until(() -> cluster.server(other).isServing());
+    assertEquals(other, leader());
+    assertEquals(Outcome.OUTCOME_COMMITTED, client.commit(transaction()).getOutcome());
   }
 
   @Test
