@@ -142,15 +142,15 @@ class ClusterChaosIT {
       boolean freeze = freezes < FREEZES && (kills >= KILLS || (kills + freezes) % 3 == 2);
       if (freeze) {
         suspend(leader);
-        await("a new leader commits while the old one is frozen").atMost(Duration.ofSeconds(30))
+        diagnosed(() -> await("a new leader commits while the old one is frozen").atMost(Duration.ofSeconds(30))
             .until(() -> committed.get() > before + 5
-                && System.nanoTime() - faultAt > 3 * ELECTION_TIMEOUT.toNanos());
+                && System.nanoTime() - faultAt > 3 * ELECTION_TIMEOUT.toNanos()));
         resume(leader);
         freezes++;
       } else {
         leader.kill();
-        await("a new leader commits after the kill").atMost(Duration.ofSeconds(30))
-            .until(() -> committed.get() > before + 5);
+        diagnosed(() -> await("a new leader commits after the kill").atMost(Duration.ofSeconds(30))
+            .until(() -> committed.get() > before + 5));
         leader.start();
         kills++;
       }
@@ -271,7 +271,22 @@ class ClusterChaosIT {
 
   private void awaitProgress(int transactions) {
     long from = committed.get();
-    await("load progresses").atMost(Duration.ofSeconds(60)).until(() -> committed.get() >= from + transactions);
+    diagnosed(() -> await("load progresses").atMost(Duration.ofSeconds(60))
+        .until(() -> committed.get() >= from + transactions));
+  }
+
+  /** On a timeout, the members' last output lines go to the test log: the child JVMs log nowhere else. */
+  private void diagnosed(Runnable wait) {
+    try {
+      wait.run();
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      for (CoordinatorProcess m : members) {
+        List<String> lines = m.process().lines();
+        LOG.error("last output of {} (alive {}):\n{}", m.endpoint(), m.process().isAlive(),
+            String.join("\n", lines.subList(Math.max(0, lines.size() - 150), lines.size())));
+      }
+      throw e;
+    }
   }
 
   /** The member whose /metrics says it leads. */
