@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Ratis adapter around a node's H2 log: committed entries are decoded ({@link LogCodec}) and applied
- * ({@link EntryApplier}) in log order on the log's single writer; snapshots are H2's own SQL script of the whole
- * database, taken between two applies and named after the last applied term and index.
+ * ({@link EntryApplier}) in log order on the log's single writer; snapshots are the log's rows (protobuf, see
+ * {@link H2TxLog#exportTo}), taken between two applies and named after the last applied term and index.
  *
  * <p>H2 writes here are not synced: the Raft log (synced by a majority before an entry commits) is what makes a
  * record durable. After a crash, Ratis replays the entries after its latest snapshot and {@link EntryApplier} skips
@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 final class CoordinatorStateMachine extends BaseStateMachine {
 
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorStateMachine.class);
+
+  private static final String TMP_PREFIX = "tmp-";
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final H2TxLog h2;
@@ -57,6 +59,7 @@ final class CoordinatorStateMachine extends BaseStateMachine {
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
+    discardUnfinishedSnapshots(raftStorage.getStorageDir().getStateMachineDir());
     storage.init(raftStorage);
     getLifeCycle().startAndTransition(() -> {
       SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
@@ -99,12 +102,33 @@ final class CoordinatorStateMachine extends BaseStateMachine {
     }
   }
 
+  /**
+   * A snapshot is written to a temporary file, moved to its name, then given its MD5 file, and only then announced
+   * to Ratis (which may then purge the log before it). A crash before the MD5 file leaves a snapshot that must not
+   * be restored from (a partial one would empty the log): it and any temporary file are removed at start.
+   */
+  private static void discardUnfinishedSnapshots(File dir) throws IOException {
+    File[] files = dir.listFiles();
+    if (files == null) {
+      return;
+    }
+    for (File f : files) {
+      boolean unfinished = f.getName().startsWith(TMP_PREFIX) || (SimpleStateMachineStorage.SNAPSHOT_REGEX
+          .matcher(f.getName()).matches() && !new File(dir, f.getName() + ".md5").exists());
+      if (unfinished) {
+        LOG.atWarn().addKeyValue("file", f).log("removing a snapshot left unfinished by a crash");
+        java.nio.file.Files.deleteIfExists(f.toPath());
+      }
+    }
+  }
+
   private void restore(SingleFileSnapshotInfo snapshot) throws IOException {
     File file = snapshot.getFile().getPath().toFile();
     MD5Hash md5 = snapshot.getFile().getFileDigest();
-    if (md5 != null) {
-      MD5FileUtil.verifySavedMD5(file, md5);
+    if (md5 == null) {
+      md5 = MD5FileUtil.readStoredMd5ForFile(file);
     }
+    MD5FileUtil.verifySavedMD5(file, md5);
     LOG.atInfo().addKeyValue("snapshot", file).log("restoring the H2 log from a snapshot");
     h2.importFrom(file.toPath()).toCompletableFuture().join();
   }
@@ -140,12 +164,19 @@ final class CoordinatorStateMachine extends BaseStateMachine {
       return -1;
     }
     File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    File tmp = new File(file.getParentFile(), TMP_PREFIX + file.getName());
     try {
       // The export queues behind every apply submitted so far: it is H2 exactly as of the last applied index.
-      h2.exportTo(file.toPath()).toCompletableFuture().join();
+      h2.exportTo(tmp.toPath()).toCompletableFuture().join();
     } catch (CompletionException e) {
-      throw new IOException("snapshot of the H2 log to " + file + " failed", e.getCause());
+      throw new IOException("snapshot of the H2 log to " + tmp + " failed", e.getCause());
     }
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp.toPath(),
+        java.nio.file.StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    java.nio.file.Files.move(tmp.toPath(), file.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
     storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
     LOG.atInfo().addKeyValue("term", last.getTerm()).addKeyValue("index", last.getIndex()).log("snapshot taken");

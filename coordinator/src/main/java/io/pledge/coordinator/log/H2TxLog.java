@@ -272,27 +272,30 @@ public final class H2TxLog implements TxLog {
   }
 
   /**
-   * Writes the whole database as an SQL script (compressed) to {@code file}: a consistent copy as of every piece of
-   * work submitted before, for a replicated log's snapshot.
+   * Writes every row of the log to {@code file} (length-delimited {@code pledge.cluster.v1.SnapshotRow}s): a
+   * consistent copy as of every piece of work submitted before, for a replicated log's snapshot.
    */
   public CompletionStage<Void> exportTo(Path file) {
     return store.submit(Durability.NONE, c -> {
-      try (PreparedStatement ps = c.prepareStatement("SCRIPT TO ? COMPRESSION DEFLATE")) {
-        ps.setString(1, file.toAbsolutePath().toString());
-        ps.execute();
+      try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file))) {
+        LogSnapshot.write(c, out);
+      } catch (java.io.IOException e) {
+        throw new SQLException("writing the snapshot " + file + " failed: " + e.getMessage(), e);
       }
       return null;
     });
   }
 
-  /** Replaces the whole database with the script {@link #exportTo} wrote (a snapshot installed from a leader). */
+  /**
+   * Replaces every row of the log with those {@link #exportTo} wrote (a snapshot installed from a leader), in one
+   * transaction of plain deletes and inserts.
+   */
   public CompletionStage<Void> importFrom(Path file) {
     return store.submit(Durability.FORCED, c -> {
-      try (PreparedStatement drop = c.prepareStatement("DROP ALL OBJECTS");
-          PreparedStatement run = c.prepareStatement("RUNSCRIPT FROM ? COMPRESSION DEFLATE")) {
-        drop.execute();
-        run.setString(1, file.toAbsolutePath().toString());
-        run.execute();
+      try (java.io.InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file))) {
+        LogSnapshot.read(in, c);
+      } catch (java.io.IOException e) {
+        throw new SQLException("reading the snapshot " + file + " failed: " + e.getMessage(), e);
       }
       return null;
     });

@@ -110,6 +110,8 @@ class ClusterChaosIT {
       members.add(new CoordinatorProcess("coord-n" + i, dir.resolve("n" + i), List.of("--node.id=pledge",
           "--cluster.peers=" + peers, "--cluster.node-id=n" + i,
           "--cluster.election-timeout=" + ELECTION_TIMEOUT.toMillis() + "ms", "--tx.prepare-timeout=5s",
+          // Snapshots (and purges of the Raft log before them) happen during the faults too.
+          "--cluster.snapshot-threshold=1000",
           "--participant.retry-base=20ms", "--participant.retry-cap=500ms", "--participant.call-timeout=2s")));
     }
     members.forEach(CoordinatorProcess::start);
@@ -282,8 +284,17 @@ class ClusterChaosIT {
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       for (CoordinatorProcess m : members) {
         List<String> lines = m.process().lines();
-        LOG.error("last output of {} (alive {}):\n{}", m.endpoint(), m.process().isAlive(),
-            String.join("\n", lines.subList(Math.max(0, lines.size() - 150), lines.size())));
+        for (int i = 0; i < lines.size(); i++) {
+          if (lines.get(i).contains("caught a Throwable")) {
+            LOG.error("{} failed:\n{}", m.endpoint(), String.join("\n", lines.subList(i, Math.min(lines.size(), i + 30))));
+            break;
+          }
+        }
+        List<String> notable = lines.stream().filter(l -> l.contains("ERROR") || l.contains("caught")
+            || l.contains("shutdown") || l.contains("stepped") || l.contains("leading") || l.contains("snapshot"))
+            .filter(l -> !l.contains("ServerNotReadyException") && !l.contains("Failed requestVote")).toList();
+        LOG.error("notable output of {} (alive {}):\n{}", m.endpoint(), m.process().isAlive(),
+            String.join("\n", notable.subList(Math.max(0, notable.size() - 200), notable.size())));
       }
       throw e;
     }
