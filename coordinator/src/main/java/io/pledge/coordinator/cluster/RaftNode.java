@@ -217,6 +217,15 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
+  /** The first index still in this member's Raft log (above 0 once a snapshot let it purge the log before). */
+  public long logStartIndex() {
+    try {
+      return server.getDivision(groupId).getRaftLog().getStartIndex();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** Index of the latest snapshot; -1 when none was taken. */
   public long snapshotIndex() {
     org.apache.ratis.statemachine.SnapshotInfo latest = stateMachine.getLatestSnapshot();

@@ -213,7 +213,8 @@ class CoordinatorClusterIT {
 
     List<String> txs = new ArrayList<>(runConcurrently(400));
     // The leader's log before its latest snapshot is purged: the wiped member cannot be sent the entries.
-    await().atMost(Duration.ofSeconds(20)).until(() -> cluster.server(leader).raft().snapshotIndex() > 0);
+    await().atMost(Duration.ofSeconds(20)).until(() -> cluster.server(leader).raft().snapshotIndex() > 0
+        && cluster.server(leader).raft().logStartIndex() > 0);
 
     cluster.start(wiped);
     await("the wiped member has every decision").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
