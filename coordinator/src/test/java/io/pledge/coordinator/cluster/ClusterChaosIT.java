@@ -198,19 +198,30 @@ class ClusterChaosIT {
     // Every member's log, read from its H2 file once the members are stopped, agrees on every transaction. A
     // follower stopped before it applied the last END records applies them when it starts again.
     Map<String, Map<String, LoggedTx.Kind>> logs = new HashMap<>();
-    await("every member applied every END").atMost(Duration.ofSeconds(30)).until(() -> {
+    for (int attempt = 1; ; attempt++) {
       members.forEach(m -> m.process().stop());
       logs.clear();
       for (int i = 0; i < 3; i++) {
         logs.put("n" + i, read(dir.resolve("n" + i), begun.keySet()));
       }
-      boolean settled = logs.values().stream().allMatch(log -> log.values().stream().allMatch(
-          k -> k == LoggedTx.Kind.COMMITTED || k == LoggedTx.Kind.ROLLED_BACK));
-      if (!settled) {
-        members.forEach(CoordinatorProcess::start);
+      Map<String, List<String>> unsettled = new HashMap<>();
+      logs.forEach((member, log) -> log.forEach((tx, kind) -> {
+        if (kind != LoggedTx.Kind.COMMITTED && kind != LoggedTx.Kind.ROLLED_BACK) {
+          unsettled.computeIfAbsent(member, k -> new ArrayList<>()).add(tx + "=" + kind);
+        }
+      }));
+      if (unsettled.isEmpty()) {
+        break;
       }
-      return settled;
-    });
+      LOG.info("audit attempt {}: not yet ended on some members: {}", attempt, unsettled);
+      assertTrue(attempt < 4, "transactions never ended: " + unsettled);
+      // Started again, the members elect a leader, which finishes what is unfinished and replicates the ENDs.
+      members.forEach(CoordinatorProcess::start);
+      leader();
+      await("every member applied what is committed").atMost(Duration.ofSeconds(30)).until(() -> members.stream()
+          .allMatch(m -> metrics(m).contains("pledge_cluster_apply_lag 0.0")));
+      awaitQuiet();
+    }
     int violations = 0;
     for (String tx : begun.keySet()) {
       Optional<LoggedTx.Kind> first = Optional.ofNullable(logs.get("n0").get(tx));
@@ -298,6 +309,18 @@ class ClusterChaosIT {
       }
       throw e;
     }
+  }
+
+  /** Until the leader holds nothing unfinished. */
+  private void awaitQuiet() {
+    await("the leader has nothing unfinished").atMost(Duration.ofSeconds(60)).until(() -> Await.result(
+        leaders.call(Duration.ofSeconds(5), e -> Rpc.call(grpc, e.toSocketAddress(),
+            TransactionCoordinatorGrpcClient.ListTransactions,
+            ListTransactionsRequest.newBuilder().addStates(TransactionState.TRANSACTION_STATE_PREPARING)
+                .addStates(TransactionState.TRANSACTION_STATE_PREPARED)
+                .addStates(TransactionState.TRANSACTION_STATE_COMMITTING)
+                .addStates(TransactionState.TRANSACTION_STATE_ROLLING_BACK).build(), Duration.ofSeconds(5))), 30)
+        .getTransactionsCount() == 0);
   }
 
   /** The member whose /metrics says it leads. */
