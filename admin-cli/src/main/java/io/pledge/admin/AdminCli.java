@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiFunction;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "pledge-admin", mixinStandardHelpOptions = true, version = "pledge-admin 0.1.0",
     sortOptions = false, usageHelpAutoWidth = true,
     description = "List, inspect and resolve stuck Pledge transactions by hand; list and inspect locks.",
-    subcommands = {TxCommands.class, LockCommands.class},
+    subcommands = {TxCommands.class, LockCommands.class, ClusterCommands.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:refused or failed (the server's status and message on stderr)", "2:usage error"})
 public final class AdminCli implements Runnable {
@@ -55,9 +56,10 @@ public final class AdminCli implements Runnable {
     }
   }
 
-  @Option(names = "--coordinator", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT, converter = EndpointArg.class,
-      description = "the coordinator's gRPC endpoint (default: ${DEFAULT-VALUE}, or $" + COORDINATOR_ENV + ")")
-  Endpoint coordinator;
+  @Option(names = "--coordinator", paramLabel = "HOST:PORT[,HOST:PORT...]", scope = ScopeType.INHERIT,
+      converter = EndpointArg.class, split = ",", description = "the coordinator's gRPC endpoint, or every member of a"
+          + " coordinator cluster (calls go to its leader) (default: ${DEFAULT-VALUE}, or $" + COORDINATOR_ENV + ")")
+  List<Endpoint> coordinator;
 
   @Option(names = "--locks", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT, converter = EndpointArg.class,
       description = "the lock service's gRPC endpoint (default: ${DEFAULT-VALUE}, or $" + LOCKS_ENV + ")")
@@ -105,7 +107,7 @@ public final class AdminCli implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "a command is needed: tx or locks");
+    throw new ParameterException(spec.commandLine(), "a command is needed: tx, locks or cluster");
   }
 
   Io io() {

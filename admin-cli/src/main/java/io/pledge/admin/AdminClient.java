@@ -1,6 +1,10 @@
 package io.pledge.admin;
 
+import io.pledge.api.v1.ClusterStatusRequest;
+import io.pledge.api.v1.ClusterStatusResponse;
 import io.pledge.api.v1.CoordinatorAdminGrpcClient;
+import io.pledge.api.v1.TransferLeaderRequest;
+import io.pledge.api.v1.TransferLeaderResponse;
 import io.pledge.api.v1.GetTransactionRequest;
 import io.pledge.api.v1.InspectLockRequest;
 import io.pledge.api.v1.InspectLockResponse;
@@ -17,6 +21,7 @@ import io.pledge.api.v1.TransactionInfo;
 import io.pledge.api.v1.TransactionState;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.GrpcTransport;
+import io.pledge.common.grpc.LeaderEndpoints;
 import io.pledge.common.grpc.Rpc;
 import io.pledge.common.grpc.RpcException;
 import io.vertx.core.Future;
@@ -31,6 +36,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * The calls pledge-admin makes, blocking the command's own thread (never an event loop) on Vert.x gRPC calls made
@@ -54,29 +60,48 @@ final class AdminClient implements AutoCloseable {
     this.timeout = timeout;
   }
 
-  TransactionInfo transaction(Endpoint coordinator, String txId) {
-    return await(coordinator, Rpc.call(grpc, coordinator.toSocketAddress(),
+  TransactionInfo transaction(List<Endpoint> coordinator, String txId) {
+    return await(coordinator, onLeader(coordinator, e -> Rpc.call(grpc, e.toSocketAddress(),
         TransactionCoordinatorGrpcClient.GetTransaction, GetTransactionRequest.newBuilder().setTxId(txId).build(),
-        timeout)).getTransaction();
+        timeout))).getTransaction();
+  }
+
+  ClusterStatusResponse clusterStatus(List<Endpoint> coordinator) {
+    return await(coordinator, onLeader(coordinator, e -> Rpc.call(grpc, e.toSocketAddress(),
+        CoordinatorAdminGrpcClient.ClusterStatus, ClusterStatusRequest.getDefaultInstance(), timeout)));
+  }
+
+  TransferLeaderResponse transferLeader(List<Endpoint> coordinator, String member) {
+    return await(coordinator, onLeader(coordinator, e -> Rpc.call(grpc, e.toSocketAddress(),
+        CoordinatorAdminGrpcClient.TransferLeader, TransferLeaderRequest.newBuilder().setMemberId(member).build(),
+        timeout)));
+  }
+
+  /** A single coordinator is called as is; a cluster's members through {@link LeaderEndpoints}. */
+  private <T> Future<T> onLeader(List<Endpoint> members, Function<Endpoint, Future<T>> call) {
+    return members.size() == 1 ? call.apply(members.get(0))
+        : LeaderEndpoints.of(vertx, members, timeout).call(timeout, call);
   }
 
   /** Up to {@code limit} transactions the coordinator holds in memory, oldest first, over as many pages as needed. */
-  List<TransactionInfo> transactions(Endpoint coordinator, Set<TransactionState> states, int limit) {
+  List<TransactionInfo> transactions(List<Endpoint> coordinator, Set<TransactionState> states, int limit) {
     List<TransactionInfo> out = new ArrayList<>();
     String token = "";
     do {
-      ListTransactionsResponse page = await(coordinator, Rpc.call(grpc, coordinator.toSocketAddress(),
-          TransactionCoordinatorGrpcClient.ListTransactions, ListTransactionsRequest.newBuilder().addAllStates(states)
-              .setPageSize(Math.min(PAGE, limit - out.size())).setPageToken(token).build(), timeout));
+      String pageToken = token;
+      ListTransactionsResponse page = await(coordinator, onLeader(coordinator, e -> Rpc.call(grpc,
+          e.toSocketAddress(), TransactionCoordinatorGrpcClient.ListTransactions, ListTransactionsRequest.newBuilder()
+              .addAllStates(states).setPageSize(Math.min(PAGE, limit - out.size())).setPageToken(pageToken).build(),
+          timeout)));
       out.addAll(page.getTransactionsList());
       token = page.getNextPageToken();
     } while (!token.isEmpty() && out.size() < limit);
     return out;
   }
 
-  ResolveResponse resolve(Endpoint coordinator, ResolveRequest request) {
-    return await(coordinator, Rpc.call(grpc, coordinator.toSocketAddress(), CoordinatorAdminGrpcClient.Resolve,
-        request, timeout));
+  ResolveResponse resolve(List<Endpoint> coordinator, ResolveRequest request) {
+    return await(coordinator, onLeader(coordinator, e -> Rpc.call(grpc, e.toSocketAddress(),
+        CoordinatorAdminGrpcClient.Resolve, request, timeout)));
   }
 
   /** Up to {@code limit} held or awaited locks named with {@code prefix}, in name order. */
@@ -99,7 +124,16 @@ final class AdminClient implements AutoCloseable {
   }
 
   /** The call's result; a failure as an {@link RpcException}, naming the endpoint when it was not reached. */
+  private <T> T await(List<Endpoint> endpoints, Future<T> call) {
+    return await(endpoints.size() == 1 ? endpoints.get(0).toString()
+        : endpoints.stream().map(Endpoint::toString).collect(java.util.stream.Collectors.joining(",")), call);
+  }
+
   private <T> T await(Endpoint endpoint, Future<T> call) {
+    return await(endpoint.toString(), call);
+  }
+
+  private <T> T await(String endpoint, Future<T> call) {
     RpcException failure;
     try {
       // The call has its own deadline; this one only guards against a call that never completes at all.

@@ -277,6 +277,11 @@ class AdminCliIT {
   }
 
   @Test
+  void clusterCommandsOnASingleCoordinatorAreRefused() {
+    assertRefused(admin("cluster", "status"), "FAILED_PRECONDITION", "runs alone");
+  }
+
+  @Test
   void badListRequestsAreInvalid() {
     assertInvalid("page_size 1001 is out of range 0..1000", ListLocksRequest.newBuilder().setPageSize(1001).build());
     assertInvalid("page_size -1 is out of range", ListLocksRequest.newBuilder().setPageSize(-1).build());

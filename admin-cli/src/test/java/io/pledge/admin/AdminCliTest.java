@@ -31,7 +31,7 @@ class AdminCliTest {
 
   @Test
   void usageErrorsExitWithTwo() {
-    assertErr("a command is needed: tx or locks", assertUsage(new Cli().run()));
+    assertErr("a command is needed: tx, locks or cluster", assertUsage(new Cli().run()));
     assertErr("a command is needed: list, show or resolve", assertUsage(new Cli().run("tx")));
     assertErr("a command is needed: list or show", assertUsage(new Cli().run("locks")));
     assertUsage(new Cli().run("tx", "frobnicate"));

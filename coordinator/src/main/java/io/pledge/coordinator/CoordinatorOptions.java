@@ -6,6 +6,7 @@ import io.pledge.common.durable.DurableStore;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.coordinator.protocol.Limits;
+import io.pledge.coordinator.cluster.ClusterOptions;
 import io.pledge.coordinator.protocol.ProtocolSettings;
 import io.pledge.coordinator.state.TxId;
 import io.pledge.coordinator.transport.EndpointAllowList;
@@ -18,7 +19,7 @@ import java.util.Optional;
 public record CoordinatorOptions(String nodeId, String host, int grpcPort, int httpPort, Path dataDir,
     int logMaxBatch, Duration logCommitDelay, Duration logRetention, Duration purgeInterval, ProtocolSettings protocol,
     Optional<Endpoint> lockService, int maxConcurrentStreams, Limits limits, EndpointAllowList endpointAllow,
-    int maxParticipantSeries) {
+    int maxParticipantSeries, Optional<ClusterOptions> cluster) {
 
   public static final ConfigKey<String> NODE_ID = ConfigKey.string("node.id", "coord-0",
       "this coordinator's id: the first part of every transaction id it issues; keep it stable across restarts");
@@ -78,11 +79,29 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
   public static final ConfigKey<String> LOCK_SERVICE = ConfigKey.string("locks.endpoint", "",
       "host:port of the lock service; when set, a finished transaction's locks (owner = tx id) are released there");
 
+  public static final ConfigKey<String> CLUSTER_PEERS = ConfigKey.string("cluster.peers", "",
+      "the coordinator cluster, comma-separated id@host:raftPort (itself included, 3 or 5 members); empty runs a"
+          + " single coordinator. node.id then names the cluster: the same on every member");
+  public static final ConfigKey<String> CLUSTER_NODE_ID = ConfigKey.string("cluster.node-id", "",
+      "this member's id in cluster.peers");
+  public static final ConfigKey<Integer> CLUSTER_RAFT_PORT = ConfigKey.integer("cluster.raft-port", 0,
+      "port the Raft server listens on; 0 takes this member's port from cluster.peers");
+  public static final ConfigKey<String> CLUSTER_STORAGE_DIR = ConfigKey.string("cluster.storage-dir", "",
+      "directory of the Raft log and snapshots; empty is data.dir/raft");
+  public static final ConfigKey<Duration> CLUSTER_ELECTION_TIMEOUT = ConfigKey.duration("cluster.election-timeout",
+      Duration.ofMillis(500), "a follower that hears no leader for this long (up to twice it, at random) starts an"
+          + " election");
+  public static final ConfigKey<Integer> CLUSTER_SNAPSHOT_THRESHOLD = ConfigKey.integer("cluster.snapshot-threshold",
+      10_000, "Raft entries after which a snapshot of the H2 log is taken and the Raft log before it is purged");
+  public static final ConfigKey<Integer> CLUSTER_LOG_SEGMENT_SIZE = ConfigKey.integer("cluster.log-segment-size",
+      8 * 1024 * 1024, "bytes of one Raft log segment file (purging removes whole segments)");
+
   public static final List<ConfigKey<?>> KEYS = List.of(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, DATA_DIR,
       DEFAULT_TX_TIMEOUT, MAX_TX_TIMEOUT, PREPARE_TIMEOUT, CALL_TIMEOUT, RETRY_BASE, RETRY_CAP, LOG_MAX_BATCH,
       LOG_COMMIT_DELAY, LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY, LOCK_SERVICE,
       MAX_CONCURRENT_STREAMS, MAX_OPEN, MAX_OPEN_PER_CALLER, MAX_PARTICIPANTS, MAX_LABEL_BYTES, ENDPOINT_ALLOW,
-      MAX_PARTICIPANT_SERIES);
+      MAX_PARTICIPANT_SERIES, CLUSTER_PEERS, CLUSTER_NODE_ID, CLUSTER_RAFT_PORT, CLUSTER_STORAGE_DIR,
+      CLUSTER_ELECTION_TIMEOUT, CLUSTER_SNAPSHOT_THRESHOLD, CLUSTER_LOG_SEGMENT_SIZE);
 
   public CoordinatorOptions {
     if (!TxId.isValidNode(nodeId)) {
@@ -110,12 +129,13 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
     ProtocolSettings protocol = new ProtocolSettings(c.get(DEFAULT_TX_TIMEOUT), c.get(MAX_TX_TIMEOUT),
         c.get(PREPARE_TIMEOUT), c.get(CALL_TIMEOUT), c.get(RETRY_BASE), c.get(RETRY_CAP), c.get(FINISHED_IN_MEMORY),
         c.get(MAX_FINISHED_IN_MEMORY));
+    Path dataDir = Path.of(c.get(DATA_DIR));
     return new CoordinatorOptions(c.get(NODE_ID), c.get(HOST), c.get(GRPC_PORT), c.get(HTTP_PORT),
-        Path.of(c.get(DATA_DIR)), c.get(LOG_MAX_BATCH), c.get(LOG_COMMIT_DELAY), c.get(LOG_RETENTION),
+        dataDir, c.get(LOG_MAX_BATCH), c.get(LOG_COMMIT_DELAY), c.get(LOG_RETENTION),
         c.get(PURGE_INTERVAL), protocol,
         c.get(LOCK_SERVICE).isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(c.get(LOCK_SERVICE))),
         c.get(MAX_CONCURRENT_STREAMS), limits(c), EndpointAllowList.parse(c.get(ENDPOINT_ALLOW)),
-        c.get(MAX_PARTICIPANT_SERIES));
+        c.get(MAX_PARTICIPANT_SERIES), cluster(c, dataDir));
   }
 
   private static Limits limits(Config c) {
@@ -125,6 +145,19 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
       throw new IllegalArgumentException("limits.open-transactions, limits.open-transactions-per-caller and"
           + " limits.participants-per-transaction must be positive, limits.label-bytes not negative");
     }
+  }
+
+  private static Optional<ClusterOptions> cluster(Config c, Path dataDir) {
+    List<ClusterOptions.Peer> peers = ClusterOptions.parsePeers(c.get(CLUSTER_PEERS));
+    if (peers.isEmpty()) {
+      return Optional.empty();
+    }
+    if (c.get(CLUSTER_NODE_ID).isBlank()) {
+      throw new IllegalArgumentException("cluster.peers is set: cluster.node-id must name this member among them");
+    }
+    Path storage = c.get(CLUSTER_STORAGE_DIR).isBlank() ? dataDir.resolve("raft") : Path.of(c.get(CLUSTER_STORAGE_DIR));
+    return Optional.of(new ClusterOptions(c.get(NODE_ID), peers, c.get(CLUSTER_NODE_ID), c.get(CLUSTER_RAFT_PORT),
+        storage, c.get(CLUSTER_ELECTION_TIMEOUT), c.get(CLUSTER_SNAPSHOT_THRESHOLD), c.get(CLUSTER_LOG_SEGMENT_SIZE)));
   }
 
   private static void checkPort(String key, int port) {

@@ -9,6 +9,10 @@ import io.pledge.common.config.Config;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.common.ops.OpsServer;
+import io.pledge.coordinator.cluster.ClusterOptions;
+import io.pledge.coordinator.cluster.Leadership;
+import io.pledge.coordinator.cluster.RaftNode;
+import io.pledge.coordinator.cluster.RaftTxLog;
 import io.pledge.coordinator.log.H2TxLog;
 import io.pledge.coordinator.log.TxLog;
 import io.pledge.coordinator.metrics.CoordinatorMetrics;
@@ -24,6 +28,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
 import io.vertx.grpc.server.GrpcServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +53,8 @@ public final class CoordinatorServer extends VerticleBase {
   private HttpServer grpcHttpServer;
   private OpsServer ops;
   private long purgeTimer = -1;
+  private RaftNode raft;
+  private Leadership leadership;
 
   private CoordinatorServer(CoordinatorOptions options) {
     this.options = options;
@@ -69,6 +78,9 @@ public final class CoordinatorServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    if (options.cluster().isPresent()) {
+      return startMember(options.cluster().get());
+    }
     // Opening the log (file, schema migration) blocks: a worker does it, never the event loop.
     return vertx.executeBlocking(() -> H2TxLog.open(options.dataDir(), options.logMaxBatch(),
         options.logCommitDelay(), registry, System::currentTimeMillis)).compose(opened -> {
@@ -111,6 +123,117 @@ public final class CoordinatorServer extends VerticleBase {
         });
   }
 
+  /**
+   * A member of a coordinator cluster: the Raft member over this node's H2 log; gRPC requests are served by the
+   * leader's manager only, others get UNAVAILABLE naming the leader. Ready once it serves gRPC, leader or not.
+   */
+  private Future<?> startMember(ClusterOptions cluster) {
+    return vertx.executeBlocking(() -> {
+      H2TxLog h2 = H2TxLog.open(options.dataDir(), options.logMaxBatch(), options.logCommitDelay(), registry,
+          System::currentTimeMillis);
+      try {
+        return RaftNode.start(cluster, h2);
+      } catch (java.io.IOException | RuntimeException e) {
+        h2.close();
+        throw e;
+      }
+    }).compose(node -> {
+      raft = node;
+      channel = new GrpcParticipantChannel(vertx, context);
+      RaftTxLog replicated = new RaftTxLog(node.h2(), node::propose, cluster.nodeId(),
+          () -> cluster.self().host() + ":" + grpcPort(), System::currentTimeMillis, options.logMaxBatch());
+      CoordinatorMetrics metrics = new CoordinatorMetrics(registry, options.maxParticipantSeries());
+      leadership = new Leadership(vertx, node, () -> {
+        TransactionManager m = new TransactionManager(vertx, context, options.nodeId(), replicated, channel,
+            options.protocol(), options.limits(), metrics, System::currentTimeMillis);
+        options.lockService().ifPresent(endpoint -> {
+          if (locks == null) {
+            locks = new LockReleaser(vertx, endpoint);
+          }
+          m.onFinished(locks::release);
+        });
+        return m;
+      }, m -> {});
+      io.micrometer.core.instrument.Gauge.builder("pledge_cluster_term", node, RaftNode::term)
+          .description("the Raft term this coordinator member is in").register(registry);
+      io.micrometer.core.instrument.Gauge.builder("pledge_cluster_leader", node, n -> n.isLeaderReady() ? 1 : 0)
+          .description("1 while this member leads its coordinator cluster").register(registry);
+      io.micrometer.core.instrument.Gauge.builder("pledge_cluster_leader_changes", leadership,
+          Leadership::leaderChanges).description("times this member became the leader").register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("pledge_cluster_log_syncs", node, RaftNode::logSyncs)
+          .description("syncs of this member's Raft log (group commit: many transactions share one)")
+          .register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("pledge_cluster_entries_applied", node,
+          RaftNode::entriesApplied).description("Raft entries applied to this member's H2 log").register(registry);
+      io.micrometer.core.instrument.Gauge.builder("pledge_cluster_apply_lag", node,
+          n -> Math.max(0, n.commitIndex() - n.lastAppliedIndex()))
+          .description("committed Raft entries not yet applied to this member's H2 log").register(registry);
+      return OpsServer.start(vertx, options.host(), options.httpPort(), "coordinator", registry, this::memberReady);
+    }).compose(opsServer -> {
+      ops = opsServer;
+      GrpcServer grpc = GrpcTransport.grpcServer(vertx);
+      CoordinatorGrpcService coordinator = new CoordinatorGrpcService(leadership::require, options.endpointAllow());
+      grpc.addService(TransactionCoordinatorGrpcService.of(coordinator));
+      SessionRoutes.coordinator(coordinator).bindTo(grpc);
+      grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(leadership::require, vertx, raft)));
+      return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()),
+          options.maxConcurrentStreams()).requestHandler(request -> {
+            if (leadership.current() == null) {
+              notLeader(request);
+            } else {
+              grpc.handle(request);
+            }
+          }).listen();
+    }).compose(http -> {
+      grpcHttpServer = http;
+      leadership.start();
+      purgeTimer = vertx.setPeriodic(options.purgeInterval().toMillis(), t -> {
+        TransactionManager m = leadership.current();
+        if (m != null && m.isReady()) {
+          m.purge(options.logRetention()).onFailure(e -> LOG.warn("purging the log failed", e));
+        }
+      });
+      LOG.atInfo().addKeyValue("cluster", options.nodeId()).addKeyValue("member", cluster.nodeId())
+          .addKeyValue("grpcPort", grpcPort()).addKeyValue("httpPort", httpPort())
+          .addKeyValue("dataDir", options.dataDir().toAbsolutePath()).log("coordinator member started");
+      ready.complete();
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Ready: the leader once recovered; a follower once it knows a leader and applied what it knows committed. */
+  private boolean memberReady() {
+    TransactionManager m = leadership.current();
+    if (m != null) {
+      return m.isReady();
+    }
+    return raft.leaderId().isPresent() && raft.lastAppliedIndex() >= raft.commitIndex();
+  }
+
+  /**
+   * A trailers-only gRPC answer to any call reaching a member that does not lead: UNAVAILABLE, the leader in the
+   * message ({@code pledge-leader=host:port}) and in the {@code pledge-leader} trailer (coordinator.proto).
+   */
+  private void notLeader(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    response.putHeader("content-type", "application/grpc").putHeader("grpc-status", "14")
+        .putHeader("grpc-message", percentEncode(leadership.notLeaderMessage()));
+    leadership.leaderHint().ifPresent(hint -> response.putHeader(Leadership.TRAILER, hint));
+    response.end();
+  }
+
+  private static String percentEncode(String message) {
+    StringBuilder b = new StringBuilder();
+    for (byte c : message.getBytes(StandardCharsets.UTF_8)) {
+      if (c >= 0x20 && c < 0x7f && c != '%') {
+        b.append((char) c);
+      } else {
+        b.append('%').append(String.format("%02X", c & 0xff));
+      }
+    }
+    return b.toString();
+  }
+
   private void schedulePurge() {
     purgeTimer = vertx.setPeriodic(options.purgeInterval().toMillis(), t ->
         manager.purge(options.logRetention()).onFailure(e -> LOG.warn("purging the log failed", e)));
@@ -124,12 +247,18 @@ public final class CoordinatorServer extends VerticleBase {
     if (manager != null) {
       manager.stop();
     }
+    if (leadership != null) {
+      leadership.stop();
+    }
     Future<Void> grpcClosed = grpcHttpServer == null ? Future.succeededFuture() : grpcHttpServer.close();
     Future<Void> opsClosed = ops == null ? Future.succeededFuture() : ops.close();
     return Future.join(grpcClosed, opsClosed).eventually(() -> channel == null ? Future.succeededFuture()
         : channel.close()).eventually(() -> locks == null ? Future.succeededFuture() : locks.close()).eventually(() -> vertx.executeBlocking(() -> {
           if (log != null) {
             log.close();
+          }
+          if (raft != null) {
+            raft.close();
           }
           return null;
         }));
@@ -150,6 +279,20 @@ public final class CoordinatorServer extends VerticleBase {
 
   public String nodeId() {
     return options.nodeId();
+  }
+
+  /** The Raft member in cluster mode; null for a single coordinator. */
+  public RaftNode raft() {
+    return raft;
+  }
+
+  /** Whether this member leads and its recovery is done (always true for a single coordinator once started). */
+  public boolean isServing() {
+    if (leadership == null) {
+      return manager != null && manager.isReady();
+    }
+    TransactionManager m = leadership.current();
+    return m != null && m.isReady();
   }
 
   public PrometheusMeterRegistry registry() {

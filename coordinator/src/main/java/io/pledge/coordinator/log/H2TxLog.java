@@ -58,13 +58,7 @@ public final class H2TxLog implements TxLog {
 
   @Override
   public CompletionStage<Long> nextEpoch() {
-    return store.submit(Durability.FORCED, c -> {
-      try (PreparedStatement up = c.prepareStatement(
-          "UPDATE coordinator_meta SET meta_value = meta_value + 1 WHERE meta_key = 'epoch'")) {
-        up.executeUpdate();
-      }
-      return meta(c, "epoch");
-    });
+    return store.submit(Durability.FORCED, H2TxLog::incrementEpoch);
   }
 
   @Override
@@ -78,38 +72,47 @@ public final class H2TxLog implements TxLog {
       long deadlineMillis, Info info) {
     long now = clock.getAsLong();
     return store.submit(Durability.WRITTEN, c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "MERGE INTO tx (tx_id, epoch, state, one_phase, deadline_at, updated_at, begun_at, labels) KEY (tx_id) "
-              + "VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?)")) {
-        ps.setString(1, id.toString());
-        ps.setLong(2, id.epoch());
-        ps.setBoolean(3, onePhase);
-        ps.setLong(4, deadlineMillis);
-        ps.setLong(5, now);
-        ps.setLong(6, info.begunAtMillis());
-        ps.setBytes(7, encodeLabels(info.labels()));
-        ps.executeUpdate();
-      }
-      replaceParticipants(c, id, participants);
+      intent(c, id, participants, onePhase, deadlineMillis, now, info);
       return null;
     });
+  }
+
+  private static void intent(Connection c, TxId id, List<Participant> participants, boolean onePhase,
+      long deadlineMillis, long now, Info info) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "MERGE INTO tx (tx_id, epoch, state, one_phase, deadline_at, updated_at, begun_at, labels) KEY (tx_id) "
+            + "VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?)")) {
+      ps.setString(1, id.toString());
+      ps.setLong(2, id.epoch());
+      ps.setBoolean(3, onePhase);
+      ps.setLong(4, deadlineMillis);
+      ps.setLong(5, now);
+      ps.setLong(6, info.begunAtMillis());
+      ps.setBytes(7, encodeLabels(info.labels()));
+      ps.executeUpdate();
+    }
+    replaceParticipants(c, id, participants);
   }
 
   @Override
   public CompletionStage<Void> forceCommit(TxId id, List<Participant> participants) {
     long now = clock.getAsLong();
     return store.submit(Durability.FORCED, c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE tx SET state = 'COMMIT', updated_at = ? WHERE tx_id = ? AND state IN ('INTENT', 'COMMIT')")) {
-        ps.setLong(1, now);
-        ps.setString(2, id.toString());
-        if (ps.executeUpdate() != 1) {
-          throw new SQLException("no intent record for " + id + ": cannot log its commit decision");
-        }
-      }
-      keepOnly(c, id, participants);
+      commit(c, id, participants, now);
       return null;
     });
+  }
+
+  private static void commit(Connection c, TxId id, List<Participant> participants, long now) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "UPDATE tx SET state = 'COMMIT', updated_at = ? WHERE tx_id = ? AND state IN ('INTENT', 'COMMIT')")) {
+      ps.setLong(1, now);
+      ps.setString(2, id.toString());
+      if (ps.executeUpdate() != 1) {
+        throw new SQLException("no intent record for " + id + ": cannot log its commit decision");
+      }
+    }
+    keepOnly(c, id, participants);
   }
 
   @Override
@@ -131,19 +134,24 @@ public final class H2TxLog implements TxLog {
       List<Participant> forgotten) {
     long now = clock.getAsLong();
     return store.submit(Durability.FORCED, c -> {
-      upsertEnd(c, id, outcome, reason, now, Info.NONE);
-      try (PreparedStatement ps = c.prepareStatement("MERGE INTO tx_participant (tx_id, participant_id, endpoint,"
-          + " resolution) KEY (tx_id, participant_id) VALUES (?, ?, ?, '" + FORGOTTEN + "')")) {
-        for (Participant p : forgotten) {
-          ps.setString(1, id.toString());
-          ps.setString(2, p.id());
-          ps.setString(3, p.endpoint());
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
+      resolvedEnd(c, id, outcome, reason, forgotten, now);
       return null;
     });
+  }
+
+  private static void resolvedEnd(Connection c, TxId id, Outcome outcome, AbortReason reason,
+      List<Participant> forgotten, long now) throws SQLException {
+    upsertEnd(c, id, outcome, reason, now, Info.NONE);
+    try (PreparedStatement ps = c.prepareStatement("MERGE INTO tx_participant (tx_id, participant_id, endpoint,"
+        + " resolution) KEY (tx_id, participant_id) VALUES (?, ?, ?, '" + FORGOTTEN + "')")) {
+      for (Participant p : forgotten) {
+        ps.setString(1, id.toString());
+        ps.setString(2, p.id());
+        ps.setString(3, p.endpoint());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
   }
 
   /**
@@ -198,33 +206,35 @@ public final class H2TxLog implements TxLog {
 
   @Override
   public CompletionStage<Integer> purgeEndedBefore(long endedBeforeMillis) {
-    return store.submit(Durability.WRITTEN, c -> {
-      String ended = "state IN ('COMMITTED', 'ROLLED_BACK') AND updated_at < ?";
-      long maxEpoch;
-      try (PreparedStatement ps = c.prepareStatement("SELECT MAX(epoch) FROM tx WHERE " + ended)) {
-        ps.setLong(1, endedBeforeMillis);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          maxEpoch = rs.getLong(1);
-        }
+    return store.submit(Durability.WRITTEN, c -> purge(c, endedBeforeMillis));
+  }
+
+  private static int purge(Connection c, long endedBeforeMillis) throws SQLException {
+    String ended = "state IN ('COMMITTED', 'ROLLED_BACK') AND updated_at < ?";
+    long maxEpoch;
+    try (PreparedStatement ps = c.prepareStatement("SELECT MAX(epoch) FROM tx WHERE " + ended)) {
+      ps.setLong(1, endedBeforeMillis);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        maxEpoch = rs.getLong(1);
       }
-      try (PreparedStatement ps = c.prepareStatement(
-          "DELETE FROM tx_participant WHERE tx_id IN (SELECT tx_id FROM tx WHERE " + ended + ")")) {
-        ps.setLong(1, endedBeforeMillis);
-        ps.executeUpdate();
-      }
-      int deleted;
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM tx WHERE " + ended)) {
-        ps.setLong(1, endedBeforeMillis);
-        deleted = ps.executeUpdate();
-      }
-      try (PreparedStatement ps = c.prepareStatement("UPDATE coordinator_meta SET meta_value = GREATEST(meta_value, ?)"
-          + " WHERE meta_key = 'purged_through_epoch'")) {
-        ps.setLong(1, maxEpoch);
-        ps.executeUpdate();
-      }
-      return deleted;
-    });
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "DELETE FROM tx_participant WHERE tx_id IN (SELECT tx_id FROM tx WHERE " + ended + ")")) {
+      ps.setLong(1, endedBeforeMillis);
+      ps.executeUpdate();
+    }
+    int deleted;
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM tx WHERE " + ended)) {
+      ps.setLong(1, endedBeforeMillis);
+      deleted = ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement("UPDATE coordinator_meta SET meta_value = GREATEST(meta_value, ?)"
+        + " WHERE meta_key = 'purged_through_epoch'")) {
+      ps.setLong(1, maxEpoch);
+      ps.executeUpdate();
+    }
+    return deleted;
   }
 
   @Override
@@ -235,6 +245,137 @@ public final class H2TxLog implements TxLog {
   @Override
   public void close() {
     store.close();
+  }
+
+  private static long incrementEpoch(Connection c) throws SQLException {
+    try (PreparedStatement up = c.prepareStatement(
+        "UPDATE coordinator_meta SET meta_value = meta_value + 1 WHERE meta_key = 'epoch'")) {
+      up.executeUpdate();
+    }
+    return meta(c, "epoch");
+  }
+
+  /**
+   * The log's operations inside one H2 transaction, for a caller that decides itself what to write: a replicated
+   * log's applier, which reads a transaction's record before it applies a decision to it. Times are the caller's.
+   */
+  public interface Ops {
+    Optional<LoggedTx> find(TxId id) throws SQLException;
+
+    void intent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis, long now)
+        throws SQLException;
+
+    /** @throws SQLException when there is no intent (or commit) record to turn into the decision */
+    void commit(TxId id, List<Participant> participants, long now) throws SQLException;
+
+    void end(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten, long now) throws SQLException;
+
+    /** Increments the epoch and answers the new one. */
+    long nextEpoch() throws SQLException;
+
+    int purgeEndedBefore(long endedBeforeMillis) throws SQLException;
+
+    /** A number kept beside the log (e.g. the last applied Raft index); 0 when never set. */
+    long meta(String key) throws SQLException;
+
+    void setMeta(String key, long value) throws SQLException;
+  }
+
+  /** Work on {@link Ops}; it may run twice (see {@link io.pledge.common.durable.StoreWork}). */
+  @FunctionalInterface
+  public interface OpsWork<T> {
+    T run(Ops ops) throws SQLException;
+  }
+
+  /** Runs {@code work} as one piece of the log writer's ordered work, durable to {@code durability}. */
+  public <T> CompletionStage<T> transact(Durability durability, OpsWork<T> work) {
+    return store.submit(durability, c -> work.run(new ConnectionOps(c)));
+  }
+
+  /**
+   * Writes every row of the log to {@code file} (length-delimited {@code pledge.cluster.v1.SnapshotRow}s): a
+   * consistent copy as of every piece of work submitted before, for a replicated log's snapshot.
+   */
+  public CompletionStage<Void> exportTo(Path file) {
+    return store.submit(Durability.NONE, c -> {
+      try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file))) {
+        LogSnapshot.write(c, out);
+      } catch (java.io.IOException e) {
+        throw new SQLException("writing the snapshot " + file + " failed: " + e.getMessage(), e);
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Replaces every row of the log with those {@link #exportTo} wrote (a snapshot installed from a leader), in one
+   * transaction of plain deletes and inserts.
+   */
+  public CompletionStage<Void> importFrom(Path file) {
+    return store.submit(Durability.FORCED, c -> {
+      try (java.io.InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file))) {
+        LogSnapshot.read(in, c);
+      } catch (java.io.IOException e) {
+        throw new SQLException("reading the snapshot " + file + " failed: " + e.getMessage(), e);
+      }
+      return null;
+    });
+  }
+
+  private record ConnectionOps(Connection c) implements Ops {
+
+    @Override
+    public Optional<LoggedTx> find(TxId id) throws SQLException {
+      return select(c, "WHERE t.tx_id = ?", id.toString()).stream().findFirst();
+    }
+
+    @Override
+    public void intent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis, long now)
+        throws SQLException {
+      // The replicated intent carries no begun time or labels yet: a follower answers them empty.
+      H2TxLog.intent(c, id, participants, onePhase, deadlineMillis, now, Info.NONE);
+    }
+
+    @Override
+    public void commit(TxId id, List<Participant> participants, long now) throws SQLException {
+      H2TxLog.commit(c, id, participants, now);
+    }
+
+    @Override
+    public void end(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten, long now)
+        throws SQLException {
+      resolvedEnd(c, id, outcome, reason, forgotten, now);
+    }
+
+    @Override
+    public long nextEpoch() throws SQLException {
+      return incrementEpoch(c);
+    }
+
+    @Override
+    public int purgeEndedBefore(long endedBeforeMillis) throws SQLException {
+      return purge(c, endedBeforeMillis);
+    }
+
+    @Override
+    public long meta(String key) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement("SELECT meta_value FROM coordinator_meta WHERE meta_key = ?")) {
+        ps.setString(1, key);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? rs.getLong(1) : 0;
+        }
+      }
+    }
+
+    @Override
+    public void setMeta(String key, long value) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(
+          "MERGE INTO coordinator_meta (meta_key, meta_value) KEY (meta_key) VALUES (?, ?)")) {
+        ps.setString(1, key);
+        ps.setLong(2, value);
+        ps.executeUpdate();
+      }
+    }
   }
 
   private static long meta(Connection c, String key) throws SQLException {

@@ -6,6 +6,7 @@ import io.pledge.coordinator.state.Participant;
 import io.pledge.coordinator.state.TxId;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -68,6 +69,26 @@ public interface TxLog extends AutoCloseable {
    * was requested), so that the resolution is on file.
    */
   CompletionStage<Void> forceResolvedEnd(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten);
+
+  /**
+   * The abort decision of a transaction whose commit was requested (its prepares may have gone out), before any
+   * Rollback is sent or the client is told. A single coordinator writes nothing: with presumed abort, no commit
+   * record means abort, and nobody else can decide. A {@linkplain #replicated() replicated} log commits it through a
+   * majority, so that a deposed leader can neither roll back nor report aborted what a new leader commits
+   * (docs/protocol.md, "High availability"). Fails when the log already holds the commit decision.
+   */
+  default CompletionStage<Void> forceAbort(TxId id, AbortReason reason) {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /**
+   * Whether this log is one of several coordinators' (a Raft group): then aborts after commit was requested are
+   * logged ({@link #forceAbort}), and recovery drives a transaction whose commit was requested to an outcome
+   * (prepares again) rather than presuming it aborted, because its old leader may have been about to commit it.
+   */
+  default boolean replicated() {
+    return false;
+  }
 
   /** Every transaction without an END record: what recovery must finish. */
   CompletionStage<List<LoggedTx>> unfinished();

@@ -49,6 +49,11 @@ public final class TransactionManager {
     Future<Void> endLogged;
     /** Who began it, for {@link Limits#openPerCaller()}; null for one recovered from the log. */
     String caller;
+    /**
+     * A replicated log only: the abort decision is being replicated; until it is, nobody is told (see
+     * {@link TxLog#forceAbort}).
+     */
+    Promise<Void> abortReplicated;
 
     Entry(Transaction tx) {
       this.tx = tx;
@@ -116,6 +121,9 @@ public final class TransactionManager {
       lookup.purgedThroughEpoch(purged);
       return onContext(log.unfinished());
     }).map(unfinished -> {
+      if (stopped) {
+        return null;
+      }
       unfinished.forEach(this::recover);
       reaperTimer = vertx.setPeriodic(200, id -> reap());
       ready = true;
@@ -138,12 +146,22 @@ public final class TransactionManager {
     return epoch;
   }
 
-  /** Stops answering and sending: pending retries and timers of this manager do nothing from now on. */
+  /**
+   * Stops answering and sending: pending retries and timers of this manager do nothing from now on. Clients still
+   * waiting for a decision get UNAVAILABLE: a coordinator that lost its leadership cannot tell them, and a retry at
+   * the new leader gets the real outcome.
+   */
   public void stop() {
     ready = false;
     stopped = true;
     if (reaperTimer >= 0) {
       vertx.cancelTimer(reaperTimer);
+    }
+    CoordinatorException gone = new CoordinatorException(Code.UNAVAILABLE,
+        "this coordinator stopped before the decision was known; ask the current leader (Commit again)");
+    for (Entry entry : txs.values()) {
+      entry.waiters.forEach(w -> w.tryFail(gone));
+      entry.waiters.clear();
     }
   }
 
@@ -245,7 +263,7 @@ public final class TransactionManager {
       entry.waiters.remove(waiter);
       return fail(Code.FAILED_PRECONDITION, r.message());
     }
-    if (entry.tx.state().isDecided() && !waiter.future().isComplete()) {
+    if (entry.tx.state().isDecided() && entry.abortReplicated == null && !waiter.future().isComplete()) {
       entry.waiters.remove(waiter);
       waiter.complete(new Decision(entry.tx.state().outcome(), entry.tx.abortReason()));
     }
@@ -265,6 +283,9 @@ public final class TransactionManager {
     if (result instanceof Result.Rejected r) {
       return fail(Code.FAILED_PRECONDITION, r.message());
     }
+    if (entry.abortReplicated != null) {
+      return entry.abortReplicated.future().map(Outcome.ABORTED);
+    }
     return Future.succeededFuture(Outcome.ABORTED);
   }
 
@@ -273,7 +294,8 @@ public final class TransactionManager {
     requireReady();
     Entry entry = txs.get(id);
     if (entry != null) {
-      return Future.succeededFuture(entry.tx.state().outcome());
+      // An abort not yet replicated is not an outcome: a new leader might still commit.
+      return Future.succeededFuture(entry.abortReplicated != null ? Outcome.PENDING : entry.tx.state().outcome());
     }
     return lookup.outcome(id, sequence, epoch);
   }
@@ -365,13 +387,48 @@ public final class TransactionManager {
       if (before != entry.tx.state()) {
         metrics.moved(before, entry.tx.state());
       }
-      for (Effect effect : applied.effects()) {
-        effects.run(entry, effect);
+      if (log.replicated() && entry.tx.isCommitRequested() && entry.abortReplicated == null
+          && applied.effects().stream().anyMatch(e -> e instanceof Effect.Decided d && d.outcome() == Outcome.ABORTED)) {
+        entry.abortReplicated = Promise.promise();
+        replicateAbort(entry, applied.effects(), 0);
+      } else {
+        for (Effect effect : applied.effects()) {
+          effects.run(entry, effect);
+        }
       }
     } else if (result instanceof Result.Ignored ignored) {
       LOG.atDebug().addKeyValue("txId", entry.tx.id()).addKeyValue("event", event).log("ignored: " + ignored.why());
     }
     return result;
+  }
+
+  /**
+   * A replicated log: an abort after commit was requested is told to nobody (client, participants) before its
+   * record is committed by a majority, so that a deposed leader cannot roll back what a new leader, recovering the
+   * transaction from its intent, commits. Retried while this manager runs; a stopped one leaves it to the next
+   * leader.
+   */
+  private void replicateAbort(Entry entry, List<Effect> deferred, int attempt) {
+    onContext(log.forceAbort(entry.tx.id(), entry.tx.abortReason())).onComplete(ar -> {
+      if (stopped) {
+        return;
+      }
+      if (ar.succeeded()) {
+        Promise<Void> replicated = entry.abortReplicated;
+        entry.abortReplicated = null;
+        deferred.forEach(effect -> effects.run(entry, effect));
+        replicated.complete();
+        return;
+      }
+      LOG.atWarn().addKeyValue("txId", entry.tx.id()).addKeyValue("attempt", attempt)
+          .log("replicating the abort decision failed; retrying: " + EffectRunner.message(ar.cause()));
+      long delay = settings.retryDelayMillis(attempt + 1, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+      vertx.setTimer(Math.max(1, delay), t -> {
+        if (!stopped) {
+          replicateAbort(entry, deferred, attempt + 1);
+        }
+      });
+    });
   }
 
   /** Called by the effect runner when a transaction finished: it stays in memory for lookups, then leaves. */
@@ -408,6 +465,10 @@ public final class TransactionManager {
       logged.participants().forEach(p -> history.add(new TxEvent.VoteReceived(p.id(), io.pledge.coordinator.state.Vote.YES, "")));
       last = new TxEvent.DecisionLogged();
     } else if (logged.onePhase()) {
+      last = new TxEvent.IntentLogged();
+    } else if (log.replicated()) {
+      // A new leader: the old one may have been about to commit (every vote yes, its commit record unsent).
+      // Prepare is idempotent at the participants, so it asks again and decides from the votes it gets.
       last = new TxEvent.IntentLogged();
     } else {
       history.add(new TxEvent.IntentLogged());

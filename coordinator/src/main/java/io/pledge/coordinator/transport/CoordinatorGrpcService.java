@@ -42,21 +42,29 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorGrpcService.class);
 
-  private final TransactionManager manager;
+  private final Supplier<TransactionManager> managers;
   private final EndpointAllowList endpointAllow;
 
   public CoordinatorGrpcService(TransactionManager manager) {
-    this(manager, EndpointAllowList.parse("*"));
+    this(() -> manager, EndpointAllowList.parse("*"));
   }
 
   public CoordinatorGrpcService(TransactionManager manager, EndpointAllowList endpointAllow) {
-    this.manager = manager;
+    this(() -> manager, endpointAllow);
+  }
+
+  /**
+   * @param managers the manager serving now; it throws a {@link io.pledge.coordinator.protocol.CoordinatorException}
+   *     when none does (a cluster member that is not the leader)
+   */
+  public CoordinatorGrpcService(Supplier<TransactionManager> managers, EndpointAllowList endpointAllow) {
+    this.managers = managers;
     this.endpointAllow = endpointAllow;
   }
 
   @Override
   public Future<BeginResponse> begin(BeginRequest request) {
-    return guarded(() -> manager.begin(request.getTimeoutMs(), Requests.labels(request.getLabelsMap()),
+    return guarded(() -> managers.get().begin(request.getTimeoutMs(), Requests.labels(request.getLabelsMap()),
         GrpcGuard.caller())
         .map(view -> BeginResponse.newBuilder().setTxId(view.id().toString())
             .setDeadlineEpochMs(view.deadlineMillis()).build()));
@@ -68,10 +76,11 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
       TxId id = Requests.txId(request.getTxId());
       Participant participant = Requests.participant(request.getParticipantId(), request.getEndpoint());
       if (!endpointAllow.allows(Endpoint.parse(participant.endpoint()))) {
-        throw new CoordinatorException(CoordinatorException.Code.PERMISSION_DENIED, "endpoint " + participant.endpoint() + " of participant "
-            + participant.id() + " is not allowed by participant.endpoint-allow (" + endpointAllow + ")");
+        throw new CoordinatorException(CoordinatorException.Code.PERMISSION_DENIED, "endpoint "
+            + participant.endpoint() + " of participant " + participant.id()
+            + " is not allowed by participant.endpoint-allow (" + endpointAllow + ")");
       }
-      return manager.enlist(id, participant)
+      return managers.get().enlist(id, participant)
           .map(e -> EnlistResponse.newBuilder().setAlreadyEnlisted(e.alreadyEnlisted())
               .setDeadlineEpochMs(e.deadlineMillis()).build());
     });
@@ -79,7 +88,7 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   @Override
   public Future<CommitResponse> commit(CommitRequest request) {
-    return guarded(() -> manager.commit(Requests.txId(request.getTxId()),
+    return guarded(() -> managers.get().commit(Requests.txId(request.getTxId()),
         Requests.expectedParticipants(request.getExpectedParticipantsList())).map(decision -> {
       CommitResponse.Builder b = CommitResponse.newBuilder().setOutcome(Protos.outcome(decision.outcome()));
       if (decision.reason() != null) {
@@ -91,19 +100,19 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   @Override
   public Future<RollbackResponse> rollback(RollbackRequest request) {
-    return guarded(() -> manager.rollback(Requests.txId(request.getTxId()))
+    return guarded(() -> managers.get().rollback(Requests.txId(request.getTxId()))
         .map(outcome -> RollbackResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build()));
   }
 
   @Override
   public Future<GetOutcomeResponse> getOutcome(GetOutcomeRequest request) {
-    return guarded(() -> manager.outcome(Requests.txId(request.getTxId()))
+    return guarded(() -> managers.get().outcome(Requests.txId(request.getTxId()))
         .map(outcome -> GetOutcomeResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build()));
   }
 
   @Override
   public Future<GetTransactionResponse> getTransaction(GetTransactionRequest request) {
-    return guarded(() -> manager.get(Requests.txId(request.getTxId()))
+    return guarded(() -> managers.get().get(Requests.txId(request.getTxId()))
         .map(view -> GetTransactionResponse.newBuilder().setTransaction(Protos.transaction(view)).build()));
   }
 
@@ -114,7 +123,7 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
       Set<TxState> states = EnumSet.noneOf(TxState.class);
       request.getStatesList().forEach(s -> states.add(Protos.state(s)));
       TxId after = request.getPageToken().isEmpty() ? null : TxId.parse(request.getPageToken());
-      List<TxView> page = manager.list(states, after, pageSize + 1);
+      List<TxView> page = managers.get().list(states, after, pageSize + 1);
       ListTransactionsResponse.Builder b = ListTransactionsResponse.newBuilder();
       // Paged by bytes as well as by count: 1000 transactions with the largest labels would make a reply of
       // megabytes, past what a client accepts. At least one per page, so that paging always moves on.

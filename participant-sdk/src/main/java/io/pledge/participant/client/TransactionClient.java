@@ -8,6 +8,7 @@ import io.pledge.api.v1.RollbackRequest;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.LeaderEndpoints;
 import io.pledge.common.grpc.Rpc;
 import io.pledge.common.grpc.RpcException;
 import io.vertx.core.Future;
@@ -67,11 +68,26 @@ public final class TransactionClient implements AutoCloseable {
       return size() > MAX_MARKS;
     }
   };
+  /** A coordinator cluster's members; null for a single coordinator. */
+  private LeaderEndpoints cluster;
 
   private TransactionClient(CallSessions calls, Endpoint coordinator, Duration callTimeout) {
     this.calls = calls;
     this.coordinator = coordinator;
     this.callTimeout = callTimeout;
+  }
+
+  /**
+   * A client of a coordinator cluster: calls go to its leader, found from {@code coordinators} (see
+   * {@link LeaderEndpoints}); a single endpoint is the plain client.
+   */
+  public static TransactionClient create(Vertx vertx, List<Endpoint> coordinators, Duration callTimeout,
+      HttpClientOptions transport, Map<String, String> credentials) {
+    TransactionClient client = create(vertx, coordinators.get(0), callTimeout, transport, credentials);
+    if (coordinators.size() > 1) {
+      client.cluster = LeaderEndpoints.of(vertx, coordinators, callTimeout);
+    }
+    return client;
   }
 
   public static TransactionClient create(Vertx vertx, Endpoint coordinator) {
@@ -247,8 +263,9 @@ public final class TransactionClient implements AutoCloseable {
 
   private <Req extends MessageLite, Resp> Future<Resp> call(String txId, ServiceMethod<Resp, Req> method,
       Req request, Duration timeout) {
-    return calls.call(coordinator.toSocketAddress(), method, request, timeout)
-        .recover(failure -> Future.failedFuture(ClientErrors.map(txId, Rpc.toRpcException(failure))));
+    Future<Resp> answer = cluster == null ? calls.call(coordinator.toSocketAddress(), method, request, timeout)
+        : cluster.call(timeout, leader -> calls.call(leader.toSocketAddress(), method, request, timeout));
+    return answer.recover(failure -> Future.failedFuture(ClientErrors.map(txId, Rpc.toRpcException(failure))));
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.pledge.api.v1.ParticipantGrpcService;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.LeaderEndpoints;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.participant.endpoint.impl.BranchEngine;
@@ -93,6 +94,7 @@ public final class ParticipantNode {
     private HttpServerOptions serverOptions = new HttpServerOptions();
     private HttpClientOptions coordinatorTransport = new HttpClientOptions();
     private Map<String, String> coordinatorCredentials = Map.of();
+    private List<Endpoint> coordinatorCluster = List.of();
 
     private Builder(Vertx vertx, ParticipantOptions options) {
       this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -130,6 +132,15 @@ public final class ParticipantNode {
       return this;
     }
 
+    /**
+     * A coordinator cluster's members (replacing {@link ParticipantOptions#coordinator()}): Enlist and GetOutcome go
+     * to its leader, found with {@link LeaderEndpoints}.
+     */
+    public Builder coordinatorCluster(List<Endpoint> members) {
+      this.coordinatorCluster = List.copyOf(members);
+      return this;
+    }
+
     /** Transport to the coordinator (TLS, client certificate for mutual TLS). */
     public Builder coordinatorTransport(HttpClientOptions options) {
       this.coordinatorTransport = new HttpClientOptions(Objects.requireNonNull(options, "options"));
@@ -163,13 +174,17 @@ public final class ParticipantNode {
               options.dataDir().resolve("participant-log"), registry)))
           .compose(log -> {
             CallSessions coordinatorCalls = new CallSessions(vertx, coordinatorTransport, coordinatorCredentials);
+            LeaderEndpoints cluster = coordinatorCluster.size() > 1
+                ? LeaderEndpoints.of(vertx, coordinatorCluster, options.rpcTimeout()) : null;
             String[] advertised = new String[1];
-            OutcomeSource outcomes = new CoordinatorOutcomes(coordinatorCalls, options.coordinator(),
-                options.rpcTimeout());
+            OutcomeSource outcomes = cluster == null
+                ? new CoordinatorOutcomes(coordinatorCalls, options.coordinator(), options.rpcTimeout())
+                : new CoordinatorOutcomes(coordinatorCalls, cluster, options.rpcTimeout());
             InDoubtResolver[] resolver = new InDoubtResolver[1];
             BranchEngine[] engineRef = new BranchEngine[1];
             BranchEngine engine = new BranchEngine(context, resources, log, leases,
-                (txId, participantId) -> enlist(coordinatorCalls, txId, participantId, advertised[0]), registry,
+                (txId, participantId) -> enlist(coordinatorCalls, cluster, txId, participantId, advertised[0]),
+                registry,
                 options.activeTimeout(),
                 (txId, participantId, state) -> silent(engineRef[0], resolver[0], outcomes, txId, participantId,
                     state),
@@ -232,9 +247,15 @@ public final class ParticipantNode {
       });
     }
 
-    private Future<Long> enlist(CallSessions calls, String txId, String participantId, String endpoint) {
+    private Future<Long> enlist(CallSessions calls, LeaderEndpoints cluster, String txId, String participantId,
+        String endpoint) {
       EnlistRequest request =
           EnlistRequest.newBuilder().setTxId(txId).setParticipantId(participantId).setEndpoint(endpoint).build();
+      if (cluster != null) {
+        return cluster.call(options.rpcTimeout(), leader -> calls.call(leader.toSocketAddress(),
+            TransactionCoordinatorGrpcClient.Enlist, request, options.rpcTimeout()))
+            .map(response -> response.getDeadlineEpochMs());
+      }
       return calls.call(options.coordinator().toSocketAddress(), TransactionCoordinatorGrpcClient.Enlist, request,
           options.rpcTimeout()).map(response -> response.getDeadlineEpochMs());
     }
