@@ -5,6 +5,7 @@ import io.pledge.common.config.ConfigKey;
 import io.pledge.common.durable.DurableStore;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.GrpcTransport;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.coordinator.protocol.Limits;
 import io.pledge.coordinator.protocol.ProtocolSettings;
 import io.pledge.coordinator.state.TxId;
@@ -78,11 +79,18 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
   public static final ConfigKey<String> LOCK_SERVICE = ConfigKey.string("locks.endpoint", "",
       "host:port of the lock service; when set, a finished transaction's locks (owner = tx id) are released there");
 
-  public static final List<ConfigKey<?>> KEYS = List.of(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, DATA_DIR,
+  /** The coordinator's keys, then TLS's ({@link TlsOptions#KEYS}: read by {@link CoordinatorServer}). */
+  public static final List<ConfigKey<?>> KEYS = withTls(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, DATA_DIR,
       DEFAULT_TX_TIMEOUT, MAX_TX_TIMEOUT, PREPARE_TIMEOUT, CALL_TIMEOUT, RETRY_BASE, RETRY_CAP, LOG_MAX_BATCH,
       LOG_COMMIT_DELAY, LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY, LOCK_SERVICE,
       MAX_CONCURRENT_STREAMS, MAX_OPEN, MAX_OPEN_PER_CALLER, MAX_PARTICIPANTS, MAX_LABEL_BYTES, ENDPOINT_ALLOW,
       MAX_PARTICIPANT_SERIES);
+
+  private static List<ConfigKey<?>> withTls(ConfigKey<?>... own) {
+    List<ConfigKey<?>> keys = new java.util.ArrayList<>(List.of(own));
+    keys.addAll(TlsOptions.KEYS);
+    return List.copyOf(keys);
+  }
 
   public CoordinatorOptions {
     if (!TxId.isValidNode(nodeId)) {

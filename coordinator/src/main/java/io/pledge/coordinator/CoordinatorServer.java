@@ -9,6 +9,8 @@ import io.pledge.common.config.Config;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.common.ops.OpsServer;
+import io.pledge.common.tls.TlsOptions;
+import io.pledge.common.tls.TlsReload;
 import io.pledge.coordinator.log.H2TxLog;
 import io.pledge.coordinator.log.TxLog;
 import io.pledge.coordinator.metrics.CoordinatorMetrics;
@@ -25,6 +27,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,8 @@ public final class CoordinatorServer extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorServer.class);
 
   private final CoordinatorOptions options;
+  /** TLS of every port and of the calls out (to participants, the lock service); empty: plaintext. */
+  private final Optional<TlsOptions> tls;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Promise<Void> ready = Promise.promise();
   private TxLog log;
@@ -47,8 +52,9 @@ public final class CoordinatorServer extends VerticleBase {
   private OpsServer ops;
   private long purgeTimer = -1;
 
-  private CoordinatorServer(CoordinatorOptions options) {
+  private CoordinatorServer(CoordinatorOptions options, Optional<TlsOptions> tls) {
     this.options = options;
+    this.tls = tls;
     // Heap on /metrics: what an operator (and the flood test) watches when callers push the limits.
     new JvmMemoryMetrics().bindTo(registry);
   }
@@ -58,12 +64,15 @@ public final class CoordinatorServer extends VerticleBase {
    */
   public static Future<CoordinatorServer> start(Vertx vertx, Config config) {
     CoordinatorOptions options;
+    Optional<TlsOptions> tls;
     try {
       options = CoordinatorOptions.from(config);
+      tls = TlsOptions.from(config);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    CoordinatorServer server = new CoordinatorServer(options);
+    TlsReload.warnIfPlaintext("coordinator", options.host(), tls);
+    CoordinatorServer server = new CoordinatorServer(options, tls);
     return vertx.deployVerticle(server).compose(id -> server.ready.future()).map(server);
   }
 
@@ -73,16 +82,16 @@ public final class CoordinatorServer extends VerticleBase {
     return vertx.executeBlocking(() -> H2TxLog.open(options.dataDir(), options.logMaxBatch(),
         options.logCommitDelay(), registry, System::currentTimeMillis)).compose(opened -> {
           log = opened;
-          channel = new GrpcParticipantChannel(vertx, context);
+          channel = new GrpcParticipantChannel(vertx, context, tls);
           manager = new TransactionManager(vertx, context, options.nodeId(), log, channel, options.protocol(),
               options.limits(), new CoordinatorMetrics(registry, options.maxParticipantSeries()),
               System::currentTimeMillis);
           options.lockService().ifPresent(endpoint -> {
-            locks = new LockReleaser(vertx, endpoint);
+            locks = new LockReleaser(vertx, endpoint, tls);
             manager.onFinished(locks::release);
           });
           return OpsServer.start(vertx, options.host(), options.httpPort(), "coordinator", registry,
-              manager::isReady);
+              manager::isReady, tls);
         }).compose(opsServer -> {
           ops = opsServer;
           GrpcServer grpc = GrpcTransport.grpcServer(vertx);
@@ -91,7 +100,7 @@ public final class CoordinatorServer extends VerticleBase {
           SessionRoutes.coordinator(coordinator).bindTo(grpc);
           grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(manager)));
           return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()),
-              options.maxConcurrentStreams()).requestHandler(grpc).listen();
+              options.maxConcurrentStreams(), tls).requestHandler(grpc).listen();
         }).compose(http -> {
           grpcHttpServer = http;
           // Recovery runs after the servers listen: until it is done, requests get UNAVAILABLE and /health 503.

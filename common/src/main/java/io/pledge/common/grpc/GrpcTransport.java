@@ -124,6 +124,17 @@ public final class GrpcTransport {
     return TlsReload.server(vertx, tls.get(), server(vertx, tls.get().applyTo(options)));
   }
 
+  /** Like {@link #server(Vertx, HttpServerOptions, int)}, over TLS when {@code tls} is given. */
+  public static HttpServer server(Vertx vertx, HttpServerOptions options, int maxConcurrentStreams,
+      Optional<TlsOptions> tls) {
+    if (maxConcurrentStreams < 1) {
+      throw new IllegalArgumentException("max concurrent streams must be positive");
+    }
+    HttpServerOptions copy = new HttpServerOptions(options);
+    copy.getInitialSettings().setMaxConcurrentStreams(maxConcurrentStreams);
+    return server(vertx, copy, tls);
+  }
+
   /** Like {@link #server(Vertx, HttpServerOptions)}, with {@code maxConcurrentStreams} streams per connection. */
   public static HttpServer server(Vertx vertx, HttpServerOptions options, int maxConcurrentStreams) {
     if (maxConcurrentStreams < 1) {

@@ -85,7 +85,11 @@ public final class TlsReload {
    * Warns when a server listens beyond loopback without TLS: then anyone on the network may call it (issue 14).
    */
   public static void warnIfPlaintext(String component, String host, Optional<TlsOptions> tls) {
-    if (tls.isEmpty() && !isLoopback(host)) {
+    warnIfPlaintext(component, host, tls.isPresent());
+  }
+
+  public static void warnIfPlaintext(String component, String host, boolean tls) {
+    if (!tls && !isLoopback(host)) {
       LOG.atWarn().addKeyValue("component", component).addKeyValue("host", host).log("{} listens on {} without"
           + " TLS: anyone who can reach it may call it; set tls.cert, tls.key and tls.ca (docs/security.md)",
           component, host);

@@ -9,6 +9,8 @@ import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
+import io.pledge.common.tls.TlsOptions;
+import io.pledge.common.tls.TlsReload;
 import io.pledge.participant.endpoint.impl.BranchEngine;
 import io.pledge.participant.endpoint.impl.ParticipantEndpointService;
 import io.pledge.participant.endpoint.impl.StartupRecovery;
@@ -35,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +96,7 @@ public final class ParticipantNode {
     private HttpServerOptions serverOptions = new HttpServerOptions();
     private HttpClientOptions coordinatorTransport = new HttpClientOptions();
     private Map<String, String> coordinatorCredentials = Map.of();
+    private Optional<TlsOptions> tls = Optional.empty();
 
     private Builder(Vertx vertx, ParticipantOptions options) {
       this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -137,6 +141,15 @@ public final class ParticipantNode {
     }
 
     /**
+     * TLS of the endpoint and of the calls to the coordinator, from PEM files reloaded as they change
+     * ({@link TlsOptions#from}); empty: plaintext (or what {@link #serverOptions}/{@link #coordinatorTransport} set).
+     */
+    public Builder tls(Optional<TlsOptions> tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
+    /**
      * Metadata for the coordinator: per-call credentials such as a bearer token, sent when a call session opens and
      * with every unary call.
      */
@@ -162,7 +175,8 @@ public final class ParticipantNode {
           .compose(ok -> vertx.executeBlocking(() -> DurableBranchLog.open(vertx,
               options.dataDir().resolve("participant-log"), registry)))
           .compose(log -> {
-            CallSessions coordinatorCalls = new CallSessions(vertx, coordinatorTransport, coordinatorCredentials);
+            CallSessions coordinatorCalls = new CallSessions(vertx, coordinatorTransport, coordinatorCredentials, true,
+                tls);
             String[] advertised = new String[1];
             OutcomeSource outcomes = new CoordinatorOutcomes(coordinatorCalls, options.coordinator(),
                 options.rpcTimeout());
@@ -179,7 +193,9 @@ public final class ParticipantNode {
             ParticipantEndpointService service = new ParticipantEndpointService(engine);
             grpc.addService(ParticipantGrpcService.of(service));
             SessionRoutes.participant(service).bindTo(grpc);
-            HttpServer http = GrpcTransport.server(vertx, serverOptions).requestHandler(grpc);
+            TlsReload.warnIfPlaintext("participant endpoint", options.host(),
+                tls.isPresent() || serverOptions.isSsl());
+            HttpServer http = GrpcTransport.server(vertx, serverOptions, tls).requestHandler(grpc);
             return http.listen(options.port(), options.host()).compose(s -> {
               advertised[0] = options.advertisedEndpoint()
                   .map(Endpoint::toString)
