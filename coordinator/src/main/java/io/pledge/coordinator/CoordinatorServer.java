@@ -9,6 +9,7 @@ import io.pledge.common.config.Config;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.common.ops.OpsServer;
+import io.pledge.common.tls.Policy;
 import io.pledge.common.tls.TlsOptions;
 import io.pledge.common.tls.TlsReload;
 import io.pledge.coordinator.log.H2TxLog;
@@ -42,6 +43,8 @@ public final class CoordinatorServer extends VerticleBase {
   private final CoordinatorOptions options;
   /** TLS of every port and of the calls out (to participants, the lock service); empty: plaintext. */
   private final Optional<TlsOptions> tls;
+  /** Who may call what over TLS ({@code tls.policy}); empty: any certificate of the CA may call everything. */
+  private final Optional<Policy> policy;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Promise<Void> ready = Promise.promise();
   private TxLog log;
@@ -52,9 +55,10 @@ public final class CoordinatorServer extends VerticleBase {
   private OpsServer ops;
   private long purgeTimer = -1;
 
-  private CoordinatorServer(CoordinatorOptions options, Optional<TlsOptions> tls) {
+  private CoordinatorServer(CoordinatorOptions options, Optional<TlsOptions> tls, Optional<Policy> policy) {
     this.options = options;
     this.tls = tls;
+    this.policy = policy;
     // Heap on /metrics: what an operator (and the flood test) watches when callers push the limits.
     new JvmMemoryMetrics().bindTo(registry);
   }
@@ -65,14 +69,16 @@ public final class CoordinatorServer extends VerticleBase {
   public static Future<CoordinatorServer> start(Vertx vertx, Config config) {
     CoordinatorOptions options;
     Optional<TlsOptions> tls;
+    Optional<Policy> policy;
     try {
       options = CoordinatorOptions.from(config);
       tls = TlsOptions.from(config);
+      policy = Policy.from(config);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
     TlsReload.warnIfPlaintext("coordinator", options.host(), tls);
-    CoordinatorServer server = new CoordinatorServer(options, tls);
+    CoordinatorServer server = new CoordinatorServer(options, tls, policy);
     return vertx.deployVerticle(server).compose(id -> server.ready.future()).map(server);
   }
 
@@ -94,7 +100,7 @@ public final class CoordinatorServer extends VerticleBase {
               manager::isReady, tls);
         }).compose(opsServer -> {
           ops = opsServer;
-          GrpcServer grpc = GrpcTransport.grpcServer(vertx);
+          GrpcServer grpc = GrpcTransport.grpcServer(vertx, policy);
           CoordinatorGrpcService coordinator = new CoordinatorGrpcService(manager, options.endpointAllow());
           grpc.addService(TransactionCoordinatorGrpcService.of(coordinator));
           SessionRoutes.coordinator(coordinator).bindTo(grpc);

@@ -23,6 +23,7 @@ import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
+import io.pledge.common.tls.Policy;
 import io.pledge.common.tls.TlsOptions;
 import io.pledge.common.tls.TlsReload;
 import java.lang.reflect.InvocationTargetException;
@@ -151,6 +152,12 @@ public final class GrpcTransport {
    */
   public static GrpcServer grpcServer(Vertx vertx) {
     return grpcServer(vertx, MAX_REQUEST_BYTES);
+  }
+
+  /** A gRPC server for Pledge's services (see above) whose TLS callers are authorized by {@code policy}. */
+  public static GrpcServer grpcServer(Vertx vertx, Optional<Policy> policy) {
+    return GrpcGuard.server(GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_REQUEST_BYTES)),
+        MAX_REQUEST_BYTES, policy);
   }
 
   public static GrpcServer grpcServer(Vertx vertx, int maxRequestBytes) {

@@ -53,7 +53,7 @@ public record TlsOptions(Optional<Path> cert, Optional<Path> key, Path ca, Clien
           + " connections without a restart");
 
   /** The settings of a process that serves (and calls others with the same identity). */
-  public static final List<ConfigKey<?>> KEYS = List.of(CERT, KEY, CA, CLIENT_AUTH, RELOAD_INTERVAL);
+  public static final List<ConfigKey<?>> KEYS = List.of(CERT, KEY, CA, CLIENT_AUTH, RELOAD_INTERVAL, Policy.FILE);
 
   public TlsOptions {
     if (cert.isPresent() != key.isPresent()) {

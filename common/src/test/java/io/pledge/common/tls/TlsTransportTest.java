@@ -189,6 +189,72 @@ class TlsTransportTest {
     assertTrue(done.get() > 50);
   }
 
+  static final ServiceName LOCKS = ServiceName.create("pledge.v1", "LockService");
+  static final ServiceMethod<StringValue, StringValue> INSPECT = ServiceMethod.server(LOCKS, "Inspect",
+      GrpcMessageEncoder.encoder(), GrpcMessageDecoder.decoder(StringValue.newBuilder()));
+  static final ServiceMethod<StringValue, StringValue> INSPECT_CLIENT = ServiceMethod.client(LOCKS, "Inspect",
+      GrpcMessageEncoder.encoder(), GrpcMessageDecoder.decoder(StringValue.newBuilder()));
+  static final ServiceMethod<StringValue, StringValue> RELEASE_ALL = ServiceMethod.server(LOCKS, "ReleaseAll",
+      GrpcMessageEncoder.encoder(), GrpcMessageDecoder.decoder(StringValue.newBuilder()));
+  static final ServiceMethod<StringValue, StringValue> RELEASE_ALL_CLIENT = ServiceMethod.client(LOCKS,
+      "ReleaseAll", GrpcMessageEncoder.encoder(), GrpcMessageDecoder.decoder(StringValue.newBuilder()));
+
+  /**
+   * With a policy, a call whose caller lacks the method's role is refused before its handler runs, unary and as a
+   * call-session frame alike; a caller without a certificate (client-auth request) is UNAUTHENTICATED.
+   */
+  @Test
+  void thePolicyIsEnforcedOnUnaryCallsAndSessionFramesBeforeTheHandler() throws Exception {
+    AtomicInteger handled = new AtomicInteger();
+    GrpcServer grpc = GrpcTransport.grpcServer(vertx, Optional.of(Policy.parse(
+        "spiffe://pledge/user = lock-user\nspiffe://pledge/boss = operator")));
+    for (ServiceMethod<StringValue, StringValue> m : List.of(INSPECT, RELEASE_ALL)) {
+      grpc.callHandler(m, call -> call.handler(msg -> {
+        handled.incrementAndGet();
+        call.response().end(msg);
+      }));
+    }
+    new CallSessionService().serve(INSPECT, msg -> {
+      handled.incrementAndGet();
+      return Future.succeededFuture(msg);
+    }).serve(RELEASE_ALL, msg -> {
+      handled.incrementAndGet();
+      return Future.succeededFuture(msg);
+    }).bindTo(grpc);
+    server = GrpcTransport.server(vertx, new HttpServerOptions(), Optional.of(identity("server", ca)
+        .withClientAuth(io.vertx.core.http.ClientAuth.REQUEST))).requestHandler(grpc)
+        .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    SocketAddress at = SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1");
+    Optional<TlsOptions> user = Optional.of(identity("user", ca));
+    GrpcClient unary = GrpcTransport.client(vertx, new HttpClientOptions(), user);
+    CallSessions sessions = new CallSessions(vertx, new HttpClientOptions(), Map.of(), true, user);
+
+    assertEquals("a", Rpc.call(unary, at, INSPECT_CLIENT, StringValue.of("a"), TIMEOUT, Map.of())
+        .await(10, TimeUnit.SECONDS).getValue());
+    assertEquals("b", sessions.call(at, INSPECT_CLIENT, StringValue.of("b"), TIMEOUT).await(10, TimeUnit.SECONDS)
+        .getValue());
+    assertEquals(2, handled.get());
+    for (Future<StringValue> denied : List.of(
+        Rpc.call(unary, at, RELEASE_ALL_CLIENT, StringValue.of("c"), TIMEOUT, Map.of()),
+        sessions.call(at, RELEASE_ALL_CLIENT, StringValue.of("d"), TIMEOUT))) {
+      io.pledge.common.grpc.RpcException e = assertThrows(io.pledge.common.grpc.RpcException.class,
+          () -> denied.await(10, TimeUnit.SECONDS));
+      assertEquals(io.vertx.grpc.common.GrpcStatus.PERMISSION_DENIED, e.status());
+      assertTrue(e.detail().contains("needs role coordinator or operator"), e.detail());
+      assertTrue(e.detail().contains("spiffe://pledge/user has lock-user"), e.detail());
+    }
+    assertEquals(2, handled.get(), "no refused call reached its handler");
+
+    GrpcClient anonymous = GrpcTransport.client(vertx, new HttpClientOptions(),
+        Optional.of(TlsOptions.trusting(caFile)));
+    io.pledge.common.grpc.RpcException e = assertThrows(io.pledge.common.grpc.RpcException.class,
+        () -> Rpc.call(anonymous, at, INSPECT_CLIENT, StringValue.of("e"), TIMEOUT, Map.of())
+            .await(10, TimeUnit.SECONDS));
+    assertEquals(io.vertx.grpc.common.GrpcStatus.UNAUTHENTICATED, e.status());
+    assertEquals(2, handled.get());
+    sessions.close();
+  }
+
   private String serverCertificateSeenByNewClient(SocketAddress at) throws Exception {
     HttpClientAgent http = vertx.createHttpClient(GrpcTransport.of(identity("probe", ca).applyTo(
         new HttpClientOptions())));

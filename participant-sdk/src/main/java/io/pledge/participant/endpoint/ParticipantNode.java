@@ -7,8 +7,10 @@ import io.pledge.api.v1.ParticipantGrpcService;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.GrpcGuard;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
+import io.pledge.common.tls.Policy;
 import io.pledge.common.tls.TlsOptions;
 import io.pledge.common.tls.TlsReload;
 import io.pledge.participant.endpoint.impl.BranchEngine;
@@ -97,6 +99,7 @@ public final class ParticipantNode {
     private HttpClientOptions coordinatorTransport = new HttpClientOptions();
     private Map<String, String> coordinatorCredentials = Map.of();
     private Optional<TlsOptions> tls = Optional.empty();
+    private Optional<Policy> policy = Optional.empty();
 
     private Builder(Vertx vertx, ParticipantOptions options) {
       this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -149,6 +152,12 @@ public final class ParticipantNode {
       return this;
     }
 
+    /** Who may call the endpoint over TLS ({@link Policy#from}): the Participant service needs role coordinator. */
+    public Builder policy(Optional<Policy> policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
     /**
      * Metadata for the coordinator: per-call credentials such as a bearer token, sent when a call session opens and
      * with every unary call.
@@ -189,7 +198,9 @@ public final class ParticipantNode {
                     state),
                 options.silenceTimeout());
             engineRef[0] = engine;
-            GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
+            GrpcServer plain = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
+            // With a policy, callers are authorized at the edge (GrpcGuard), as on every Pledge server.
+            GrpcServer grpc = policy.isEmpty() ? plain : GrpcGuard.server(plain, MAX_MESSAGE_BYTES, policy);
             ParticipantEndpointService service = new ParticipantEndpointService(engine);
             grpc.addService(ParticipantGrpcService.of(service));
             SessionRoutes.participant(service).bindTo(grpc);
