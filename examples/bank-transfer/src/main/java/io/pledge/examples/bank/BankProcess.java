@@ -34,13 +34,20 @@ final class BankProcess implements AutoCloseable {
 
   BankProcess(String name, Path dir, Endpoint coordinator, Endpoint locks, int accounts, long initialBalance)
       throws IOException {
+    this(name, dir, coordinator, locks, accounts, initialBalance, List.of());
+  }
+
+  /** @param extra more settings, e.g. the bank's tls.* ({@link DemoTls}) */
+  BankProcess(String name, Path dir, Endpoint coordinator, Endpoint locks, int accounts, long initialBalance,
+      List<String> extra) throws IOException {
     this.name = name;
     this.dir = dir;
     this.httpPort = freePort();
-    this.settings = List.of("--bank.name=" + name, "--bank.http.port=" + httpPort,
+    this.settings = new ArrayList<>(List.of("--bank.name=" + name, "--bank.http.port=" + httpPort,
         "--participant.port=" + freePort(), "--participant.data.dir=" + dir.resolve(name),
         "--coordinator.endpoint=" + coordinator, "--locks.endpoint=" + locks, "--bank.accounts=" + accounts,
-        "--bank.initial-balance=" + initialBalance, "--participant.recovery.backoff.max=1s");
+        "--bank.initial-balance=" + initialBalance, "--participant.recovery.backoff.max=1s"));
+    this.settings.addAll(extra);
   }
 
   /** Starts the JVM and waits until its HTTP API answers. */

@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /** Settings of {@link DemoMain}; flags like {@code --duration=2m --concurrency=16}, or {@code PLEDGE_*} variables. */
 record DemoOptions(Duration duration, int concurrency, int accounts, long initialBalance, int overdraftPercent,
-    boolean kill, Duration downtime, Duration settleTimeout, Duration progressEvery, Optional<Path> dir) {
+    boolean kill, Duration downtime, Duration settleTimeout, Duration progressEvery, Optional<Path> dir,
+    boolean plaintext) {
 
   static final ConfigKey<Duration> DURATION = ConfigKey.duration("duration", Duration.ofSeconds(40),
       "how long transfers run (start-up and the final check add about 15 s)");
@@ -30,8 +31,11 @@ record DemoOptions(Duration duration, int concurrency, int accounts, long initia
   static final ConfigKey<String> DIR = ConfigKey.string("dir", "",
       "directory for the databases, logs and the banks' log files (empty: a new temporary directory)");
 
+  static final ConfigKey<Boolean> PLAINTEXT = ConfigKey.bool("plaintext", false,
+      "run every server without TLS (the default is mutual TLS with certificates from a throwaway CA made at start)");
+
   static final List<ConfigKey<?>> KEYS = List.of(DURATION, CONCURRENCY, ACCOUNTS, INITIAL_BALANCE,
-      OVERDRAFT_PERCENT, KILL, DOWNTIME, SETTLE_TIMEOUT, PROGRESS, DIR);
+      OVERDRAFT_PERCENT, KILL, DOWNTIME, SETTLE_TIMEOUT, PROGRESS, DIR, PLAINTEXT);
 
   DemoOptions {
     if (duration.isNegative() || duration.isZero() || concurrency < 1 || accounts < 1 || initialBalance < 1) {
@@ -46,6 +50,6 @@ record DemoOptions(Duration duration, int concurrency, int accounts, long initia
     String dir = c.get(DIR);
     return new DemoOptions(c.get(DURATION), c.get(CONCURRENCY), c.get(ACCOUNTS), c.get(INITIAL_BALANCE),
         c.get(OVERDRAFT_PERCENT), c.get(KILL), c.get(DOWNTIME), c.get(SETTLE_TIMEOUT), c.get(PROGRESS),
-        dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir)));
+        dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir)), c.get(PLAINTEXT));
   }
 }
