@@ -4,6 +4,8 @@ import com.google.protobuf.MessageOrBuilder;
 import io.pledge.common.config.ConfigKey;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.RpcException;
+import io.pledge.common.tls.TlsOptions;
+import io.vertx.core.http.ClientAuth;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -72,6 +74,18 @@ public final class AdminCli implements Runnable {
       converter = DurationArg.class, description = "deadline of each call, e.g. 500ms, 10s, 1m (default: ${DEFAULT-VALUE})")
   Duration timeout;
 
+  @Option(names = "--tls-cert", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "PEM certificate of the operator, for servers that require client certificates (mutual TLS)")
+  java.nio.file.Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "PEM private key of --tls-cert")
+  java.nio.file.Path tlsKey;
+
+  @Option(names = "--tls-ca", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "PEM certificate of the CA the servers' certificates are checked against; turns TLS on")
+  java.nio.file.Path tlsCa;
+
   @Spec
   CommandSpec spec;
 
@@ -115,7 +129,24 @@ public final class AdminCli implements Runnable {
   }
 
   AdminClient client() {
-    return new AdminClient(timeout);
+    return new AdminClient(timeout, tls());
+  }
+
+  /** TLS as the --tls-* options set it; empty (plaintext) without --tls-ca. */
+  java.util.Optional<TlsOptions> tls() {
+    if (tlsCa == null) {
+      if (tlsCert != null || tlsKey != null) {
+        throw new ParameterException(spec.commandLine(), "--tls-cert and --tls-key need --tls-ca");
+      }
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(new TlsOptions(java.util.Optional.ofNullable(tlsCert),
+          java.util.Optional.ofNullable(tlsKey), tlsCa, ClientAuth.NONE,
+          TlsOptions.RELOAD_INTERVAL.defaultValue()));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together: give both or neither");
+    }
   }
 
   /** A read-only command: fetches with a client, prints what it got as JSON ({@code --json}) or as text for people. */

@@ -24,6 +24,7 @@ import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.LeaderEndpoints;
 import io.pledge.common.grpc.Rpc;
 import io.pledge.common.grpc.RpcException;
+import io.pledge.common.tls.TlsOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -33,6 +34,7 @@ import io.vertx.grpc.common.GrpcStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -52,11 +54,16 @@ final class AdminClient implements AutoCloseable {
   private final Duration timeout;
 
   AdminClient(Duration timeout) {
+    this(timeout, Optional.empty());
+  }
+
+  /** {@code tls}: the operator's certificate (mutual TLS) and the CA the servers' certificates are checked against. */
+  AdminClient(Duration timeout, Optional<TlsOptions> tls) {
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
     // Replies up to 4 MiB: a page is bounded by bytes on the server (192 KiB today), but an older or differently
     // configured server may send more, and the CLI is a trusted reader with a heap of its own.
     this.grpc = GrpcTransport.client(vertx, new HttpClientOptions()
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis())), true, MAX_REPLY_BYTES);
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis())), true, MAX_REPLY_BYTES, tls);
     this.timeout = timeout;
   }
 

@@ -5,6 +5,7 @@ import io.pledge.common.config.ConfigKey;
 import io.pledge.common.durable.DurableStore;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.GrpcTransport;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.coordinator.protocol.Limits;
 import io.pledge.coordinator.cluster.ClusterOptions;
 import io.pledge.coordinator.protocol.ProtocolSettings;
@@ -96,12 +97,19 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
   public static final ConfigKey<Integer> CLUSTER_LOG_SEGMENT_SIZE = ConfigKey.integer("cluster.log-segment-size",
       8 * 1024 * 1024, "bytes of one Raft log segment file (purging removes whole segments)");
 
-  public static final List<ConfigKey<?>> KEYS = List.of(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, DATA_DIR,
+  /** The coordinator's keys, then TLS's ({@link TlsOptions#KEYS}: read by {@link CoordinatorServer}). */
+  public static final List<ConfigKey<?>> KEYS = withTls(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, DATA_DIR,
       DEFAULT_TX_TIMEOUT, MAX_TX_TIMEOUT, PREPARE_TIMEOUT, CALL_TIMEOUT, RETRY_BASE, RETRY_CAP, LOG_MAX_BATCH,
       LOG_COMMIT_DELAY, LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY, LOCK_SERVICE,
       MAX_CONCURRENT_STREAMS, MAX_OPEN, MAX_OPEN_PER_CALLER, MAX_PARTICIPANTS, MAX_LABEL_BYTES, ENDPOINT_ALLOW,
       MAX_PARTICIPANT_SERIES, CLUSTER_PEERS, CLUSTER_NODE_ID, CLUSTER_RAFT_PORT, CLUSTER_STORAGE_DIR,
       CLUSTER_ELECTION_TIMEOUT, CLUSTER_SNAPSHOT_THRESHOLD, CLUSTER_LOG_SEGMENT_SIZE);
+
+  private static List<ConfigKey<?>> withTls(ConfigKey<?>... own) {
+    List<ConfigKey<?>> keys = new java.util.ArrayList<>(List.of(own));
+    keys.addAll(TlsOptions.KEYS);
+    return List.copyOf(keys);
+  }
 
   public CoordinatorOptions {
     if (!TxId.isValidNode(nodeId)) {

@@ -13,6 +13,9 @@ import io.pledge.coordinator.cluster.ClusterOptions;
 import io.pledge.coordinator.cluster.Leadership;
 import io.pledge.coordinator.cluster.RaftNode;
 import io.pledge.coordinator.cluster.RaftTxLog;
+import io.pledge.common.tls.Policy;
+import io.pledge.common.tls.TlsOptions;
+import io.pledge.common.tls.TlsReload;
 import io.pledge.coordinator.log.H2TxLog;
 import io.pledge.coordinator.log.TxLog;
 import io.pledge.coordinator.metrics.CoordinatorMetrics;
@@ -32,6 +35,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import io.vertx.grpc.server.GrpcServer;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +48,10 @@ public final class CoordinatorServer extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorServer.class);
 
   private final CoordinatorOptions options;
+  /** TLS of every port and of the calls out (to participants, the lock service); empty: plaintext. */
+  private final Optional<TlsOptions> tls;
+  /** Who may call what over TLS ({@code tls.policy}); empty: any certificate of the CA may call everything. */
+  private final Optional<Policy> policy;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Promise<Void> ready = Promise.promise();
   private TxLog log;
@@ -56,8 +64,10 @@ public final class CoordinatorServer extends VerticleBase {
   private RaftNode raft;
   private Leadership leadership;
 
-  private CoordinatorServer(CoordinatorOptions options) {
+  private CoordinatorServer(CoordinatorOptions options, Optional<TlsOptions> tls, Optional<Policy> policy) {
     this.options = options;
+    this.tls = tls;
+    this.policy = policy;
     // Heap on /metrics: what an operator (and the flood test) watches when callers push the limits.
     new JvmMemoryMetrics().bindTo(registry);
   }
@@ -67,12 +77,17 @@ public final class CoordinatorServer extends VerticleBase {
    */
   public static Future<CoordinatorServer> start(Vertx vertx, Config config) {
     CoordinatorOptions options;
+    Optional<TlsOptions> tls;
+    Optional<Policy> policy;
     try {
       options = CoordinatorOptions.from(config);
+      tls = TlsOptions.from(config);
+      policy = Policy.from(config);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    CoordinatorServer server = new CoordinatorServer(options);
+    TlsReload.warnIfPlaintext("coordinator", options.host(), tls);
+    CoordinatorServer server = new CoordinatorServer(options, tls, policy);
     return vertx.deployVerticle(server).compose(id -> server.ready.future()).map(server);
   }
 
@@ -85,25 +100,25 @@ public final class CoordinatorServer extends VerticleBase {
     return vertx.executeBlocking(() -> H2TxLog.open(options.dataDir(), options.logMaxBatch(),
         options.logCommitDelay(), registry, System::currentTimeMillis)).compose(opened -> {
           log = opened;
-          channel = new GrpcParticipantChannel(vertx, context);
+          channel = new GrpcParticipantChannel(vertx, context, tls);
           manager = new TransactionManager(vertx, context, options.nodeId(), log, channel, options.protocol(),
               options.limits(), new CoordinatorMetrics(registry, options.maxParticipantSeries()),
               System::currentTimeMillis);
           options.lockService().ifPresent(endpoint -> {
-            locks = new LockReleaser(vertx, endpoint);
+            locks = new LockReleaser(vertx, endpoint, tls);
             manager.onFinished(locks::release);
           });
           return OpsServer.start(vertx, options.host(), options.httpPort(), "coordinator", registry,
-              manager::isReady);
+              manager::isReady, tls);
         }).compose(opsServer -> {
           ops = opsServer;
-          GrpcServer grpc = GrpcTransport.grpcServer(vertx);
+          GrpcServer grpc = GrpcTransport.grpcServer(vertx, policy);
           CoordinatorGrpcService coordinator = new CoordinatorGrpcService(manager, options.endpointAllow());
           grpc.addService(TransactionCoordinatorGrpcService.of(coordinator));
           SessionRoutes.coordinator(coordinator).bindTo(grpc);
           grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(manager)));
           return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()),
-              options.maxConcurrentStreams()).requestHandler(grpc).listen();
+              options.maxConcurrentStreams(), tls).requestHandler(grpc).listen();
         }).compose(http -> {
           grpcHttpServer = http;
           // Recovery runs after the servers listen: until it is done, requests get UNAVAILABLE and /health 503.

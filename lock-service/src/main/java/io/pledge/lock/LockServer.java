@@ -8,6 +8,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pledge.common.config.Config;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.ops.OpsServer;
+import io.pledge.common.tls.Policy;
+import io.pledge.common.tls.TlsOptions;
+import io.pledge.common.tls.TlsReload;
 import io.pledge.lock.cluster.LockEngine;
 import io.pledge.lock.config.LockServiceOptions;
 import io.pledge.lock.hazelcast.HazelcastLockStore;
@@ -28,6 +31,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -63,6 +67,10 @@ public final class LockServer implements AutoCloseable {
    * from a main or test thread, never from an event loop.
    */
   public static LockServer start(Config options) throws InterruptedException, ExecutionException, TimeoutException {
+    // Read first: an unreadable certificate stops the start before Hazelcast joins.
+    Optional<TlsOptions> tls = TlsOptions.from(options);
+    Optional<Policy> policy = Policy.from(options);
+    TlsReload.warnIfPlaintext("lock service", options.get(LockServiceOptions.GRPC_HOST), tls);
     boolean client = options.get(LockServiceOptions.HAZELCAST_CLIENT);
     LockGuard guard = new LockGuard(LockServiceOptions.lockDelay(options), System::currentTimeMillis);
     MemberAuthority authority = new MemberAuthority(MemberAuthority.validity(
@@ -93,10 +101,10 @@ public final class LockServer implements AutoCloseable {
       RequestLimits limits = new RequestLimits(maxLease, min(options.get(LockServiceOptions.DEFAULT_LEASE), maxLease),
           maxWait, min(options.get(LockServiceOptions.DEFAULT_WAIT), maxWait));
       LockGrpcService service = new LockGrpcService(engine, limits);
-      Future<HttpServer> grpc = listenGrpc(vertx, service, options);
+      Future<HttpServer> grpc = listenGrpc(vertx, service, options, tls, policy);
       Future<OpsServer> ops = OpsServer.start(vertx, options.get(LockServiceOptions.OPS_HOST),
           options.get(LockServiceOptions.OPS_PORT), "lock-service", registry, () -> hz.getLifecycleService()
-              .isRunning());
+              .isRunning(), tls);
       Future.all(grpc, ops).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       LockServer server = new LockServer(hz, keeper, vertx, grpc.result(), ops.result());
       LOG.atInfo().addKeyValue("grpcPort", server.grpcPort()).addKeyValue("opsPort", server.opsPort())
@@ -131,13 +139,14 @@ public final class LockServer implements AutoCloseable {
    * port among servers asking for the same negative port, while each port-0 server would get a port of its own.
    * Returns one of the servers.
    */
-  private static Future<HttpServer> listenGrpc(Vertx vertx, LockGrpcService service, Config options) {
+  private static Future<HttpServer> listenGrpc(Vertx vertx, LockGrpcService service, Config options,
+      Optional<TlsOptions> tls, Optional<Policy> policy) {
     int loops = options.get(LockServiceOptions.GRPC_EVENT_LOOPS);
     int instances = loops > 0 ? loops : Runtime.getRuntime().availableProcessors();
     int port = options.get(LockServiceOptions.GRPC_PORT);
     List<HttpServer> servers = new ArrayList<>();
     return vertx.deployVerticle(() -> new GrpcListener(service, options.get(LockServiceOptions.GRPC_HOST),
-            port == 0 ? -1 : port, servers), new DeploymentOptions().setInstances(instances))
+            port == 0 ? -1 : port, servers, tls, policy), new DeploymentOptions().setInstances(instances))
         .map(id -> {
           synchronized (servers) {
             return servers.get(0);
@@ -151,8 +160,13 @@ public final class LockServer implements AutoCloseable {
     private final String host;
     private final int port;
     private final List<HttpServer> started;
+    private final Optional<TlsOptions> tls;
+    private final Optional<Policy> policy;
 
-    GrpcListener(LockGrpcService service, String host, int port, List<HttpServer> started) {
+    GrpcListener(LockGrpcService service, String host, int port, List<HttpServer> started,
+        Optional<TlsOptions> tls, Optional<Policy> policy) {
+      this.tls = tls;
+      this.policy = policy;
       this.service = service;
       this.host = host;
       this.port = port;
@@ -161,9 +175,9 @@ public final class LockServer implements AutoCloseable {
 
     @Override
     public Future<?> start() {
-      GrpcServer grpcServer = GrpcTransport.grpcServer(vertx);
+      GrpcServer grpcServer = GrpcTransport.grpcServer(vertx, policy);
       service.bindTo(grpcServer);
-      return GrpcTransport.server(vertx, new HttpServerOptions()).requestHandler(grpcServer).listen(port, host).onSuccess(server -> {
+      return GrpcTransport.server(vertx, new HttpServerOptions(), tls).requestHandler(grpcServer).listen(port, host).onSuccess(server -> {
         synchronized (started) {
           started.add(server);
         }

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.MessageLite;
 import io.pledge.api.v1.CallFrame;
 import io.pledge.api.v1.CallSessionGrpcService;
+import io.pledge.common.tls.Authorization;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.GrpcMessage;
@@ -78,6 +79,8 @@ public final class CallSessionService {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean clientDone;
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** The session's caller, as the guard found it at the opening: each frame is held to its own method. */
+    private final Function<String, Authorization.Decision> authorizer = GrpcGuard.authorizer();
 
     Session(GrpcServerRequest<CallFrame, CallFrame> call) {
       this.call = call;
@@ -101,6 +104,12 @@ public final class CallSessionService {
         answer(CallFrame.newBuilder().setCallId(frame.getCallId()).setUnrouted(true)
             .setStatus(GrpcStatus.UNIMPLEMENTED.code).setStatusMessage(frame.getMethod() + " is not served over a "
                 + "call session").build());
+        return;
+      }
+      Authorization.Decision decision = authorizer.apply(frame.getMethod());
+      if (!decision.allowed()) {
+        answer(CallFrame.newBuilder().setCallId(frame.getCallId()).setStatus(decision.status().code)
+            .setStatusMessage(decision.message()).build());
         return;
       }
       inFlight.incrementAndGet();

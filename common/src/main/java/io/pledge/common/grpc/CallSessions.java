@@ -3,6 +3,7 @@ package io.pledge.common.grpc;
 import com.google.protobuf.MessageLite;
 import io.pledge.api.v1.CallFrame;
 import io.pledge.api.v1.CallSessionGrpcClient;
+import io.pledge.common.tls.TlsOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -16,6 +17,7 @@ import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,8 +57,15 @@ public final class CallSessions {
   /** @param consolidateFlushes whether the calls of one event-loop turn share a socket write ({@link GrpcTransport}) */
   public CallSessions(Vertx vertx, HttpClientOptions options, Map<String, String> metadata,
       boolean consolidateFlushes) {
+    this(vertx, options, metadata, consolidateFlushes, Optional.empty());
+  }
+
+  /** @param tls TLS of the connections (the caller's certificate for mutual TLS); empty: plaintext */
+  public CallSessions(Vertx vertx, HttpClientOptions options, Map<String, String> metadata,
+      boolean consolidateFlushes, Optional<TlsOptions> tls) {
     this.vertx = vertx;
-    this.client = GrpcTransport.client(vertx, options, consolidateFlushes);
+    this.client = GrpcTransport.client(vertx, options, consolidateFlushes, GrpcTransport.DEFAULT_MAX_REPLY_BYTES,
+        tls);
     this.metadata = Map.copyOf(metadata);
   }
 

@@ -1,8 +1,12 @@
 package io.pledge.common.grpc;
 
+import io.pledge.common.tls.Authorization;
+import io.pledge.common.tls.Identities;
+import io.pledge.common.tls.Policy;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -22,6 +26,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What every Pledge gRPC server puts in front of Vert.x's gRPC server, for what Vert.x 5.0 leaves to the
@@ -38,11 +44,16 @@ import java.util.Locale;
  *   (clients see CANCELLED).</li>
  *   <li><b>Oversized messages</b> get RESOURCE_EXHAUSTED with the size and the limit, where Vert.x sends none.</li>
  *   <li><b>The caller</b> (remote host) is kept in the request's context, see {@link #caller()}.</li>
+ *   <li><b>Authorization</b> under TLS with a {@link Policy}: the caller certificate's identity must have a role
+ *   the method needs ({@link Authorization}), else the call ends UNAUTHENTICATED or PERMISSION_DENIED before its
+ *   handler runs; a call session's frames are checked the same way ({@link #authorize}). Without TLS, or without
+ *   a policy, nothing is checked, as before.</li>
  * </ul>
  */
 public final class GrpcGuard {
 
   private static final String CALLER_KEY = "pledge.caller";
+  private static final String PRINCIPAL_KEY = "pledge.principal";
   static final String GRPC_ENCODING = "grpc-encoding";
   static final String GRPC_MESSAGE = "grpc-message";
 
@@ -50,8 +61,48 @@ public final class GrpcGuard {
 
   /** A gRPC server whose services get the guards above; bind services to the returned server. */
   public static GrpcServer server(GrpcServer server, long maxMessageBytes) {
+    return server(server, maxMessageBytes, Optional.empty());
+  }
+
+  /** Like {@link #server(GrpcServer, long)}; calls over TLS are authorized by {@code policy} when given. */
+  public static GrpcServer server(GrpcServer server, long maxMessageBytes, Optional<Policy> policy) {
     return (GrpcServer) Proxy.newProxyInstance(GrpcGuard.class.getClassLoader(), new Class<?>[] {GrpcServer.class},
-        new GuardedServer(server, maxMessageBytes));
+        new GuardedServer(server, maxMessageBytes, policy.orElse(null)));
+  }
+
+  /** A TLS caller of the current request: its identity (empty without a usable certificate) and the policy. */
+  private record Principal(Optional<String> identity, Policy policy) {}
+
+  /**
+   * The identity of the current request's caller, from its TLS client certificate; empty without TLS or without a
+   * certificate (then nothing about the caller is known but its address).
+   */
+  public static Optional<String> identity() {
+    Context context = Vertx.currentContext();
+    Object p = context instanceof ContextInternal internal ? internal.getLocal(PRINCIPAL_KEY) : null;
+    return p instanceof Principal principal ? principal.identity() : Optional.empty();
+  }
+
+  /**
+   * Whether the current request's caller may call a method (by its full name): what a call session's frames are
+   * held to. Read once, when the session opens.
+   */
+  static Function<String, Authorization.Decision> authorizer() {
+    Context context = Vertx.currentContext();
+    Object p = context instanceof ContextInternal internal ? internal.getLocal(PRINCIPAL_KEY) : null;
+    if (p instanceof Principal principal && principal.policy() != null) {
+      return method -> Authorization.check(principal.policy(), principal.identity(), method);
+    }
+    Authorization.Decision allow = new Authorization.Decision(true, GrpcStatus.OK, "");
+    return method -> allow;
+  }
+
+  private static Optional<String> peerIdentity(HttpConnection connection) {
+    try {
+      return Identities.of(connection.peerCertificates());
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | RuntimeException noCertificate) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -145,7 +196,7 @@ public final class GrpcGuard {
     }
   }
 
-  private record GuardedServer(GrpcServer server, long maxMessageBytes) implements InvocationHandler {
+  private record GuardedServer(GrpcServer server, long maxMessageBytes, Policy policy) implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
@@ -174,6 +225,20 @@ public final class GrpcGuard {
             && request.connection().remoteAddress() != null) {
           // The request's own (duplicated) context: the caller is that request's alone.
           internal.putLocal(CALLER_KEY, request.connection().remoteAddress().hostAddress());
+        }
+        HttpConnection connection = request.connection();
+        if (connection != null && connection.isSsl()) {
+          Optional<String> identity = peerIdentity(connection);
+          if (context instanceof ContextInternal internal) {
+            internal.putLocal(PRINCIPAL_KEY, new Principal(identity, policy));
+          }
+          if (policy != null) {
+            Authorization.Decision decision = Authorization.check(policy, identity, method.fullMethodName());
+            if (!decision.allowed()) {
+              end(request.response(), decision.status(), decision.message());
+              return;
+            }
+          }
         }
         request.invalidMessageHandler(invalid -> {
           String message = invalid instanceof MessageSizeOverflowException overflow

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientBuilder;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
@@ -22,8 +23,12 @@ import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
+import io.pledge.common.tls.Policy;
+import io.pledge.common.tls.TlsOptions;
+import io.pledge.common.tls.TlsReload;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.util.Optional;
 
 /**
  * HTTP made fit for gRPC, for every client and server Pledge builds.
@@ -76,15 +81,27 @@ public final class GrpcTransport {
    */
   public static GrpcClient client(Vertx vertx, HttpClientOptions options, boolean consolidateFlushes,
       long maxReplyBytes) {
-    HttpClientBuilder builder = vertx.httpClientBuilder().with(of(options));
+    return client(vertx, options, consolidateFlushes, maxReplyBytes, Optional.empty());
+  }
+
+  /** A gRPC client (see above) over TLS when {@code tls} is given: its certificate follows the files. */
+  public static GrpcClient client(Vertx vertx, HttpClientOptions options, Optional<TlsOptions> tls) {
+    return client(vertx, options, true, DEFAULT_MAX_REPLY_BYTES, tls);
+  }
+
+  public static GrpcClient client(Vertx vertx, HttpClientOptions options, boolean consolidateFlushes,
+      long maxReplyBytes, Optional<TlsOptions> tls) {
+    HttpClientBuilder builder = vertx.httpClientBuilder().with(of(tls.map(t -> t.applyTo(options)).orElse(options)));
     if (consolidateFlushes) {
       builder = builder.withConnectHandler(GrpcTransport::consolidateFlushes);
     }
-    HttpClient http = builder.build();
+    HttpClientAgent agent = builder.build();
+    Runnable stopReload = tls.map(t -> TlsReload.client(vertx, t, agent)).orElse(() -> {});
+    HttpClient http = agent;
     // GrpcClient.client(vertx, http) takes no options: its implementation's own constructor does (Vert.x 5.0).
     GrpcClient grpc = new GrpcClientImpl(vertx, new GrpcClientOptions().setMaxMessageSize(maxReplyBytes), http,
         false) {};
-    return new OwningGrpcClient(grpc, http);
+    return new OwningGrpcClient(grpc, http, stopReload);
   }
 
   /**
@@ -98,6 +115,25 @@ public final class GrpcTransport {
       copy.getInitialSettings().setMaxConcurrentStreams(DEFAULT_MAX_CONCURRENT_STREAMS);
     }
     return GrpcGuard.http(vertx.createHttpServer(copy), GrpcTransport::consolidateFlushes);
+  }
+
+  /** Like {@link #server(Vertx, HttpServerOptions)}, over TLS when {@code tls} is given (reloaded as it changes). */
+  public static HttpServer server(Vertx vertx, HttpServerOptions options, Optional<TlsOptions> tls) {
+    if (tls.isEmpty()) {
+      return server(vertx, options);
+    }
+    return TlsReload.server(vertx, tls.get(), server(vertx, tls.get().applyTo(options)));
+  }
+
+  /** Like {@link #server(Vertx, HttpServerOptions, int)}, over TLS when {@code tls} is given. */
+  public static HttpServer server(Vertx vertx, HttpServerOptions options, int maxConcurrentStreams,
+      Optional<TlsOptions> tls) {
+    if (maxConcurrentStreams < 1) {
+      throw new IllegalArgumentException("max concurrent streams must be positive");
+    }
+    HttpServerOptions copy = new HttpServerOptions(options);
+    copy.getInitialSettings().setMaxConcurrentStreams(maxConcurrentStreams);
+    return server(vertx, copy, tls);
   }
 
   /** Like {@link #server(Vertx, HttpServerOptions)}, with {@code maxConcurrentStreams} streams per connection. */
@@ -116,6 +152,12 @@ public final class GrpcTransport {
    */
   public static GrpcServer grpcServer(Vertx vertx) {
     return grpcServer(vertx, MAX_REQUEST_BYTES);
+  }
+
+  /** A gRPC server for Pledge's services (see above) whose TLS callers are authorized by {@code policy}. */
+  public static GrpcServer grpcServer(Vertx vertx, Optional<Policy> policy) {
+    return GrpcGuard.server(GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_REQUEST_BYTES)),
+        MAX_REQUEST_BYTES, policy);
   }
 
   public static GrpcServer grpcServer(Vertx vertx, int maxRequestBytes) {
@@ -160,7 +202,7 @@ public final class GrpcTransport {
   }
 
   /** A gRPC client given its HTTP client does not close it: this one does. */
-  private record OwningGrpcClient(GrpcClient grpc, HttpClient http) implements GrpcClient {
+  private record OwningGrpcClient(GrpcClient grpc, HttpClient http, Runnable stopReload) implements GrpcClient {
 
     @Override
     public Future<GrpcClientRequest<Buffer, Buffer>> request(Address server) {
@@ -184,6 +226,7 @@ public final class GrpcTransport {
 
     @Override
     public Future<Void> close() {
+      stopReload.run();
       return grpc.close().eventually(http::close);
     }
   }

@@ -1,18 +1,23 @@
 package io.pledge.common.ops;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pledge.common.tls.TlsOptions;
+import io.pledge.common.tls.TlsReload;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /**
- * The operations endpoint every Pledge server exposes over plain HTTP:
+ * The operations endpoint every Pledge server exposes over HTTP (or HTTPS):
  * <ul>
  *   <li>{@code /metrics}: Prometheus text format;</li>
  *   <li>{@code /health/live}: 200 while the process serves requests (liveness);</li>
@@ -34,8 +39,20 @@ public final class OpsServer {
   /** Starts on {@code host:port} (port 0 picks a free port: see {@link #port()}). */
   public static Future<OpsServer> start(Vertx vertx, String host, int port, String component,
       PrometheusMeterRegistry registry, BooleanSupplier ready) {
-    return vertx.createHttpServer().requestHandler(handler(vertx, component, registry, ready))
-        .listen(port, host).map(OpsServer::new);
+    return start(vertx, host, port, component, registry, ready, Optional.empty());
+  }
+
+  /**
+   * Starts on {@code host:port}, over HTTPS when {@code tls} is given (its certificate reloaded as it changes). No
+   * client certificate is asked for: probes and Prometheus scrapers rarely have one, and these routes change
+   * nothing (docs/security.md).
+   */
+  public static Future<OpsServer> start(Vertx vertx, String host, int port, String component,
+      PrometheusMeterRegistry registry, BooleanSupplier ready, Optional<TlsOptions> tls) {
+    Optional<TlsOptions> serverTls = tls.map(t -> t.withClientAuth(ClientAuth.NONE));
+    HttpServer http = serverTls.map(t -> TlsReload.server(vertx, t, vertx.createHttpServer(t.applyTo(
+        new HttpServerOptions())))).orElseGet(vertx::createHttpServer);
+    return http.requestHandler(handler(vertx, component, registry, ready)).listen(port, host).map(OpsServer::new);
   }
 
   /** The same routes, for a service that serves them on its own HTTP port (e.g. next to its API). */

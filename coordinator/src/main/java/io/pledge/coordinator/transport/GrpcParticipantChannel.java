@@ -7,6 +7,7 @@ import io.pledge.api.v1.ParticipantGrpcClient;
 import io.pledge.api.v1.PrepareRequest;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.coordinator.protocol.ParticipantChannel;
 import io.pledge.coordinator.state.Outcome;
 import io.pledge.coordinator.state.Participant;
@@ -18,6 +19,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -36,7 +38,12 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
 
   /** {@code context}: the coordinator's, on which the phase-2 queues live. */
   public GrpcParticipantChannel(Vertx vertx, Context context) {
-    this.calls = new CallSessions(vertx, new HttpClientOptions().setConnectTimeout(2000));
+    this(vertx, context, Optional.empty());
+  }
+
+  /** {@code tls}: the coordinator's own, its certificate its identity to participants (mutual TLS). */
+  public GrpcParticipantChannel(Vertx vertx, Context context, Optional<TlsOptions> tls) {
+    this.calls = new CallSessions(vertx, new HttpClientOptions().setConnectTimeout(2000), Map.of(), true, tls);
     this.phaseTwo = new PhaseTwoBatcher(context,
         (endpoint, request, timeout) -> calls.call(address(endpoint), ParticipantGrpcClient.Complete, request,
             timeout),

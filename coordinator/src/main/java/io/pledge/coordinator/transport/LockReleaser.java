@@ -4,6 +4,7 @@ import io.pledge.api.v1.LockServiceGrpcClient;
 import io.pledge.api.v1.ReleaseAllLocksRequest;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.coordinator.state.TxId;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,9 +50,15 @@ public final class LockReleaser {
   private boolean closed;
 
   public LockReleaser(Vertx vertx, Endpoint lockService) {
+    this(vertx, lockService, Optional.empty());
+  }
+
+  /** {@code tls}: the coordinator's own, its certificate its identity to the lock service (mutual TLS). */
+  public LockReleaser(Vertx vertx, Endpoint lockService, Optional<TlsOptions> tls) {
     this.vertx = vertx;
     this.lockService = lockService;
-    this.calls = new CallSessions(vertx, new HttpClientOptions().setConnectTimeout(2000));
+    this.calls = new CallSessions(vertx, new HttpClientOptions().setConnectTimeout(2000), java.util.Map.of(), true,
+        tls);
   }
 
   public void release(TxId id) {

@@ -67,10 +67,17 @@ public final class LockServiceOptions {
           + " re-assert their locks with their fencing tokens; false only for a cluster that cannot have lost locks"
           + " (a new one, or one living and dying with its clients)");
 
-  public static final List<ConfigKey<?>> ALL = List.of(GRPC_HOST, GRPC_PORT, GRPC_EVENT_LOOPS, OPS_HOST, OPS_PORT,
+  /** The lock service's keys, then TLS's ({@link io.pledge.common.tls.TlsOptions#KEYS}). */
+  public static final List<ConfigKey<?>> ALL = withTls(GRPC_HOST, GRPC_PORT, GRPC_EVENT_LOOPS, OPS_HOST, OPS_PORT,
       HAZELCAST_CLIENT, CLUSTER_NAME, HAZELCAST_HOST, HAZELCAST_PORT, MEMBERS, KUBERNETES, KUBERNETES_SERVICE,
       KUBERNETES_NAMESPACE, QUORUM, BACKUPS, HEARTBEAT_TIMEOUT, MAX_LEASE, DEFAULT_LEASE, MAX_WAIT, DEFAULT_WAIT,
       DEADLOCK_TIMEOUT, DELAY_MARGIN, DELAY_ON_START);
+
+  private static List<ConfigKey<?>> withTls(ConfigKey<?>... own) {
+    List<ConfigKey<?>> keys = new java.util.ArrayList<>(List.of(own));
+    keys.addAll(io.pledge.common.tls.TlsOptions.KEYS);
+    return List.copyOf(keys);
+  }
 
   /**
    * A single member on loopback with gRPC and ops on free ports: for tests and the embedded demo.

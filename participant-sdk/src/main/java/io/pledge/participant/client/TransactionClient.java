@@ -9,6 +9,7 @@ import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.LeaderEndpoints;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.common.grpc.Rpc;
 import io.pledge.common.grpc.RpcException;
 import io.vertx.core.Future;
@@ -110,6 +111,20 @@ public final class TransactionClient implements AutoCloseable {
       throw new IllegalArgumentException("callTimeout must be positive");
     }
     return new TransactionClient(new CallSessions(vertx, transport, credentials), coordinator, callTimeout);
+  }
+
+  /**
+   * A client over TLS when {@code tls} is given: its certificate (reloaded as the files change) is the caller's
+   * identity to the coordinator, which checks it under mutual TLS.
+   */
+  public static TransactionClient create(Vertx vertx, Endpoint coordinator, Duration callTimeout,
+      Optional<TlsOptions> tls) {
+    Objects.requireNonNull(coordinator, "coordinator");
+    if (callTimeout.isNegative() || callTimeout.isZero()) {
+      throw new IllegalArgumentException("callTimeout must be positive");
+    }
+    return new TransactionClient(new CallSessions(vertx, new HttpClientOptions(), Map.of(), true, tls), coordinator,
+        callTimeout);
   }
 
   /** Begins a transaction with the coordinator's default timeout; completes with its id. */

@@ -8,8 +8,12 @@ import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.LeaderEndpoints;
+import io.pledge.common.grpc.GrpcGuard;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
+import io.pledge.common.tls.Policy;
+import io.pledge.common.tls.TlsOptions;
+import io.pledge.common.tls.TlsReload;
 import io.pledge.participant.endpoint.impl.BranchEngine;
 import io.pledge.participant.endpoint.impl.ParticipantEndpointService;
 import io.pledge.participant.endpoint.impl.StartupRecovery;
@@ -30,11 +34,13 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +101,8 @@ public final class ParticipantNode {
     private HttpClientOptions coordinatorTransport = new HttpClientOptions();
     private Map<String, String> coordinatorCredentials = Map.of();
     private List<Endpoint> coordinatorCluster = List.of();
+    private Optional<TlsOptions> tls = Optional.empty();
+    private Optional<Policy> policy = Optional.empty();
 
     private Builder(Vertx vertx, ParticipantOptions options) {
       this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -148,6 +156,21 @@ public final class ParticipantNode {
     }
 
     /**
+     * TLS of the endpoint and of the calls to the coordinator, from PEM files reloaded as they change
+     * ({@link TlsOptions#from}); empty: plaintext (or what {@link #serverOptions}/{@link #coordinatorTransport} set).
+     */
+    public Builder tls(Optional<TlsOptions> tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
+    /** Who may call the endpoint over TLS ({@link Policy#from}): the Participant service needs role coordinator. */
+    public Builder policy(Optional<Policy> policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
      * Metadata for the coordinator: per-call credentials such as a bearer token, sent when a call session opens and
      * with every unary call.
      */
@@ -173,7 +196,8 @@ public final class ParticipantNode {
           .compose(ok -> vertx.executeBlocking(() -> DurableBranchLog.open(vertx,
               options.dataDir().resolve("participant-log"), registry)))
           .compose(log -> {
-            CallSessions coordinatorCalls = new CallSessions(vertx, coordinatorTransport, coordinatorCredentials);
+            CallSessions coordinatorCalls = new CallSessions(vertx, coordinatorTransport, coordinatorCredentials, true,
+                tls);
             LeaderEndpoints cluster = coordinatorCluster.size() > 1
                 ? LeaderEndpoints.of(vertx, coordinatorCluster, options.rpcTimeout()) : null;
             String[] advertised = new String[1];
@@ -190,11 +214,16 @@ public final class ParticipantNode {
                     state),
                 options.silenceTimeout());
             engineRef[0] = engine;
-            GrpcServer grpc = io.pledge.common.grpc.GrpcTransport.grpcServer(vertx, MAX_MESSAGE_BYTES);
+            // Every Pledge server's edge (GrpcGuard): the size cap, no compression, malformed messages answered, and
+            // with a policy, callers authorized.
+            GrpcServer grpc = GrpcGuard.server(GrpcServer.server(vertx,
+                new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES)), MAX_MESSAGE_BYTES, policy);
             ParticipantEndpointService service = new ParticipantEndpointService(engine);
             grpc.addService(ParticipantGrpcService.of(service));
             SessionRoutes.participant(service).bindTo(grpc);
-            HttpServer http = GrpcTransport.server(vertx, serverOptions).requestHandler(grpc);
+            TlsReload.warnIfPlaintext("participant endpoint", options.host(),
+                tls.isPresent() || serverOptions.isSsl());
+            HttpServer http = GrpcTransport.server(vertx, serverOptions, tls).requestHandler(grpc);
             return http.listen(options.port(), options.host()).compose(s -> {
               advertised[0] = options.advertisedEndpoint()
                   .map(Endpoint::toString)

@@ -3,6 +3,7 @@ package io.pledge.participant.endpoint;
 import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.tls.TlsOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -53,8 +54,18 @@ public record ParticipantOptions(String host, int port, Optional<Endpoint> adver
   public static final ConfigKey<Duration> SILENCE_TIMEOUT = ConfigKey.duration("participant.recovery.silence",
       Duration.ofSeconds(10), "an open or prepared branch that hears nothing for this long asks the coordinator");
 
-  public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT, ADVERTISED, COORDINATOR, DATA_DIR, RPC_TIMEOUT,
+  /**
+   * The participant's keys, then TLS's ({@link TlsOptions#KEYS}, read with {@link TlsOptions#from} and given to
+   * {@link ParticipantNode.Builder#tls}).
+   */
+  public static final List<ConfigKey<?>> KEYS = withTls(HOST, PORT, ADVERTISED, COORDINATOR, DATA_DIR, RPC_TIMEOUT,
       RECOVERY_INITIAL, RECOVERY_MAX, ACTIVE_TIMEOUT, SILENCE_TIMEOUT);
+
+  private static List<ConfigKey<?>> withTls(ConfigKey<?>... own) {
+    List<ConfigKey<?>> keys = new java.util.ArrayList<>(List.of(own));
+    keys.addAll(TlsOptions.KEYS);
+    return List.copyOf(keys);
+  }
 
   /** The defaults, with the coordinator and the log directory given: for embedding and tests. */
   public static ParticipantOptions defaults(Endpoint coordinator, Path dataDir) {

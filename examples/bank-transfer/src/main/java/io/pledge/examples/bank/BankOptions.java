@@ -3,10 +3,13 @@ package io.pledge.examples.bank;
 import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.tls.Policy;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.participant.endpoint.ParticipantOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Settings of one {@link BankService}: the bank's own keys plus the participant's ({@link ParticipantOptions#KEYS}),
@@ -14,7 +17,7 @@ import java.util.List;
  */
 public record BankOptions(String name, String httpHost, int httpPort, int accounts, long initialBalance,
     Endpoint lockService, Duration lockLease, Duration lockWait, String db, String dbUser, String dbPassword,
-    int dbPoolSize, ParticipantOptions participant) {
+    int dbPoolSize, ParticipantOptions participant, Optional<TlsOptions> tls, Optional<Policy> policy) {
 
   public static final ConfigKey<String> NAME = ConfigKey.string("bank.name", "bank-a",
       "bank name: its participant id and the prefix of its lock names (stable across restarts)");
@@ -67,6 +70,6 @@ public record BankOptions(String name, String httpHost, int httpPort, int accoun
     return new BankOptions(config.get(NAME), config.get(HTTP_HOST), config.get(HTTP_PORT), config.get(ACCOUNTS),
         config.get(INITIAL_BALANCE), Endpoint.parse(config.get(LOCK_SERVICE)), config.get(LOCK_LEASE),
         config.get(LOCK_WAIT), config.get(DB), config.get(DB_USER), config.get(DB_PASSWORD), config.get(DB_POOL_SIZE),
-        ParticipantOptions.from(config));
+        ParticipantOptions.from(config), TlsOptions.from(config), Policy.from(config));
   }
 }

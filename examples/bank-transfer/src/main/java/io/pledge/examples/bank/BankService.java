@@ -87,11 +87,12 @@ public final class BankService {
     }).compose(database -> {
       Accounts accounts = new Accounts(database.url, database.user, database.password);
       XaResourceManager xa = XaResourceManager.create(vertx, database.pool(options.dbPoolSize()), options.name(), 16);
-      LockClient lockClient = LockClient.create(vertx, options.lockService());
+      // The bank's certificate (when tls.* is set) is its identity to the lock service and the coordinator.
+      LockClient lockClient = LockClient.create(vertx, options.lockService(), options.tls());
       TransactionLocks locks = new TransactionLocks(lockClient, options.lockLease());
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       return ParticipantNode.builder(vertx, options.participant()).resource(options.name(), xa).leases(locks)
-          .registry(registry)
+          .registry(registry).tls(options.tls()).policy(options.policy())
           .start()
           .compose(node -> {
             // Serving at all means ready: the participant resolved its in-doubt branches before start completed.

@@ -3,6 +3,7 @@ package io.pledge.examples.bank;
 import io.pledge.common.config.Cli;
 import io.pledge.common.config.Config;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.coordinator.CoordinatorOptions;
 import io.pledge.coordinator.CoordinatorServer;
 import io.pledge.lock.LockServer;
@@ -18,8 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -58,6 +61,10 @@ public final class DemoMain {
     System.out.printf("Pledge demo: %d transfers in flight for %s between %s and %s; data and logs in %s%n",
         options.concurrency(), format(options.duration()), BANK_A,
         BANK_B, dir);
+    // Mutual TLS unless --plaintext: a throwaway CA and one certificate per process, made now (DemoTls).
+    Optional<DemoTls> tls = options.plaintext() ? Optional.empty() : Optional.of(DemoTls.create(dir.resolve("tls")));
+    System.out.println(tls.map(t -> "mutual TLS on every port, certificates from a throwaway CA in " + t.dir()
+        + " (--plaintext turns it off)").orElse("plaintext: no TLS on any port (--plaintext)"));
     Vertx vertx = Vertx.vertx();
     LockServer lockServer = null;
     CoordinatorServer coordinator = null;
@@ -66,15 +73,20 @@ public final class DemoMain {
     EmbeddedPostgres postgres = null;
     try {
       // Hazelcast member on a free port, in a cluster of its own: never joins someone else's on this machine.
-      lockServer = LockServer.start(Config.of(LockServiceOptions.ALL,
-          LockServiceOptions.loopbackMember(BankProcess.freePort(), "pledge-demo-" + UUID.randomUUID())));
+      Map<String, String> lockSettings = new HashMap<>(LockServiceOptions.loopbackMember(BankProcess.freePort(),
+          "pledge-demo-" + UUID.randomUUID()));
+      tls.ifPresent(t -> lockSettings.putAll(t.settings("lock-service", "lock-service")));
+      lockServer = LockServer.start(Config.of(LockServiceOptions.ALL, lockSettings));
       Endpoint locks = new Endpoint("127.0.0.1", lockServer.grpcPort());
-      coordinator = CoordinatorServer.start(vertx, Config.of(CoordinatorOptions.KEYS, Map.of("grpc.port", "0",
-          "http.port", "0", "data.dir", dir.resolve("coordinator").toString(), "locks.endpoint", locks.toString(),
-          "tx.prepare-timeout", "5s", "participant.retry-cap", "1s"))).await(2, TimeUnit.MINUTES);
+      Map<String, String> coordSettings = new HashMap<>(Map.of("grpc.port", "0", "http.port", "0", "data.dir",
+          dir.resolve("coordinator").toString(), "locks.endpoint", locks.toString(), "tx.prepare-timeout", "5s",
+          "participant.retry-cap", "1s"));
+      tls.ifPresent(t -> coordSettings.putAll(t.settings("coordinator", "coordinator")));
+      coordinator = CoordinatorServer.start(vertx, Config.of(CoordinatorOptions.KEYS, coordSettings))
+          .await(2, TimeUnit.MINUTES);
       Endpoint coord = new Endpoint("127.0.0.1", coordinator.grpcPort());
-      System.out.printf("lock service on %s, coordinator on %s (metrics: http://127.0.0.1:%d/metrics)%n", locks,
-          coord, coordinator.httpPort());
+      System.out.printf("lock service on %s, coordinator on %s (metrics: %s://127.0.0.1:%d/metrics)%n", locks,
+          coord, tls.isPresent() ? "https" : "http", coordinator.httpPort());
       String urlA = null;
       String urlB = null;
       if (options.db().equals("postgres")) {
@@ -98,14 +110,15 @@ public final class DemoMain {
         urlB = options.db().replaceFirst("/[^/?]*(\\?|$)", "/bank_b$1");
       }
       bankA = new BankProcess(BANK_A, dir, coord, locks, options.accounts(), options.initialBalance(),
-          urlA == null ? List.of() : List.of("--db=" + urlA, "--db.user=postgres", "--db.password=postgres"));
+          bankFlags(urlA, tls.map(t -> t.flags(BANK_A, "bank/" + BANK_A)).orElse(List.of())));
       bankB = new BankProcess(BANK_B, dir, coord, locks, options.accounts(), options.initialBalance(),
-          urlB == null ? List.of() : List.of("--db=" + urlB, "--db.user=postgres", "--db.password=postgres"));
+          bankFlags(urlB, tls.map(t -> t.flags(BANK_B, "bank/" + BANK_B)).orElse(List.of())));
       bankA.start(Duration.ofMinutes(2));
       bankB.start(Duration.ofMinutes(2));
       System.out.printf("%s on http://127.0.0.1:%d, %s on http://127.0.0.1:%d (separate JVMs)%n", BANK_A,
           bankA.httpPort(), BANK_B, bankB.httpPort());
-      return drive(vertx, options, coord, bankA, bankB, began);
+      return drive(vertx, options, coord, bankA, bankB, began,
+          tls.flatMap(t -> t.client("driver", "driver")));
     } finally {
       for (BankProcess bank : new BankProcess[] {bankA, bankB}) {
         if (bank != null) {
@@ -126,9 +139,9 @@ public final class DemoMain {
   }
 
   private static int drive(Vertx vertx, DemoOptions options, Endpoint coord, BankProcess bankA, BankProcess bankB,
-      long began) throws Exception {
-    try (InvariantCheck check = new InvariantCheck(vertx, coord, List.of(bankA, bankB));
-        TransactionClient client = TransactionClient.create(vertx, coord, Duration.ofSeconds(20))) {
+      long began, Optional<TlsOptions> tls) throws Exception {
+    try (InvariantCheck check = new InvariantCheck(vertx, coord, List.of(bankA, bankB), tls);
+        TransactionClient client = TransactionClient.create(vertx, coord, Duration.ofSeconds(20), tls)) {
       long expected = check.total();
       System.out.printf("total money at start: %d%n", expected);
       HttpClient http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(options.concurrency()));
@@ -178,6 +191,14 @@ public final class DemoMain {
       System.out.printf("demo finished in %.1f s: %s%n", (System.nanoTime() - began) / 1e9, ok ? "PASS" : "FAIL");
       return ok ? 0 : 1;
     }
+  }
+
+  private static List<String> bankFlags(String url, List<String> tlsFlags) {
+    List<String> flags = new java.util.ArrayList<>(tlsFlags);
+    if (url != null) {
+      flags.addAll(List.of("--db=" + url, "--db.user=postgres", "--db.password=postgres"));
+    }
+    return flags;
   }
 
   private static void pause(Vertx vertx, Duration d) throws TimeoutException {

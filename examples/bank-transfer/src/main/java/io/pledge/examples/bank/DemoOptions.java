@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /** Settings of {@link DemoMain}; flags like {@code --duration=2m --concurrency=16}, or {@code PLEDGE_*} variables. */
 record DemoOptions(Duration duration, int concurrency, int accounts, long initialBalance, int overdraftPercent,
-    boolean kill, Duration downtime, Duration settleTimeout, Duration progressEvery, Optional<Path> dir, String db) {
+    boolean kill, Duration downtime, Duration settleTimeout, Duration progressEvery, Optional<Path> dir, String db,
+    boolean plaintext) {
 
   static final ConfigKey<Duration> DURATION = ConfigKey.duration("duration", Duration.ofSeconds(40),
       "how long transfers run (start-up and the final check add about 15 s)");
@@ -34,8 +35,11 @@ record DemoOptions(Duration duration, int concurrency, int accounts, long initia
       + " embedded PostgreSQL started by the demo, a database per bank) or a jdbc:postgresql: URL of a server whose"
       + " database name is replaced by bank_a and bank_b (they must exist)");
 
+  static final ConfigKey<Boolean> PLAINTEXT = ConfigKey.bool("plaintext", false,
+      "run every server without TLS (the default is mutual TLS with certificates from a throwaway CA made at start)");
+
   static final List<ConfigKey<?>> KEYS = List.of(DURATION, CONCURRENCY, ACCOUNTS, INITIAL_BALANCE,
-      OVERDRAFT_PERCENT, KILL, DOWNTIME, SETTLE_TIMEOUT, PROGRESS, DIR, DB);
+      OVERDRAFT_PERCENT, KILL, DOWNTIME, SETTLE_TIMEOUT, PROGRESS, DIR, DB, PLAINTEXT);
 
   DemoOptions {
     if (duration.isNegative() || duration.isZero() || concurrency < 1 || accounts < 1 || initialBalance < 1) {
@@ -53,6 +57,6 @@ record DemoOptions(Duration duration, int concurrency, int accounts, long initia
     String dir = c.get(DIR);
     return new DemoOptions(c.get(DURATION), c.get(CONCURRENCY), c.get(ACCOUNTS), c.get(INITIAL_BALANCE),
         c.get(OVERDRAFT_PERCENT), c.get(KILL), c.get(DOWNTIME), c.get(SETTLE_TIMEOUT), c.get(PROGRESS),
-        dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir)), c.get(DB));
+        dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir)), c.get(DB), c.get(PLAINTEXT));
   }
 }

@@ -5,6 +5,7 @@ import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.api.v1.TransactionState;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.GrpcTransport;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.common.grpc.Rpc;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,6 +15,7 @@ import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,8 +49,13 @@ final class InvariantCheck implements AutoCloseable {
   private final List<BankProcess> banks;
 
   InvariantCheck(Vertx vertx, Endpoint coordinator, List<BankProcess> banks) {
+    this(vertx, coordinator, banks, Optional.empty());
+  }
+
+  /** {@code tls}: the checker's certificate (it lists the coordinator's transactions: role operator). */
+  InvariantCheck(Vertx vertx, Endpoint coordinator, List<BankProcess> banks, Optional<TlsOptions> tls) {
     this.vertx = vertx;
-    this.grpc = GrpcTransport.client(vertx, new HttpClientOptions());
+    this.grpc = GrpcTransport.client(vertx, new HttpClientOptions(), tls);
     this.coordinator = coordinator;
     this.banks = banks;
   }
