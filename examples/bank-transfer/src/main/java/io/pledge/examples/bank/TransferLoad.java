@@ -115,8 +115,9 @@ final class TransferLoad {
   }
 
   /**
-   * A careless client: it ignores the refusal and commits. The refusing bank's branch is rollback-only, so its
-   * prepare votes no and the coordinator aborts the whole transfer; atomicity does not rest on the client.
+   * A careless client: it ignores the refusal and commits. The failed call made the transfer rollback-only in the
+   * client SDK (its commit rolls back and answers ABORTED), and the refusing bank's branch is rollback-only too (its
+   * prepare would vote no): atomicity does not rest on the client.
    */
   private Future<Void> carelessOverdraft(boolean aToB, int accountA, int accountB, long amount, long started) {
     return client.begin()
@@ -140,7 +141,16 @@ final class TransferLoad {
         });
   }
 
+  /**
+   * Through the client SDK ({@link TransactionClient#call}): a call that fails (refused, timed out, bank down) marks
+   * the transfer rollback-only, so even the careless client's commit cannot move half the money. (A timed-out call
+   * to a slow bank whose enlistment had not reached the coordinator yet let a careless commit credit one bank alone.)
+   */
   private Future<Void> call(BankProcess bank, String path, int account, long amount, String txId) {
+    return client.call(txId, bank.name() + " POST " + path, () -> send(bank, path, account, amount, txId));
+  }
+
+  private Future<Void> send(BankProcess bank, String path, int account, long amount, String txId) {
     RequestOptions request = TxPropagation.attach(new RequestOptions().setMethod(HttpMethod.POST)
         .setHost("127.0.0.1").setPort(bank.httpPort()).setURI(path + "?account=" + account + "&amount=" + amount)
         .setTimeout(5_000), txId);
