@@ -33,6 +33,8 @@ public final class Authorization {
     t.put(tc + "GetOutcome", EnumSet.of(Role.PARTICIPANT, Role.OPERATOR));
     t.put(tc + "ListTransactions", EnumSet.of(Role.OPERATOR));
     t.put("pledge.v1.CoordinatorAdmin/Resolve", EnumSet.of(Role.OPERATOR));
+    t.put("pledge.v1.CoordinatorAdmin/ClusterStatus", EnumSet.of(Role.OPERATOR));
+    t.put("pledge.v1.CoordinatorAdmin/TransferLeader", EnumSet.of(Role.OPERATOR));
     for (String m : new String[] {"Prepare", "Commit", "Rollback", "Complete"}) {
       t.put("pledge.v1.Participant/" + m, EnumSet.of(Role.COORDINATOR));
     }

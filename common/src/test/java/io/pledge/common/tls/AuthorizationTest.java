@@ -54,6 +54,8 @@ class AuthorizationTest {
       Map.entry("pledge.v1.TransactionCoordinator/GetOutcome", EnumSet.of(Role.PARTICIPANT, Role.OPERATOR)),
       Map.entry("pledge.v1.TransactionCoordinator/ListTransactions", EnumSet.of(Role.OPERATOR)),
       Map.entry("pledge.v1.CoordinatorAdmin/Resolve", EnumSet.of(Role.OPERATOR)),
+      Map.entry("pledge.v1.CoordinatorAdmin/ClusterStatus", EnumSet.of(Role.OPERATOR)),
+      Map.entry("pledge.v1.CoordinatorAdmin/TransferLeader", EnumSet.of(Role.OPERATOR)),
       Map.entry("pledge.v1.Participant/Prepare", EnumSet.of(Role.COORDINATOR)),
       Map.entry("pledge.v1.Participant/Commit", EnumSet.of(Role.COORDINATOR)),
       Map.entry("pledge.v1.Participant/Rollback", EnumSet.of(Role.COORDINATOR)),
@@ -116,7 +118,7 @@ class AuthorizationTest {
       assertEquals(GrpcStatus.UNAUTHENTICATED, anonymous.status(), method);
       assertTrue(anonymous.message().contains("client certificate"), anonymous.message());
     }
-    assertEquals(21 * 32, cells);
+    assertEquals(EXPECTED.size() * 32, cells);
   }
 
   @Test
