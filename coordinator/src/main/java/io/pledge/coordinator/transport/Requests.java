@@ -29,17 +29,22 @@ final class Requests {
   }
 
   static Participant participant(String participantId, String endpoint) {
-    if (participantId == null || participantId.isBlank()) {
-      throw new IllegalArgumentException("participant_id is empty");
+    return new Participant(participantId(participantId, "participant_id"), Endpoint.parse(endpoint).toString());
+  }
+
+  /** A participant id wherever a caller sends one ({@code what} names the field): not empty, bounded, printable. */
+  private static String participantId(String id, String what) {
+    if (id == null || id.isBlank()) {
+      throw new IllegalArgumentException(what + " is empty");
     }
-    if (participantId.length() > Participant.MAX_ID_LENGTH) {
-      throw new IllegalArgumentException("participant_id is longer than " + Participant.MAX_ID_LENGTH + " characters");
+    if (id.length() > Participant.MAX_ID_LENGTH) {
+      throw new IllegalArgumentException(what + " is longer than " + Participant.MAX_ID_LENGTH + " characters");
     }
     // Ids reach logs and /metrics: a control character (NUL, newline) could forge or break log lines.
-    if (participantId.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
-      throw new IllegalArgumentException("participant_id contains a control character (such as NUL or a newline)");
+    if (id.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+      throw new IllegalArgumentException(what + " contains a control character (such as NUL or a newline)");
     }
-    return new Participant(participantId, Endpoint.parse(endpoint).toString());
+    return id;
   }
 
   /** Most expected participants a Commit may name (as many as a transaction could usefully have). */
@@ -53,14 +58,8 @@ final class Requests {
     }
     java.util.Set<String> out = new java.util.LinkedHashSet<>();
     for (String id : ids) {
-      if (id.isBlank()) {
-        throw new IllegalArgumentException("expected_participants has an empty participant id");
-      }
-      if (id.length() > Participant.MAX_ID_LENGTH) {
-        throw new IllegalArgumentException("expected participant id '" + abbreviate(id) + "' is longer than "
-            + Participant.MAX_ID_LENGTH + " characters");
-      }
-      out.add(id);
+      // The same rules as an enlisted id: a missing one is named in the abort detail, and so in logs.
+      out.add(participantId(id, "an id in expected_participants"));
     }
     return out;
   }
