@@ -46,13 +46,13 @@ public final class Audit implements AutoCloseable {
       TransactionState.TRANSACTION_STATE_PREPARING, TransactionState.TRANSACTION_STATE_PREPARED,
       TransactionState.TRANSACTION_STATE_COMMITTING, TransactionState.TRANSACTION_STATE_ROLLING_BACK);
 
-  private final Vertx vertx = Vertx.vertx();
   private final GrpcClient grpc;
   private final ChaosCluster cluster;
   private final ChaosSettings settings;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  public Audit(ChaosCluster cluster, ChaosSettings settings) {
+  /** @param vertx the run's Vert.x (the audit's calls block this thread on it, never an event loop) */
+  public Audit(Vertx vertx, ChaosCluster cluster, ChaosSettings settings) {
     this.grpc = GrpcTransport.client(vertx, new HttpClientOptions());
     this.cluster = cluster;
     this.settings = settings;
@@ -197,6 +197,5 @@ public final class Audit implements AutoCloseable {
   @Override
   public void close() {
     grpc.close();
-    vertx.close();
   }
 }

@@ -31,7 +31,7 @@ public final class ChaosRun {
       s.append("chaos seed ").append(settings.seed()).append(": ").append(faults.size()).append(" faults (");
       for (Nemesis.Action action : Nemesis.Action.values()) {
         for (ChaosNode.Kind kind : ChaosNode.Kind.values()) {
-          long n = faults.stream().filter(f -> f.action() == action && kindOf(f.node()) == kind).count();
+          long n = Nemesis.count(faults, kind, action);
           s.append(action).append(' ').append(kind).append(' ').append(n).append(", ");
         }
       }
@@ -42,11 +42,6 @@ public final class ChaosRun {
           .append(" violation(s); run took ").append(duration.toSeconds()).append(" s; logs in ").append(dir);
       audit.violations().forEach(v -> s.append("\n  VIOLATION ").append(v));
       return s.toString();
-    }
-
-    private static ChaosNode.Kind kindOf(String node) {
-      return node.equals("coordinator") ? ChaosNode.Kind.COORDINATOR
-          : node.equals("locks") ? ChaosNode.Kind.LOCKS : ChaosNode.Kind.BANK;
     }
   }
 
@@ -60,7 +55,7 @@ public final class ChaosRun {
       Nemesis nemesis = new Nemesis(cluster.nodes(), settings);
       Files.write(dir.resolve("schedule.txt"), nemesis.plan());
       Workload workload = new Workload(vertx, cluster, settings);
-      try (Audit audit = new Audit(cluster, settings)) {
+      try (Audit audit = new Audit(vertx, cluster, settings)) {
         workload.start();
         nemesis.run();
         // A last stretch without faults: transfers after the last restart show that everything works again.

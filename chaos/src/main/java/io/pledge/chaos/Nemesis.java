@@ -23,7 +23,7 @@ public final class Nemesis {
   public enum Action { KILL, PAUSE }
 
   /** What happened, for the report: which node, what, when, and for how long it was out. */
-  public record Event(Instant at, String node, Action action, Duration outFor) {
+  public record Event(Instant at, String node, ChaosNode.Kind kind, Action action, Duration outFor) {
     @Override
     public String toString() {
       return at + " " + action + " " + node + " for " + outFor.toMillis() + " ms";
@@ -113,7 +113,7 @@ public final class Nemesis {
             f.node().resume();
           }
         }
-        events.add(new Event(at, f.node().name(), f.action(), Duration.between(at, Instant.now())));
+        events.add(new Event(at, f.node().name(), f.node().kind(), f.action(), Duration.between(at, Instant.now())));
       }
     }
   }
@@ -132,9 +132,8 @@ public final class Nemesis {
         + f.outFor().toMillis() + "ms").toList();
   }
 
-  /** Kills of one kind of node that actually happened. */
-  public long count(ChaosNode.Kind kind, Action action, List<ChaosNode> nodes) {
-    return events.stream().filter(e -> e.action() == action)
-        .filter(e -> nodes.stream().anyMatch(n -> n.kind() == kind && n.name().equals(e.node()))).count();
+  /** Faults of {@code action} that hit a node of {@code kind}. */
+  public static long count(List<Event> events, ChaosNode.Kind kind, Action action) {
+    return events.stream().filter(e -> e.kind() == kind && e.action() == action).count();
   }
 }

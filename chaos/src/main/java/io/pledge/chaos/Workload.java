@@ -4,7 +4,6 @@ import io.pledge.participant.client.TransactionClient;
 import io.pledge.participant.client.TxOutcome;
 import io.pledge.participant.propagation.TxPropagation;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -144,12 +143,10 @@ public final class Workload {
     RequestOptions request = TxPropagation.attach(new RequestOptions().setMethod(HttpMethod.POST)
         .setHost("127.0.0.1").setPort(cluster.httpPort(bank))
         .setURI(path + "?account=" + account + "&amount=" + amount).setTimeout(5_000), txId);
-    Promise<Void> done = Promise.promise();
-    http.request(request).compose(req -> req.send()).compose(resp -> resp.body().compose(body ->
+    return http.request(request).compose(req -> req.send()).compose(resp -> resp.body().compose(body ->
         resp.statusCode() == 200 ? Future.<Void>succeededFuture()
             : Future.<Void>failedFuture(new IllegalStateException(bank + " answered " + resp.statusCode() + ": "
-                + body.toString().strip())))).onComplete(done);
-    return done.future();
+                + body.toString().strip()))));
   }
 
   public void close() {

@@ -29,9 +29,7 @@ class BankChaosIT {
 
     assertTrue(result.ok(), result.summary());
     for (ChaosNode.Kind kind : ChaosNode.Kind.values()) {
-      long kills = result.faults().stream().filter(f -> f.action() == Nemesis.Action.KILL)
-          .filter(f -> kind == ChaosNode.Kind.BANK ? f.node().startsWith("bank-") : f.node().equals(
-              kind == ChaosNode.Kind.COORDINATOR ? "coordinator" : "locks")).count();
+      long kills = Nemesis.count(result.faults(), kind, Nemesis.Action.KILL);
       assertTrue(kills >= 2, "at least two kills of each kind of process, " + kind + " had " + kills);
     }
     long committed = result.history().stream().filter(t -> t.told() == Transfer.Told.COMMITTED).count();
