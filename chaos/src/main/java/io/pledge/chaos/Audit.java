@@ -40,7 +40,18 @@ public final class Audit implements AutoCloseable {
 
   /** What the audit found; {@link #violations()} must be empty. */
   public record Report(List<String> violations, Duration settledIn, Map<Transfer.Told, Long> told,
-      Map<Transfer.Told, Long> resolved, String lastState) {}
+      Map<Transfer.Told, Long> resolved, String lastState) {
+
+    /** This report with {@code more} violations found outside the audit (first). */
+    public Report with(List<String> more) {
+      if (more.isEmpty()) {
+        return this;
+      }
+      List<String> all = new ArrayList<>(more);
+      all.addAll(violations);
+      return new Report(List.copyOf(all), settledIn, told, resolved, lastState);
+    }
+  }
 
   private static final List<TransactionState> UNFINISHED = List.of(TransactionState.TRANSACTION_STATE_ACTIVE,
       TransactionState.TRANSACTION_STATE_PREPARING, TransactionState.TRANSACTION_STATE_PREPARED,

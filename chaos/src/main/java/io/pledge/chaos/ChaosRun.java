@@ -60,9 +60,10 @@ public final class ChaosRun {
         nemesis.run();
         // A last stretch without faults: transfers after the last restart show that everything works again.
         Thread.sleep(settings.gap().toMillis());
-        workload.stop(Duration.ofMinutes(2));
+        List<String> stuck = workload.stop(Duration.ofMinutes(2));
         cluster.heal();
-        Audit.Report report = audit.run(workload.history());
+        Audit.Report report = audit.run(workload.history()).with(stuck.stream()
+            .map(s -> "liveness: " + s + " after the last fault").toList());
         Result result = new Result(settings, report, nemesis.events(), workload.history(),
             Duration.ofNanos(System.nanoTime() - began), dir);
         Files.writeString(dir.resolve("report.txt"), result.summary() + "\n\nfaults:\n"

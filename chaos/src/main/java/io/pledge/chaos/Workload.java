@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * cycle). A careful client rolls back when a call fails; a careless one ignores the failure and commits anyway,
  * as a client with a bug or a swallowed exception would: atomicity must not rest on the client.
  *
- * <p>Every transfer that began is recorded with what the client was told ({@link Transfer}). Nothing blocks.
+ * <p>Every transfer that began is recorded with what the client was told ({@link Transfer}). Nothing blocks. Each
+ * lane says what it is waiting for, so a transfer that never ends (a liveness failure: every call has a deadline)
+ * is reported with the call it is stuck in rather than hang the run.
  */
 public final class Workload {
 
@@ -37,6 +41,7 @@ public final class Workload {
   private final ChaosSettings settings;
   private final Random random;
   private final ConcurrentLinkedQueue<Transfer> history = new ConcurrentLinkedQueue<>();
+  private final Map<Integer, Waiting> waiting = new ConcurrentHashMap<>();
   private volatile boolean stopping;
   private Future<Void> running;
 
@@ -49,40 +54,72 @@ public final class Workload {
     this.http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(settings.clients()));
   }
 
+  /** What one lane is waiting for: {@code call}, made at {@code sinceNanos} for {@code transfer} (null before Begin). */
+  record Waiting(Transfer transfer, String call, long sinceNanos) {}
+
   public void start() {
     List<Future<Void>> lanes = new ArrayList<>();
     for (int i = 0; i < settings.clients(); i++) {
       boolean careless = i * 100 < settings.carelessPercent() * settings.clients();
-      lanes.add(lane(careless));
+      lanes.add(lane(i, careless));
     }
     running = Future.join(lanes).mapEmpty();
   }
 
-  /** Stops starting transfers and waits for those in flight. */
-  public void stop(Duration timeout) throws Exception {
+  /**
+   * Stops starting transfers and waits for those in flight. Those still waiting after {@code timeout} are recorded
+   * with an UNKNOWN outcome (the audit checks them like any unanswered commit) and returned, each with the call it
+   * was stuck in: a liveness violation, since every call has a deadline.
+   */
+  public List<String> stop(Duration timeout) throws InterruptedException {
     stopping = true;
-    running.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    try {
+      running.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      return List.of();
+    } catch (TimeoutException e) {
+      long now = System.nanoTime();
+      List<String> stuck = new ArrayList<>();
+      waiting.forEach((lane, w) -> {
+        Transfer t = w.transfer();
+        stuck.add("lane " + lane + " got no answer to " + w.call() + (t == null ? "" : " of " + t.txId())
+            + " in " + Duration.ofNanos(now - w.sinceNanos()).toSeconds() + " s");
+        if (t != null) {
+          history.add(new Transfer(t.txId(), t.fromA(), t.accountA(), t.accountB(), t.amount(), t.careless(),
+              Transfer.Told.UNKNOWN, "no answer to " + w.call(), t.startedNanos(), now));
+        }
+      });
+      return stuck;
+    }
   }
 
   public List<Transfer> history() {
     return List.copyOf(history);
   }
 
-  private Future<Void> lane(boolean careless) {
+  private Future<Void> lane(int lane, boolean careless) {
     if (stopping) {
       return Future.succeededFuture();
     }
-    return transfer(careless).transform(ar -> {
+    return transfer(lane, careless).transform(ar -> {
+      waiting.remove(lane);
       if (ar.failed()) {
         LOG.warn("transfer lane error", ar.cause());
       }
       // A short breath after anything but a commit keeps a lane from spinning while a server is down.
-      return ar.succeeded() && ar.result() ? lane(careless) : vertx.timer(100).compose(t -> lane(careless));
+      return ar.succeeded() && ar.result() ? lane(lane, careless)
+          : vertx.timer(100).compose(t -> lane(lane, careless));
     });
   }
 
+  /** Notes what {@code lane} waits for next, then runs it. */
+  private <T> Future<T> waitFor(int lane, Transfer transfer, String call,
+      java.util.function.Supplier<Future<T>> next) {
+    waiting.put(lane, new Waiting(transfer, call, System.nanoTime()));
+    return next.get();
+  }
+
   /** Completes with true when the transfer was told COMMITTED. */
-  private Future<Boolean> transfer(boolean careless) {
+  private Future<Boolean> transfer(int lane, boolean careless) {
     boolean fromA;
     int accountA;
     int accountB;
@@ -94,25 +131,28 @@ public final class Workload {
       amount = 1 + random.nextInt(1000);
     }
     long started = System.nanoTime();
-    return client.begin(settings.txTimeout(), Map.of("chaos", careless ? "careless" : "careful"))
+    return waitFor(lane, null, "Begin", () -> client.begin(settings.txTimeout(),
+            Map.of("chaos", careless ? "careless" : "careful")))
         .transform(begun -> {
           if (begun.failed()) {
             // Nothing began (or the id never reached us): no transfer to account for. Wait a little.
             return Future.succeededFuture(false);
           }
           String txId = begun.result();
-          Future<Void> work = call(txId, ChaosCluster.BANK_A, fromA ? "/debit" : "/credit", accountA, amount)
+          Transfer pending = new Transfer(txId, fromA, accountA, accountB, amount, careless, Transfer.Told.UNKNOWN,
+              "", started, 0);
+          Future<Void> work = call(lane, pending, ChaosCluster.BANK_A, fromA ? "/debit" : "/credit", accountA, amount)
               .transform(a -> a.failed() && !careless ? Future.<Void>failedFuture(a.cause())
-                  : call(txId, ChaosCluster.BANK_B, fromA ? "/credit" : "/debit", accountB, amount)
+                  : call(lane, pending, ChaosCluster.BANK_B, fromA ? "/credit" : "/debit", accountB, amount)
                       .transform(b -> a.failed() ? Future.<Void>failedFuture(a.cause())
                           : b.failed() ? Future.<Void>failedFuture(b.cause()) : Future.<Void>succeededFuture()));
           return work.transform(w -> {
             if (w.failed() && !careless) {
-              return client.rollback(txId).transform(rb -> record(txId, fromA, accountA, accountB, amount, false,
+              return waitFor(lane, pending, "Rollback", () -> client.rollback(txId)).transform(rb -> record(txId, fromA, accountA, accountB, amount, false,
                   rb.succeeded() ? Transfer.Told.ABORTED : Transfer.Told.UNKNOWN,
                   "work failed: " + w.cause().getMessage(), started));
             }
-            return client.commit(txId).transform(c -> record(txId, fromA, accountA, accountB, amount, careless,
+            return waitFor(lane, pending, "Commit", () -> client.commit(txId)).transform(c -> record(txId, fromA, accountA, accountB, amount, careless,
                 c.failed() ? Transfer.Told.UNKNOWN : c.result().committed() ? Transfer.Told.COMMITTED
                     : Transfer.Told.ABORTED, c.failed() ? c.cause().getMessage() : detail(c.result()), started));
           });
@@ -135,8 +175,10 @@ public final class Workload {
    * would: a failure marks the transaction rollback-only, so even a careless client's commit cannot move half the
    * money.
    */
-  private Future<Void> call(String txId, String bank, String path, int account, long amount) {
-    return client.call(txId, bank + " POST " + path, () -> send(txId, bank, path, account, amount));
+  private Future<Void> call(int lane, Transfer pending, String bank, String path, int account, long amount) {
+    String txId = pending.txId();
+    String what = bank + " POST " + path;
+    return waitFor(lane, pending, what, () -> client.call(txId, what, () -> send(txId, bank, path, account, amount)));
   }
 
   private Future<Void> send(String txId, String bank, String path, int account, long amount) {

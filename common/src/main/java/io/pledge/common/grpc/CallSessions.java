@@ -242,23 +242,36 @@ public final class CallSessions {
       }
       call.timer = vertx.setTimer(Math.max(1, call.timeout.toMillis()), t -> {
         if (inFlight.remove(call.id) != null) {
-          call.fail(new RpcException(GrpcStatus.DEADLINE_EXCEEDED, "no answer in time"));
+          if (!stream.isComplete()) {
+            // The session never opened within a whole call's deadline (a frozen server accepts TCP connections
+            // and never answers the HTTP/2 handshake): give it up before the caller hears of it, so the next
+            // call tries a new one rather than queue behind it for as long as the server stays frozen.
+            close(new RpcException(GrpcStatus.UNAVAILABLE, "the call session to " + address + " did not open"));
+          }
+          call.fail(new RpcException(GrpcStatus.DEADLINE_EXCEEDED, "no answer from " + address + " within "
+              + call.timeout.toMillis() + " ms"));
         }
       });
-      CallFrame frame = call.frame();
       if (Vertx.currentContext() == context) {
-        write(frame);
+        write(call);
       } else {
-        context.runOnContext(v -> write(frame));
+        context.runOnContext(v -> write(call));
       }
     }
 
-    /** On the session's context, the stream's own. */
-    private void write(CallFrame frame) {
+    /**
+     * On the session's context, the stream's own. A call that timed out (or was settled otherwise) before its
+     * session opened is not sent: its caller was told it failed, so the server must not run it later.
+     */
+    private void write(Pending<?, ?> call) {
       if (stream.succeeded()) {
-        stream.result().write(frame);
+        stream.result().write(call.frame());
       } else {
-        stream.onSuccess(request -> request.write(frame));
+        stream.onSuccess(request -> {
+          if (inFlight.containsKey(call.id)) {
+            request.write(call.frame());
+          }
+        });
       }
     }
 

@@ -5,6 +5,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.StreamResetException;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.client.GrpcClientResponse;
 import io.vertx.grpc.common.GrpcErrorException;
 import io.vertx.grpc.common.GrpcStatus;
@@ -15,9 +16,13 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Unary gRPC calls with a deadline, extra metadata and the server's status message kept on failure. */
 public final class Rpc {
+
+  /** How long after a call's deadline the client gives up on an answer that has not come. */
+  static final long LOCAL_DEADLINE_GRACE_MS = 250;
 
   private Rpc() {}
 
@@ -28,14 +33,42 @@ public final class Rpc {
    */
   public static <Req, Resp> Future<Resp> call(GrpcClient client, SocketAddress address,
       ServiceMethod<Resp, Req> method, Req request, Duration timeout, Map<String, String> metadata) {
+    long millis = Math.max(1, timeout.toMillis());
+    AtomicReference<GrpcClientRequest<Req, Resp>> sent = new AtomicReference<>();
     return client.request(address, method).compose(req -> {
-      req.timeout(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+      sent.set(req);
+      req.timeout(millis, TimeUnit.MILLISECONDS);
       if (!metadata.isEmpty()) {
         MultiMap headers = req.headers();
         metadata.forEach(headers::set);
       }
       return req.end(request).compose(v -> req.response()).compose(Rpc::last);
-    }).recover(failure -> Future.failedFuture(toRpcException(failure)));
+    })
+        // The deadline above is only sent to the server (Vert.x's client schedules no timer of its own), and no
+        // deadline covers getting a stream at all: a frozen server (SIGSTOP, a stalled VM) keeps its TCP
+        // connection, or accepts one it never answers, and the call would wait forever. The local bound comes a
+        // little after the server's, so a server that is alive answers DEADLINE_EXCEEDED itself.
+        .timeout(millis + LOCAL_DEADLINE_GRACE_MS, TimeUnit.MILLISECONDS)
+        .recover(failure -> {
+          if (failure instanceof TimeoutException) {
+            GrpcClientRequest<Req, Resp> req = sent.get();
+            if (req != null) {
+              cancelQuietly(req);
+            }
+            return Future.failedFuture(new RpcException(GrpcStatus.DEADLINE_EXCEEDED, "no answer from " + address
+                + " within " + millis + " ms"));
+          }
+          return Future.failedFuture(toRpcException(failure));
+        });
+  }
+
+  /** Resets a call's stream, so the server may stop working on it; one that already ended needs nothing. */
+  private static void cancelQuietly(GrpcClientRequest<?, ?> request) {
+    try {
+      request.cancel();
+    } catch (RuntimeException alreadyEnded) {
+      // the stream ended in the meantime
+    }
   }
 
   public static <Req, Resp> Future<Resp> call(GrpcClient client, SocketAddress address,

@@ -187,6 +187,49 @@ class CallSessionsTest {
     assertEquals("after", say(address, "after"));
   }
 
+  /**
+   * A frozen server (SIGSTOP) keeps its connections and answers nothing: the deadline must hold on the client, which
+   * Vert.x's gRPC client does not enforce by itself (it only sends the deadline to the server).
+   */
+  @Test
+  void aUnaryCallToAFrozenServerFailsAtItsDeadlineAndWorksOnceItThaws() throws Exception {
+    SocketAddress server = serve(false, 0);
+    try (FreezableProxy proxy = new FreezableProxy(server.port())) {
+      SocketAddress address = SocketAddress.inetSocketAddress(proxy.port(), "127.0.0.1");
+      assertEquals("warm", unary(address, "warm", TIMEOUT));
+      proxy.freeze();
+      long started = System.nanoTime();
+      RpcException e = failure(calls.unary(address, SAY_CLIENT, StringValue.of("frozen"), Duration.ofMillis(300)));
+      assertEquals(GrpcStatus.DEADLINE_EXCEEDED, e.status());
+      assertTrue(Duration.ofNanos(System.nanoTime() - started).toMillis() < 5_000, "failed near its deadline");
+      proxy.thaw();
+      assertEquals("thawed", unary(address, "thawed", TIMEOUT));
+    }
+  }
+
+  /**
+   * A session whose server froze before it opened: the call fails at its deadline, and once the server thaws it must
+   * not run that call (its caller was told it failed) while the next call gets through.
+   */
+  @Test
+  void aCallWhoseSessionNeverOpenedFailsAtItsDeadlineAndIsNeverRunLater() throws Exception {
+    SocketAddress server = serve(true, 0);
+    try (FreezableProxy proxy = new FreezableProxy(server.port())) {
+      SocketAddress address = SocketAddress.inetSocketAddress(proxy.port(), "127.0.0.1");
+      proxy.freeze();
+      RpcException e = failure(calls.call(address, SAY_CLIENT, StringValue.of("frozen"), Duration.ofMillis(300)));
+      assertEquals(GrpcStatus.DEADLINE_EXCEEDED, e.status());
+      proxy.thaw();
+      assertEquals("after", say(address, "after"));
+      org.awaitility.Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+          .until(() -> sessionCalls.get() + unaryCalls.get() == 1);
+    }
+  }
+
+  String unary(SocketAddress address, String text, Duration timeout) throws Exception {
+    return calls.unary(address, SAY_CLIENT, StringValue.of(text), timeout).await(20, TimeUnit.SECONDS).getValue();
+  }
+
   @Test
   void aLostServerFailsCallsInFlightUnavailableAndTheNextCallOpensANewSession() throws Exception {
     SocketAddress address = serve(true, 0);
