@@ -1,5 +1,6 @@
 package io.pledge.common.grpc;
 
+import io.pledge.common.retry.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -30,8 +31,7 @@ public final class LeaderEndpoints {
   /** The token a member puts before the leader's endpoint in its UNAVAILABLE message. */
   public static final String HINT = "pledge-leader=";
   public static final Duration DEFAULT_PATIENCE = Duration.ofSeconds(15);
-  private static final long BASE_BACKOFF_MS = 25;
-  private static final long MAX_BACKOFF_MS = 1_000;
+  private static final Backoff BACKOFF = new Backoff(Duration.ofMillis(25), Duration.ofSeconds(1));
 
   private final Vertx vertx;
   private final List<Endpoint> endpoints;
@@ -155,8 +155,7 @@ public final class LeaderEndpoints {
       Endpoint next = endpoints.get((Math.max(0, endpoints.indexOf(target)) + 1) % endpoints.size());
       // Only if no other call found a better endpoint meanwhile.
       current.compareAndSet(target, next);
-      long cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS << Math.min(failures, 10));
-      long delay = 1 + ThreadLocalRandom.current().nextLong(cap);
+      long delay = Math.max(1, BACKOFF.jittered(failures, ThreadLocalRandom.current()).toMillis());
       vertx.setTimer(delay, t -> attempt(call, attemptMillis, next, failures + 1, deadlineNanos, result));
     });
   }

@@ -173,7 +173,7 @@ final class EffectRunner {
   }
 
   private void later(int attempt, Runnable action) {
-    long delay = settings.retryDelayMillis(attempt, ThreadLocalRandom.current().nextDouble());
+    long delay = settings.retryDelayMillis(attempt, ThreadLocalRandom.current());
     if (delay == 0) {
       action.run();
     } else {

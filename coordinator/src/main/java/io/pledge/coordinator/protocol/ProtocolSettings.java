@@ -1,7 +1,9 @@
 package io.pledge.coordinator.protocol;
 
+import io.pledge.common.retry.Backoff;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.random.RandomGenerator;
 
 /**
  * The protocol's timing knobs.
@@ -34,13 +36,13 @@ public record ProtocolSettings(Duration defaultTxTimeout, Duration maxTxTimeout,
     }
   }
 
-  /** Capped exponential backoff with full jitter's upper half: attempt 1 waits about base, then 2x, 4x... */
-  public long retryDelayMillis(int attempt, double random) {
-    if (attempt <= 0) {
-      return 0;
-    }
-    long exp = retryBase.toMillis() << Math.min(attempt - 1, 20);
-    long capped = Math.min(retryCap.toMillis(), exp);
-    return Math.max(1, (long) (capped * (0.5 + random / 2)));
+  /** The backoff of phase-2 retries: from {@code retryBase}, doubling up to {@code retryCap}, with jitter. */
+  public Backoff retry() {
+    return new Backoff(retryBase, retryCap);
+  }
+
+  /** The wait before retry {@code attempt}: none for 0, about {@code retryBase} for 1, then 2x, 4x... */
+  public long retryDelayMillis(int attempt, RandomGenerator random) {
+    return attempt <= 0 ? 0 : Math.max(1, retry().jittered(attempt - 1, random).toMillis());
   }
 }

@@ -422,7 +422,7 @@ public final class TransactionManager {
       }
       LOG.atWarn().addKeyValue("txId", entry.tx.id()).addKeyValue("attempt", attempt)
           .log("replicating the abort decision failed; retrying: " + EffectRunner.message(ar.cause()));
-      long delay = settings.retryDelayMillis(attempt + 1, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+      long delay = settings.retryDelayMillis(attempt + 1, java.util.concurrent.ThreadLocalRandom.current());
       vertx.setTimer(Math.max(1, delay), t -> {
         if (!stopped) {
           replicateAbort(entry, deferred, attempt + 1);

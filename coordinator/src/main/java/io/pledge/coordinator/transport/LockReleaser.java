@@ -4,6 +4,7 @@ import io.pledge.api.v1.LockServiceGrpcClient;
 import io.pledge.api.v1.ReleaseAllLocksRequest;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.retry.Backoff;
 import io.pledge.common.tls.TlsOptions;
 import io.pledge.coordinator.state.TxId;
 import io.vertx.core.Future;
@@ -14,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +36,7 @@ public final class LockReleaser {
   private static final Logger LOG = LoggerFactory.getLogger(LockReleaser.class);
   static final int MAX_PENDING = 100_000;
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
-  private static final long FIRST_RETRY_MILLIS = 100;
-  private static final long MAX_RETRY_MILLIS = 10_000;
+  private static final Backoff RETRY = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10));
 
   private final Vertx vertx;
   private final CallSessions calls;
@@ -45,7 +46,7 @@ public final class LockReleaser {
   private long outageStartNanos;
   private long failedCalls;
   private long dropped;
-  private long retryMillis = FIRST_RETRY_MILLIS;
+  private int retries;
   private long retryTimer = -1;
   private boolean closed;
 
@@ -115,11 +116,10 @@ public final class LockReleaser {
     if (closed || retryTimer >= 0) {
       return;
     }
-    retryTimer = vertx.setTimer(retryMillis, t -> {
+    retryTimer = vertx.setTimer(RETRY.jittered(retries++, ThreadLocalRandom.current()).toMillis(), t -> {
       retryTimer = -1;
       probe();
     });
-    retryMillis = Math.min(MAX_RETRY_MILLIS, retryMillis * 2);
   }
 
   /** One queued release as a probe: while it fails, the outage goes on. */
@@ -141,7 +141,7 @@ public final class LockReleaser {
       return;
     }
     outage = false;
-    retryMillis = FIRST_RETRY_MILLIS;
+    retries = 0;
     List<TxId> queued = new ArrayList<>(pending);
     pending.clear();
     LOG.atInfo().addKeyValue("lockService", lockService).addKeyValue("queued", queued.size())

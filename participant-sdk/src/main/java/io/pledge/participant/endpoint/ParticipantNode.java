@@ -20,7 +20,7 @@ import io.pledge.participant.endpoint.impl.StartupRecovery;
 import io.pledge.participant.log.BranchLog;
 import io.pledge.participant.log.BranchRecord;
 import io.pledge.participant.log.DurableBranchLog;
-import io.pledge.participant.recovery.Backoff;
+import io.pledge.common.retry.Backoff;
 import io.pledge.participant.recovery.CoordinatorOutcomes;
 import io.pledge.participant.recovery.InDoubtResolver;
 import io.pledge.participant.recovery.OutcomeSource;

@@ -1,5 +1,6 @@
 package io.pledge.participant.recovery;
 
+import io.pledge.common.retry.Backoff;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;

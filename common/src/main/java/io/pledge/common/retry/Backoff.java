@@ -1,10 +1,11 @@
-package io.pledge.participant.recovery;
+package io.pledge.common.retry;
 
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Capped exponential backoff: {@code initial}, twice that, ... up to {@code max}; {@link #jittered} spreads each
+ * Pledge's one backoff, for every retry loop (phase 2, GetOutcome, lock releases, finding a leader). Capped
+ * exponential backoff: {@code initial}, twice that, ... up to {@code max}; {@link #jittered} spreads each
  * wait over its upper half, so that many participants that lost the coordinator at the same moment do not ask
  * again in lockstep ("equal jitter"). Pure: the caller supplies the random source.
  */

@@ -1,4 +1,4 @@
-package io.pledge.participant.recovery;
+package io.pledge.common.retry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
