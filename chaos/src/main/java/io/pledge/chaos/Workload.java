@@ -54,7 +54,7 @@ public final class Workload {
     this.http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(settings.clients()));
   }
 
-  /** What one lane is waiting for: {@code call}, made at {@code sinceNanos} for {@code transfer} (null before Begin). */
+  /** What a lane waits for: {@code call}, made at {@code sinceNanos} for {@code transfer} (null before Begin). */
   record Waiting(Transfer transfer, String call, long sinceNanos) {}
 
   public void start() {
@@ -141,20 +141,22 @@ public final class Workload {
           String txId = begun.result();
           Transfer pending = new Transfer(txId, fromA, accountA, accountB, amount, careless, Transfer.Told.UNKNOWN,
               "", started, 0);
-          Future<Void> work = call(lane, pending, ChaosCluster.BANK_A, fromA ? "/debit" : "/credit", accountA, amount)
+          Future<Void> work = call(lane, pending, ChaosCluster.BANK_A, fromA ? "/debit" : "/credit", accountA,
+              amount)
               .transform(a -> a.failed() && !careless ? Future.<Void>failedFuture(a.cause())
                   : call(lane, pending, ChaosCluster.BANK_B, fromA ? "/credit" : "/debit", accountB, amount)
                       .transform(b -> a.failed() ? Future.<Void>failedFuture(a.cause())
                           : b.failed() ? Future.<Void>failedFuture(b.cause()) : Future.<Void>succeededFuture()));
           return work.transform(w -> {
             if (w.failed() && !careless) {
-              return waitFor(lane, pending, "Rollback", () -> client.rollback(txId)).transform(rb -> record(txId, fromA, accountA, accountB, amount, false,
+              return waitFor(lane, pending, "Rollback", () -> client.rollback(txId)).transform(rb -> record(pending,
                   rb.succeeded() ? Transfer.Told.ABORTED : Transfer.Told.UNKNOWN,
-                  "work failed: " + w.cause().getMessage(), started));
+                  "work failed: " + w.cause().getMessage()));
             }
-            return waitFor(lane, pending, "Commit", () -> client.commit(txId)).transform(c -> record(txId, fromA, accountA, accountB, amount, careless,
-                c.failed() ? Transfer.Told.UNKNOWN : c.result().committed() ? Transfer.Told.COMMITTED
-                    : Transfer.Told.ABORTED, c.failed() ? c.cause().getMessage() : detail(c.result()), started));
+            return waitFor(lane, pending, "Commit", () -> client.commit(txId)).transform(c -> record(pending,
+                c.failed() ? Transfer.Told.UNKNOWN
+                    : c.result().committed() ? Transfer.Told.COMMITTED : Transfer.Told.ABORTED,
+                c.failed() ? c.cause().getMessage() : detail(c.result())));
           });
         });
   }
@@ -163,10 +165,10 @@ public final class Workload {
     return outcome.committed() ? "" : outcome.cause() + " " + outcome.detail();
   }
 
-  private Future<Boolean> record(String txId, boolean fromA, int accountA, int accountB, long amount,
-      boolean careless, Transfer.Told told, String detail, long started) {
-    history.add(new Transfer(txId, fromA, accountA, accountB, amount, careless, told, detail, started,
-        System.nanoTime()));
+  private Future<Boolean> record(Transfer pending, Transfer.Told told, String detail) {
+    Transfer t = pending;
+    history.add(new Transfer(t.txId(), t.fromA(), t.accountA(), t.accountB(), t.amount(), t.careless(), told, detail,
+        t.startedNanos(), System.nanoTime()));
     return Future.succeededFuture(told == Transfer.Told.COMMITTED);
   }
 
@@ -178,7 +180,8 @@ public final class Workload {
   private Future<Void> call(int lane, Transfer pending, String bank, String path, int account, long amount) {
     String txId = pending.txId();
     String what = bank + " POST " + path;
-    return waitFor(lane, pending, what, () -> client.call(txId, what, () -> send(txId, bank, path, account, amount)));
+    return waitFor(lane, pending, what,
+        () -> client.call(txId, what, () -> send(txId, bank, path, account, amount)));
   }
 
   private Future<Void> send(String txId, String bank, String path, int account, long amount) {
