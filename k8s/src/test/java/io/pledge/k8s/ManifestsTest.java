@@ -371,11 +371,12 @@ class ManifestsTest {
           .toList();
       assertEquals(1, matched.size(), name + ": must select one workload");
       int replicas = matched.get(0).getSpec().getReplicas();
-      if (pdb.getSpec().getMinAvailable() != null) {
-        assertTrue(pdb.getSpec().getMinAvailable().getIntVal() < replicas, name + ": minAvailable blocks every eviction");
-      } else {
-        assertTrue(pdb.getSpec().getMaxUnavailable().getIntVal() >= 1, name + ": maxUnavailable blocks every eviction");
-      }
+      // Both StatefulSets are majority systems (the coordinator's Raft group, the lock members' quorum): a drain
+      // may take one pod, never the majority.
+      int available = pdb.getSpec().getMinAvailable() != null ? pdb.getSpec().getMinAvailable().getIntVal()
+          : replicas - pdb.getSpec().getMaxUnavailable().getIntVal();
+      assertTrue(available < replicas, name + ": blocks every eviction");
+      assertTrue(available >= replicas / 2 + 1, name + ": lets a drain take the majority of " + replicas);
     }
     for (StatefulSet s : all(StatefulSet.class)) {
       assertTrue(all(PodDisruptionBudget.class).stream().anyMatch(p -> selects(p.getSpec().getSelector().getMatchLabels(),

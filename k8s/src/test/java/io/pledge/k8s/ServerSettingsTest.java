@@ -1,6 +1,7 @@
 package io.pledge.k8s;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,7 +20,9 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.LeaderEndpoints;
 import io.pledge.coordinator.CoordinatorOptions;
+import io.pledge.coordinator.cluster.ClusterOptions;
 import io.pledge.examples.bank.BankOptions;
 import io.pledge.lock.config.LockServiceOptions;
 import io.pledge.participant.endpoint.ParticipantOptions;
@@ -76,6 +79,9 @@ class ServerSettingsTest {
     }
   }
 
+  /** The namespace the kustomization puts everything in. */
+  private static final String NAMESPACE = Manifests.kustomization().path("namespace").asText();
+
   private static List<Manifests.Doc> docs;
   private static ConfigMap pledgeConfig;
 
@@ -115,6 +121,12 @@ class ServerSettingsTest {
    * values a pod would get.
    */
   private static Running start(HasMetadata workload, PodTemplateSpec template, Container c) throws IOException {
+    return start(workload, template, c, 0);
+  }
+
+  /** As {@link #start(HasMetadata, PodTemplateSpec, Container)}, in the pod of the given StatefulSet ordinal. */
+  private static Running start(HasMetadata workload, PodTemplateSpec template, Container c, int ordinal)
+      throws IOException {
     Server server = Server.of(c);
     String where = workload.getKind() + " " + workload.getMetadata().getName() + " container " + c.getName();
     Map<String, String> env = new LinkedHashMap<>();
@@ -124,14 +136,14 @@ class ServerSettingsTest {
       if (e.getName().startsWith("PLEDGE_")) {
         assertTrue(allowed.contains(e.getName()), where + ": " + e.getName() + " is not a setting of " + server);
       }
-      env.put(e.getName(), e.getValue() != null ? e.getValue() : downwardApi(workload, e));
+      env.put(e.getName(), e.getValue() != null ? e.getValue() : downwardApi(workload, e, ordinal));
     }
     List<String> args = c.getArgs() == null ? List.of() : c.getArgs();
     String configPath = args.stream().filter(a -> a.startsWith("--config=")).map(a -> a.substring(9)).findFirst()
         .orElse(env.get("PLEDGE_CONFIG"));
     assertNotNull(configPath, where + ": reads no config file (--config or PLEDGE_CONFIG)");
     String key = configMapKeyMountedAt(template, c, configPath);
-    Path file = Files.writeString(tmp.resolve(workload.getMetadata().getName() + "-" + key),
+    Path file = Files.writeString(tmp.resolve(workload.getMetadata().getName() + "-" + ordinal + "-" + key),
         pledgeConfig.getData().get(key));
     env.remove("PLEDGE_CONFIG");
     List<String> flags = args.stream().filter(a -> !a.startsWith("--config=")).collect(Collectors.toList());
@@ -145,11 +157,11 @@ class ServerSettingsTest {
     return new Running(workload, template, c, server, config, key);
   }
 
-  private static String downwardApi(HasMetadata workload, EnvVar e) {
+  private static String downwardApi(HasMetadata workload, EnvVar e, int ordinal) {
     assertNotNull(e.getValueFrom(), e.getName() + ": neither value nor valueFrom");
     assertNotNull(e.getValueFrom().getFieldRef(), e.getName() + ": only downward-API fields are expected");
     return switch (e.getValueFrom().getFieldRef().getFieldPath()) {
-      case "metadata.name" -> workload.getMetadata().getName() + "-0";
+      case "metadata.name" -> workload.getMetadata().getName() + "-" + ordinal;
       case "status.podIP" -> "10.1.2.3";
       case "metadata.namespace" -> "pledge";
       default -> throw new AssertionError(e.getName() + ": unexpected field " + e.getValueFrom().getFieldRef().getFieldPath());
@@ -207,16 +219,67 @@ class ServerSettingsTest {
     Running r = the(Server.COORDINATOR);
     Config c = r.config();
     assertEquals("0.0.0.0", c.get(CoordinatorOptions.HOST), "a pod must listen on every interface");
-    assertEquals(Set.of(c.get(CoordinatorOptions.GRPC_PORT), c.get(CoordinatorOptions.HTTP_PORT)),
-        containerPorts(r.container()));
+    ClusterOptions cluster = CoordinatorOptions.from(c).cluster()
+        .orElseThrow(() -> new AssertionError("the coordinator runs as a cluster: cluster.peers is not set"));
+    assertEquals(Set.of(c.get(CoordinatorOptions.GRPC_PORT), c.get(CoordinatorOptions.HTTP_PORT),
+        cluster.effectiveRaftPort()), containerPorts(r.container()));
     StatefulSet sts = (StatefulSet) r.workload();
     Set<String> claims = sts.getSpec().getVolumeClaimTemplates().stream().map(v -> v.getMetadata().getName())
         .collect(Collectors.toSet());
-    assertTrue(r.container().getVolumeMounts().stream().anyMatch(m -> claims.contains(m.getName())
-        && Path.of(m.getMountPath()).equals(Path.of(c.get(CoordinatorOptions.DATA_DIR)))),
-        "data.dir " + c.get(CoordinatorOptions.DATA_DIR) + " must be the mount of a persistent volume claim");
-    assertEquals(r.workload().getMetadata().getName() + "-0", c.get(CoordinatorOptions.NODE_ID),
-        "the node id is the pod name, stable across restarts");
+    for (Path dir : List.of(Path.of(c.get(CoordinatorOptions.DATA_DIR)), cluster.storageDir())) {
+      assertTrue(r.container().getVolumeMounts().stream().anyMatch(m -> claims.contains(m.getName())
+          && dir.startsWith(Path.of(m.getMountPath()))),
+          dir + " (data.dir, cluster.storage-dir) must be on a persistent volume claim");
+    }
+  }
+
+  /**
+   * Issue 15: three members, each with its pod name as its Raft id, all listing the same peers, which are the pods'
+   * DNS names under the governing headless Service at the Raft port the container declares. Loaded for every
+   * ordinal, as each pod would start: a member whose id were not among the peers would not start.
+   */
+  @Test
+  void coordinatorMembersFormOneRaftGroupThroughTheHeadlessService() throws IOException {
+    Running first = the(Server.COORDINATOR);
+    StatefulSet sts = (StatefulSet) first.workload();
+    String name = sts.getMetadata().getName();
+    int replicas = sts.getSpec().getReplicas();
+    assertEquals(3, replicas, "issue 15: the coordinator runs as a group of three");
+    assertEquals("Parallel", sts.getSpec().getPodManagementPolicy(),
+        "members must start together: none is ready before the group has a leader");
+    Service headless = services().stream().filter(s -> s.getMetadata().getName().equals(sts.getSpec().getServiceName()))
+        .findFirst().orElseThrow();
+    assertEquals("None", headless.getSpec().getClusterIP());
+    assertTrue(Boolean.TRUE.equals(headless.getSpec().getPublishNotReadyAddresses()),
+        headless.getMetadata().getName() + " must resolve members before they are ready, or no leader is ever elected");
+    int raftPort = first.container().getPorts().stream().filter(p -> "raft".equals(p.getName())).findFirst()
+        .orElseThrow(() -> new AssertionError("the coordinator declares no port named raft")).getContainerPort();
+    assertTrue(headless.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == raftPort
+        && "raft".equals(p.getTargetPort().getStrVal())), "the headless Service lists the Raft port");
+
+    Set<String> podNames = new TreeSet<>();
+    for (int i = 0; i < replicas; i++) {
+      podNames.add(name + "-" + i);
+    }
+    Set<String> clusterNames = new HashSet<>();
+    for (int i = 0; i < replicas; i++) {
+      Running r = start(sts, first.template(), first.container(), i);
+      CoordinatorOptions options = CoordinatorOptions.from(r.config());
+      ClusterOptions cluster = options.cluster().orElseThrow(() -> new AssertionError("cluster.peers is not set"));
+      assertEquals(name + "-" + i, cluster.nodeId(), "a member's id is its pod name");
+      assertEquals(podNames, cluster.peers().stream().map(ClusterOptions.Peer::id)
+          .collect(Collectors.toCollection(TreeSet::new)), "cluster.peers names exactly the StatefulSet's pods");
+      assertEquals(replicas, cluster.peers().size());
+      for (ClusterOptions.Peer peer : cluster.peers()) {
+        assertEquals(peer.id() + "." + headless.getMetadata().getName() + "." + NAMESPACE + ".svc", peer.host(),
+            peer + ": a peer is reached by its pod's stable DNS name under the governing Service");
+        assertEquals(raftPort, peer.raftPort(), peer + ": the Raft port the container declares");
+      }
+      assertEquals(raftPort, cluster.effectiveRaftPort());
+      assertFalse(podNames.contains(options.nodeId()), "node.id names the cluster, not one member");
+      clusterNames.add(options.nodeId());
+    }
+    assertEquals(1, clusterNames.size(), "every member issues transaction ids under the same node.id");
   }
 
   @Test
@@ -298,26 +361,82 @@ class ServerSettingsTest {
       Endpoint advertised = Endpoint.parse(c.get(ParticipantOptions.ADVERTISED));
       assertEquals(c.get(ParticipantOptions.PORT), servicePortTarget(advertised, r.template()).getContainerPort(),
           r.name() + ": the advertised endpoint must reach this pod's participant port through a stable Service");
-      assertServes(Endpoint.parse(c.get(ParticipantOptions.COORDINATOR)), the(Server.COORDINATOR),
-          CoordinatorOptions.GRPC_PORT);
+      for (Endpoint coordinator : LeaderEndpoints.parseList(c.get(ParticipantOptions.COORDINATOR))) {
+        assertServes(coordinator, the(Server.COORDINATOR), CoordinatorOptions.GRPC_PORT);
+      }
       assertServes(Endpoint.parse(c.get(BankOptions.LOCK_SERVICE)), the(Server.LOCK_SERVICE),
           LockServiceOptions.GRPC_PORT);
     }
   }
 
+  /**
+   * Issue 15: clients and participants follow the leader from a list of the members. The participant SDK's
+   * coordinator.endpoint took a single host:port when this was written; once it takes a list, the banks must name
+   * every member (by the same DNS names as cluster.peers), not one Service that may land on a follower.
+   */
+  @Test
+  void participantsNameEveryCoordinatorMemberOnceTheirSettingTakesAList() throws IOException {
+    ClusterOptions cluster = CoordinatorOptions.from(the(Server.COORDINATOR).config()).cluster().orElseThrow();
+    int grpcPort = the(Server.COORDINATOR).config().get(CoordinatorOptions.GRPC_PORT);
+    Set<String> members = cluster.peers().stream().map(p -> p.host() + ":" + grpcPort)
+        .collect(Collectors.toCollection(TreeSet::new));
+    boolean takesAList;
+    try {
+      BankOptions.from(Config.load(BankOptions.KEYS,
+          new String[] {"--" + ParticipantOptions.COORDINATOR.name() + "=" + String.join(",", members)}, Map.of()));
+      takesAList = true;
+    } catch (IllegalArgumentException e) {
+      takesAList = false;
+    }
+    for (Running bank : running().stream().filter(r -> r.server() == Server.BANK).toList()) {
+      List<Endpoint> configured = LeaderEndpoints.parseList(bank.config().get(ParticipantOptions.COORDINATOR));
+      if (takesAList) {
+        assertEquals(members, configured.stream().map(Endpoint::toString).collect(Collectors.toCollection(TreeSet::new)),
+            bank.name() + ": coordinator.endpoint takes a list now: name every member, as cluster.peers does");
+      } else {
+        assertEquals(1, configured.size(), bank.name() + ": coordinator.endpoint takes one endpoint");
+      }
+    }
+  }
+
   /** The container port that {@code endpoint} (a Service name and port) reaches in pods of {@code template}. */
   private static ContainerPort servicePortTarget(Endpoint endpoint, PodTemplateSpec template) {
-    Service svc = services().stream().filter(s -> s.getMetadata().getName().equals(endpoint.host())).findFirst()
-        .orElseThrow(() -> new AssertionError(endpoint + ": " + endpoint.host() + " is no Service"));
+    Service svc = serviceOf(endpoint);
     assertTrue(template.getMetadata().getLabels().entrySet().containsAll(svc.getSpec().getSelector().entrySet()),
-        endpoint + ": Service " + endpoint.host() + " does not select these pods");
+        endpoint + ": Service " + svc.getMetadata().getName() + " does not select these pods");
     ServicePort port = svc.getSpec().getPorts().stream().filter(p -> p.getPort() == endpoint.port()).findFirst()
-        .orElseThrow(() -> new AssertionError(endpoint + ": Service " + endpoint.host() + " has no such port"));
+        .orElseThrow(() -> new AssertionError(endpoint + ": Service " + svc.getMetadata().getName() + " has no such port"));
     IntOrString target = port.getTargetPort();
     return template.getSpec().getContainers().stream().flatMap(c -> c.getPorts().stream())
         .filter(p -> target.getStrVal() != null ? target.getStrVal().equals(p.getName())
             : target.getIntVal().equals(p.getContainerPort())).findFirst()
         .orElseThrow(() -> new AssertionError(endpoint + ": target port " + target + " is no container port"));
+  }
+
+  /**
+   * The Service a host name resolves to inside the namespace: {@code svc}, {@code svc.ns.svc}, or a StatefulSet
+   * pod's {@code pod-N.svc.ns.svc} under its governing headless Service, with N below the replica count.
+   */
+  private static Service serviceOf(Endpoint endpoint) {
+    String host = endpoint.host();
+    String suffix = "." + NAMESPACE + ".svc";
+    String name = host.endsWith(suffix) ? host.substring(0, host.length() - suffix.length()) : host;
+    String[] parts = name.split("\\.");
+    if (parts.length == 2) {
+      StatefulSet sts = docs.stream().map(Manifests.Doc::resource).filter(StatefulSet.class::isInstance)
+          .map(StatefulSet.class::cast).filter(s -> s.getSpec().getServiceName().equals(parts[1])).findFirst()
+          .orElseThrow(() -> new AssertionError(endpoint + ": " + parts[1] + " governs no StatefulSet"));
+      String prefix = sts.getMetadata().getName() + "-";
+      assertTrue(parts[0].startsWith(prefix) && parts[0].substring(prefix.length()).matches("\\d+")
+          && Integer.parseInt(parts[0].substring(prefix.length())) < sts.getSpec().getReplicas(),
+          endpoint + ": " + parts[0] + " is no pod of StatefulSet " + sts.getMetadata().getName());
+      name = parts[1];
+    } else {
+      assertEquals(1, parts.length, endpoint + ": not a Service or pod name of namespace " + NAMESPACE);
+    }
+    String svcName = name;
+    return services().stream().filter(s -> s.getMetadata().getName().equals(svcName)).findFirst()
+        .orElseThrow(() -> new AssertionError(endpoint + ": " + svcName + " is no Service"));
   }
 
   private static void assertServes(Endpoint endpoint, Running server, ConfigKey<Integer> portKey) {
