@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -267,7 +268,10 @@ class ManifestsTest {
     Set<String> configMaps = all(ConfigMap.class).stream().map(m -> m.getMetadata().getName())
         .collect(Collectors.toCollection(TreeSet::new));
     Manifests.kustomization().path("configMapGenerator").forEach(g -> configMaps.add(g.path("name").asText()));
-    Set<String> secrets = all(Secret.class).stream().map(s -> s.getMetadata().getName()).collect(Collectors.toSet());
+    // A Secret is declared, or kept by a cert-manager Certificate (which writes it).
+    Set<String> secrets = all(Secret.class).stream().map(s -> s.getMetadata().getName())
+        .collect(Collectors.toCollection(HashSet::new));
+    all(Certificate.class).forEach(c -> secrets.add(c.getSpec().getSecretName()));
     Set<String> accounts = all(ServiceAccount.class).stream().map(s -> s.getMetadata().getName()).collect(Collectors.toSet());
     for (Map.Entry<String, PodTemplateSpec> w : podTemplates().entrySet()) {
       var spec = w.getValue().getSpec();

@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.SecretVolumeSource;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -21,6 +25,8 @@ import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.LeaderEndpoints;
+import io.pledge.common.tls.Policy;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.coordinator.CoordinatorOptions;
 import io.pledge.coordinator.cluster.ClusterOptions;
 import io.pledge.examples.bank.BankOptions;
@@ -33,6 +39,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -92,8 +99,8 @@ class ServerSettingsTest {
   static void load() {
     docs = Manifests.load();
     List<ConfigMap> maps = docs.stream().map(Manifests.Doc::resource).filter(ConfigMap.class::isInstance)
-        .map(ConfigMap.class::cast).toList();
-    assertEquals(1, maps.size(), "one ConfigMap of settings");
+        .map(ConfigMap.class::cast).filter(m -> m.getMetadata().getName().equals("pledge-config")).toList();
+    assertEquals(1, maps.size(), "one ConfigMap of settings, pledge-config");
     pledgeConfig = maps.get(0);
   }
 
@@ -108,6 +115,13 @@ class ServerSettingsTest {
       }
     }
     return all;
+  }
+
+  /** The cert-manager Certificate that keeps Secret {@code secretName}. */
+  private static Certificate certificateOf(String secretName) {
+    return docs.stream().map(Manifests.Doc::resource).filter(Certificate.class::isInstance).map(Certificate.class::cast)
+        .filter(c -> secretName.equals(c.getSpec().getSecretName())).findFirst()
+        .orElseThrow(() -> new AssertionError("no cert-manager Certificate keeps Secret " + secretName));
   }
 
   private static List<Service> services() {
@@ -149,12 +163,75 @@ class ServerSettingsTest {
     List<String> flags = args.stream().filter(a -> !a.startsWith("--config=")).collect(Collectors.toList());
     flags.add("--config=" + file);
     Config config = Config.load(server.keys, flags.toArray(String[]::new), env);
+    // The TLS files are read at start (TlsOptions.from, Policy.from): here they are copies of what the pod would find
+    // at those paths, the policy as the ConfigMap has it and stand-ins for what cert-manager writes into the Secret.
+    for (ConfigKey<String> k : List.of(TlsOptions.CERT, TlsOptions.KEY, TlsOptions.CA, Policy.FILE)) {
+      if (!config.get(k).isBlank()) {
+        MountedFile mounted = mountedFile(template, c, config.get(k));
+        Path copy = tmp.resolve(workload.getMetadata().getName() + "-" + ordinal + "-" + mounted.key());
+        Files.writeString(copy, mounted.configMapText().orElse("stand-in for " + mounted));
+        flags.add("--" + k.name() + "=" + copy);
+      }
+    }
+    Config local = Config.load(server.keys, flags.toArray(String[]::new), env);
     switch (server) { // the range checks of the options records
-      case COORDINATOR -> CoordinatorOptions.from(config);
-      case BANK -> BankOptions.from(config);
+      case COORDINATOR -> CoordinatorOptions.from(local);
+      case BANK -> BankOptions.from(local);
       case LOCK_SERVICE -> { }
     }
+    TlsOptions.from(local);
+    Policy.from(local); // the policy file parses, for every server
     return new Running(workload, template, c, server, config, key);
+  }
+
+  /** A file in a container: the key {@code key} of the Secret or ConfigMap volume {@code volume} mounted there. */
+  record MountedFile(Volume volume, VolumeMount mount, String key) {
+    Optional<String> secretName() {
+      return Optional.ofNullable(volume.getSecret()).map(SecretVolumeSource::getSecretName);
+    }
+
+    /** The file's text when it comes from a ConfigMap of the manifests. */
+    Optional<String> configMapText() {
+      if (volume.getConfigMap() == null) {
+        return Optional.empty();
+      }
+      ConfigMap map = docs.stream().map(Manifests.Doc::resource).filter(ConfigMap.class::isInstance)
+          .map(ConfigMap.class::cast).filter(m -> m.getMetadata().getName().equals(volume.getConfigMap().getName()))
+          .findFirst().orElseThrow(() -> new AssertionError("no ConfigMap " + volume.getConfigMap().getName()));
+      return Optional.ofNullable(map.getData().get(key));
+    }
+
+    @Override
+    public String toString() {
+      return (volume.getSecret() != null ? "Secret " + volume.getSecret().getSecretName()
+          : "ConfigMap " + volume.getConfigMap().getName()) + " key " + key;
+    }
+  }
+
+  /** Which Secret or ConfigMap key a path of container {@code c} is; fails for a path no such volume provides. */
+  static MountedFile mountedFile(PodTemplateSpec template, Container c, String path) {
+    for (VolumeMount m : c.getVolumeMounts()) {
+      if (!path.startsWith(m.getMountPath() + "/")) {
+        continue;
+      }
+      String rest = path.substring(m.getMountPath().length() + 1);
+      Volume v = template.getSpec().getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst()
+          .orElseThrow();
+      List<KeyToPath> items = v.getSecret() != null ? v.getSecret().getItems()
+          : v.getConfigMap() != null ? v.getConfigMap().getItems() : null;
+      if (v.getSecret() == null && v.getConfigMap() == null) {
+        continue;
+      }
+      if (items == null || items.isEmpty()) {
+        return new MountedFile(v, m, rest);
+      }
+      for (KeyToPath item : items) {
+        if (item.getPath().equals(rest)) {
+          return new MountedFile(v, m, item.getKey());
+        }
+      }
+    }
+    throw new AssertionError(c.getName() + ": " + path + " is no file of a mounted Secret or ConfigMap");
   }
 
   private static String downwardApi(HasMetadata workload, EnvVar e, int ordinal) {
@@ -396,6 +473,73 @@ class ServerSettingsTest {
       } else {
         assertEquals(1, configured.size(), bank.name() + ": coordinator.endpoint takes one endpoint");
       }
+    }
+  }
+
+  /**
+   * Issue 14: every server runs mutual TLS from the Secret a cert-manager Certificate keeps (cert-manager's file
+   * names), mounted whole so that renewals reach it, and with the policy file of ConfigMap pledge-policy.
+   */
+  @Test
+  void everyServerRunsMutualTlsFromItsCertificatesSecretAndThePolicy() throws IOException {
+    for (Running r : running()) {
+      Config c = r.config();
+      assertEquals("require", c.get(TlsOptions.CLIENT_AUTH).trim(), r.name() + ": tls.client-auth (mutual TLS)");
+      Map<String, MountedFile> files = new LinkedHashMap<>();
+      for (ConfigKey<String> k : List.of(TlsOptions.CERT, TlsOptions.KEY, TlsOptions.CA)) {
+        assertFalse(c.get(k).isBlank(), r.name() + ": " + k.name() + " is not set: TLS is off");
+        files.put(k.name(), mountedFile(r.template(), r.container(), c.get(k)));
+      }
+      assertEquals(List.of("tls.crt", "tls.key", "ca.crt"), files.values().stream().map(MountedFile::key).toList(),
+          r.name() + ": tls.cert, tls.key, tls.ca are the files cert-manager writes: " + files);
+      Set<Optional<String>> secrets = files.values().stream().map(MountedFile::secretName).collect(Collectors.toSet());
+      assertEquals(1, secrets.size(), r.name() + ": certificate, key and CA come from one Secret: " + files);
+      String secret = secrets.iterator().next()
+          .orElseThrow(() -> new AssertionError(r.name() + ": the TLS files must come from a Secret: " + files));
+      Certificate certificate = certificateOf(secret);
+      assertFalse(Boolean.TRUE.equals(certificate.getSpec().getIsCA()), r.name() + ": mounts the CA's own Secret");
+      for (MountedFile f : files.values()) {
+        assertTrue(f.mount().getSubPath() == null || f.mount().getSubPath().isEmpty(),
+            r.name() + ": a subPath mount never sees cert-manager's renewals");
+      }
+      MountedFile policy = mountedFile(r.template(), r.container(), c.get(Policy.FILE));
+      assertNotNull(policy.volume().getConfigMap(), r.name() + ": tls.policy must come from a ConfigMap");
+      assertEquals("pledge-policy", policy.volume().getConfigMap().getName(), r.name() + ": tls.policy");
+      assertTrue(policy.configMapText().isPresent(), r.name() + ": " + policy + " does not exist");
+    }
+  }
+
+  /**
+   * Clients check the server's name against its certificate (TlsOptions: HTTPS host verification): each server's
+   * certificate must carry every host name it is dialled by, as the other servers' settings name it, including
+   * the members' pod names a follower gives as the leader's.
+   */
+  @Test
+  void everyServerCertificateNamesTheHostsItIsDialledBy() throws IOException {
+    List<Running> all = running();
+    Running coordinator = the(Server.COORDINATOR);
+    List<Running> banks = all.stream().filter(r -> r.server() == Server.BANK).toList();
+    Set<String> coordinatorHosts = new TreeSet<>();
+    CoordinatorOptions.from(coordinator.config()).cluster().orElseThrow().peers()
+        .forEach(p -> coordinatorHosts.add(p.host()));
+    Set<String> lockHosts = new TreeSet<>();
+    lockHosts.add(Endpoint.parse(coordinator.config().get(CoordinatorOptions.LOCK_SERVICE)).host());
+    for (Running bank : banks) {
+      LeaderEndpoints.parseList(bank.config().get(ParticipantOptions.COORDINATOR))
+          .forEach(e -> coordinatorHosts.add(e.host()));
+      lockHosts.add(Endpoint.parse(bank.config().get(BankOptions.LOCK_SERVICE)).host());
+    }
+    for (Running r : all) {
+      Set<String> dialled = switch (r.server()) {
+        case COORDINATOR -> coordinatorHosts;
+        case LOCK_SERVICE -> lockHosts;
+        case BANK -> Set.of(Endpoint.parse(r.config().get(ParticipantOptions.ADVERTISED)).host());
+      };
+      String secret = mountedFile(r.template(), r.container(), r.config().get(TlsOptions.CERT)).secretName()
+          .orElseThrow();
+      List<String> names = certificateOf(secret).getSpec().getDnsNames();
+      assertTrue(names != null && names.containsAll(dialled),
+          r.name() + ": its certificate's dnsNames " + names + " must include every name it is dialled by " + dialled);
     }
   }
 
