@@ -3,6 +3,7 @@ package io.pledge.k8s;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.certmanager.api.model.v1.Certificate;
@@ -166,6 +167,68 @@ class SecurityManifestsTest {
       }
     }
     assertEquals(CALLS.keySet(), images, "every image runs somewhere");
+  }
+
+  /**
+   * Pod hardening (issue 14): the runtime's default seccomp filter, no root, no privilege escalation, no capability,
+   * a read-only root filesystem with writable volumes only where the process writes (its data volume and /tmp), no
+   * host namespaces or paths, and no API token in pods that do not use the API.
+   */
+  @Test
+  void everyContainerIsHardened() {
+    for (Map.Entry<String, PodTemplateSpec> w : podTemplates().entrySet()) {
+      String name = w.getKey();
+      var pod = w.getValue().getSpec();
+      var podSecurity = Optional.ofNullable(pod.getSecurityContext());
+      assertFalse(Boolean.TRUE.equals(pod.getHostNetwork()) || Boolean.TRUE.equals(pod.getHostPID())
+          || Boolean.TRUE.equals(pod.getHostIPC()), name + ": shares a host namespace");
+      if (pod.getServiceAccountName() == null) {
+        assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(),
+            name + ": uses no ServiceAccount, so it needs no API token in the pod");
+      }
+      Map<String, Volume> volumes = new LinkedHashMap<>();
+      pod.getVolumes().forEach(v -> volumes.put(v.getName(), v));
+      volumes.values().forEach(v -> assertNull(v.getHostPath(), name + ": hostPath volume " + v.getName()));
+      Set<String> claims = new HashSet<>();
+      all(StatefulSet.class).stream().filter(s -> name.equals("StatefulSet " + s.getMetadata().getName()))
+          .flatMap(s -> s.getSpec().getVolumeClaimTemplates().stream()).forEach(c -> claims.add(c.getMetadata().getName()));
+      for (Container c : pod.getContainers()) {
+        String where = name + " container " + c.getName();
+        var sc = c.getSecurityContext();
+        assertNotNull(sc, where + ": no securityContext");
+        String seccomp = sc.getSeccompProfile() != null ? sc.getSeccompProfile().getType()
+            : podSecurity.map(p -> p.getSeccompProfile()).map(p -> p.getType()).orElse(null);
+        assertEquals("RuntimeDefault", seccomp, where + ": seccompProfile");
+        Boolean nonRoot = sc.getRunAsNonRoot() != null ? sc.getRunAsNonRoot()
+            : podSecurity.map(p -> p.getRunAsNonRoot()).orElse(null);
+        assertEquals(Boolean.TRUE, nonRoot, where + ": runAsNonRoot");
+        Long uid = sc.getRunAsUser() != null ? sc.getRunAsUser() : podSecurity.map(p -> p.getRunAsUser()).orElse(null);
+        assertTrue(uid != null && uid != 0, where + ": runs as a fixed non-root uid (the images' 10001)");
+        assertEquals(Boolean.FALSE, sc.getAllowPrivilegeEscalation(), where + ": allowPrivilegeEscalation");
+        assertFalse(Boolean.TRUE.equals(sc.getPrivileged()), where + ": privileged");
+        assertEquals(Boolean.TRUE, sc.getReadOnlyRootFilesystem(), where + ": readOnlyRootFilesystem");
+        assertNotNull(sc.getCapabilities(), where + ": capabilities");
+        assertEquals(List.of("ALL"), sc.getCapabilities().getDrop(), where + ": drop ALL capabilities");
+        assertTrue(sc.getCapabilities().getAdd() == null || sc.getCapabilities().getAdd().isEmpty(),
+            where + ": adds capabilities");
+        // Writable: the data volume and an emptyDir at /tmp; everything else is mounted read-only.
+        boolean tmp = false;
+        for (var m : c.getVolumeMounts()) {
+          Volume v = volumes.get(m.getName());
+          boolean writableKind = claims.contains(m.getName()) || (v != null
+              && (v.getPersistentVolumeClaim() != null || v.getEmptyDir() != null));
+          if (!Boolean.TRUE.equals(m.getReadOnly())) {
+            assertTrue(writableKind, where + ": " + m.getMountPath() + " is writable but is no data volume or emptyDir");
+          }
+          if ((v == null || v.getSecret() != null || v.getConfigMap() != null)) {
+            assertTrue(v == null || Boolean.TRUE.equals(m.getReadOnly()), where + ": " + m.getMountPath() + " read-only");
+          }
+          tmp |= m.getMountPath().equals("/tmp") && v != null && v.getEmptyDir() != null
+              && !Boolean.TRUE.equals(m.getReadOnly());
+        }
+        assertTrue(tmp, where + ": a read-only root needs a writable emptyDir at /tmp (JVM, Netty, Vert.x)");
+      }
+    }
   }
 
   /** The operator's certificate (no pod mounts it) gives pledge-admin what it needs, and is only a client. */
