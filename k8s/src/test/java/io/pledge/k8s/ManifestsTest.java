@@ -103,7 +103,8 @@ class ManifestsTest {
     assertFalse(docs.isEmpty(), "no manifests found in " + Manifests.DIR);
     Set<String> kinds = docs.stream().map(d -> d.resource().getKind()).collect(Collectors.toCollection(TreeSet::new));
     assertTrue(kinds.containsAll(List.of("Namespace", "ConfigMap", "StatefulSet", "Service", "ServiceAccount", "Role",
-        "RoleBinding", "PodDisruptionBudget", "ServiceMonitor")), "kinds present: " + kinds);
+        "RoleBinding", "PodDisruptionBudget", "ServiceMonitor", "NetworkPolicy", "Certificate", "Issuer")),
+        "kinds present: " + kinds);
     for (Manifests.Doc doc : docs) {
       HasMetadata r = doc.resource();
       assertNotNull(r.getMetadata(), doc.file() + ": no metadata");
