@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -102,7 +103,8 @@ class ManifestsTest {
     assertFalse(docs.isEmpty(), "no manifests found in " + Manifests.DIR);
     Set<String> kinds = docs.stream().map(d -> d.resource().getKind()).collect(Collectors.toCollection(TreeSet::new));
     assertTrue(kinds.containsAll(List.of("Namespace", "ConfigMap", "StatefulSet", "Service", "ServiceAccount", "Role",
-        "RoleBinding", "PodDisruptionBudget", "ServiceMonitor")), "kinds present: " + kinds);
+        "RoleBinding", "PodDisruptionBudget", "ServiceMonitor", "NetworkPolicy", "Certificate", "Issuer")),
+        "kinds present: " + kinds);
     for (Manifests.Doc doc : docs) {
       HasMetadata r = doc.resource();
       assertNotNull(r.getMetadata(), doc.file() + ": no metadata");
@@ -267,7 +269,10 @@ class ManifestsTest {
     Set<String> configMaps = all(ConfigMap.class).stream().map(m -> m.getMetadata().getName())
         .collect(Collectors.toCollection(TreeSet::new));
     Manifests.kustomization().path("configMapGenerator").forEach(g -> configMaps.add(g.path("name").asText()));
-    Set<String> secrets = all(Secret.class).stream().map(s -> s.getMetadata().getName()).collect(Collectors.toSet());
+    // A Secret is declared, or kept by a cert-manager Certificate (which writes it).
+    Set<String> secrets = all(Secret.class).stream().map(s -> s.getMetadata().getName())
+        .collect(Collectors.toCollection(HashSet::new));
+    all(Certificate.class).forEach(c -> secrets.add(c.getSpec().getSecretName()));
     Set<String> accounts = all(ServiceAccount.class).stream().map(s -> s.getMetadata().getName()).collect(Collectors.toSet());
     for (Map.Entry<String, PodTemplateSpec> w : podTemplates().entrySet()) {
       var spec = w.getValue().getSpec();
@@ -371,11 +376,12 @@ class ManifestsTest {
           .toList();
       assertEquals(1, matched.size(), name + ": must select one workload");
       int replicas = matched.get(0).getSpec().getReplicas();
-      if (pdb.getSpec().getMinAvailable() != null) {
-        assertTrue(pdb.getSpec().getMinAvailable().getIntVal() < replicas, name + ": minAvailable blocks every eviction");
-      } else {
-        assertTrue(pdb.getSpec().getMaxUnavailable().getIntVal() >= 1, name + ": maxUnavailable blocks every eviction");
-      }
+      // Both StatefulSets are majority systems (the coordinator's Raft group, the lock members' quorum): a drain
+      // may take one pod, never the majority.
+      int available = pdb.getSpec().getMinAvailable() != null ? pdb.getSpec().getMinAvailable().getIntVal()
+          : replicas - pdb.getSpec().getMaxUnavailable().getIntVal();
+      assertTrue(available < replicas, name + ": blocks every eviction");
+      assertTrue(available >= replicas / 2 + 1, name + ": lets a drain take the majority of " + replicas);
     }
     for (StatefulSet s : all(StatefulSet.class)) {
       assertTrue(all(PodDisruptionBudget.class).stream().anyMatch(p -> selects(p.getSpec().getSelector().getMatchLabels(),
