@@ -191,6 +191,20 @@ class CoordinatorClusterIT {
       assertEquals(1, status.getMembersList().stream().filter(m -> m.getLeader()).count());
       assertTrue(status.getMembersList().stream().allMatch(m -> m.getLag() == 0), status.toString());
     });
+    // Metrics: the leader timed its entries' replication and sees each follower caught up; a follower, no lag.
+    io.micrometer.core.instrument.MeterRegistry leaderMetrics = cluster.server(leader).registry();
+    assertTrue(leaderMetrics.get("pledge_cluster_replication_latency").timer().count() > 0,
+        "the leader's entries were timed");
+    await("the leader sees its followers caught up").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (String id : cluster.ids()) {
+        if (!id.equals(leader)) {
+          assertEquals(0.0, leaderMetrics.get("pledge_cluster_follower_lag").tag("follower", id).gauge().value(), id);
+        }
+      }
+    });
+    assertEquals(2, leaderMetrics.find("pledge_cluster_follower_lag").gauges().size(), "one series per other peer");
+    assertTrue(Double.isNaN(cluster.server(other).registry().get("pledge_cluster_follower_lag").tag("follower", leader)
+        .gauge().value()), "a follower reports no lag of others");
     RpcException unknown = (RpcException) Await.failure(Rpc.call(admin, at, CoordinatorAdminGrpcClient.TransferLeader,
         TransferLeaderRequest.newBuilder().setMemberId("n9").build(), Duration.ofSeconds(5)));
     assertEquals(GrpcStatus.INVALID_ARGUMENT, unknown.status());
