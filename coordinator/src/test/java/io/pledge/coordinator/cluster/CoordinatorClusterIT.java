@@ -161,6 +161,32 @@ class CoordinatorClusterIT {
     });
   }
 
+  /**
+   * GetTransaction on the next leader, which knows the transaction from the replicated log only: when it began and
+   * its labels are there. The replicated intent carried neither before (begun_epoch_ms 0, no labels).
+   */
+  @Test
+  void aTransactionsBeginTimeAndLabelsSurviveAFailover() {
+    cluster = new InProcessCluster(dir, 3, Map.of());
+    String first = leader();
+    long before = System.currentTimeMillis();
+    String tx = Await.result(client.beginAsync(0, Map.of("order", "o-17", "tenant", "acme")));
+    client.enlist(tx, a);
+    client.enlist(tx, b);
+    assertEquals(Outcome.OUTCOME_COMMITTED, client.commit(tx).getOutcome());
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.state(tx) == BranchState.COMMITTED);
+
+    cluster.stop(first);
+    String second = leader();
+    assertNotEquals(first, second);
+    await("the new leader has the END").atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertEquals(io.pledge.api.v1.TransactionState.TRANSACTION_STATE_COMMITTED, client.get(tx).getState()));
+    io.pledge.api.v1.TransactionInfo info = client.get(tx);
+    assertTrue(info.getBegunEpochMs() >= before && info.getBegunEpochMs() <= System.currentTimeMillis(),
+        "begun_epoch_ms " + info.getBegunEpochMs());
+    assertEquals(Map.of("order", "o-17", "tenant", "acme"), info.getLabelsMap());
+  }
+
   @Test
   void aFollowerRedirectsToTheLeader() {
     cluster = new InProcessCluster(dir, 3, Map.of());
