@@ -38,6 +38,11 @@ import java.util.stream.Collectors;
  * progress; on the way some transfers ask for more than the account holds (the bank refuses, the transfer rolls
  * back) and bank-b is killed with {@code kill -9} and restarted (it asks the coordinator about the branches it had
  * prepared). Ends with the invariant check ({@link InvariantCheck}); exits 1 if it fails, 2 on a bad flag.
+ *
+ * <p>{@code --coordinators=3}: the coordinator is a Raft cluster of JVMs ({@link CoordinatorCluster}) instead, whose
+ * leader is killed and later frozen ({@link ClusterFaults}) instead of bank-b's kill; the check then also wants no
+ * transfer with an unknown outcome and nothing unfinished in any member's own log, and the failover times are
+ * printed.
  */
 public final class DemoMain {
 
