@@ -9,6 +9,7 @@ import io.pledge.common.config.Config;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.common.ops.OpsServer;
+import io.pledge.coordinator.cluster.ClusterMetrics;
 import io.pledge.coordinator.cluster.ClusterOptions;
 import io.pledge.coordinator.cluster.Leadership;
 import io.pledge.coordinator.cluster.RaftNode;
@@ -154,8 +155,10 @@ public final class CoordinatorServer extends VerticleBase {
       }
     }).compose(node -> {
       raft = node;
-      channel = new GrpcParticipantChannel(vertx, context);
-      RaftTxLog replicated = new RaftTxLog(node.h2(), node::propose, cluster.nodeId(),
+      channel = new GrpcParticipantChannel(vertx, context, tls);
+      ClusterMetrics clusterMetrics = ClusterMetrics.bind(registry, node, cluster,
+          () -> leadership == null ? 0 : leadership.leaderChanges());
+      RaftTxLog replicated = new RaftTxLog(node.h2(), clusterMetrics.timed(node::propose), cluster.nodeId(),
           () -> cluster.self().host() + ":" + grpcPort(), System::currentTimeMillis, options.logMaxBatch());
       CoordinatorMetrics metrics = new CoordinatorMetrics(registry, options.maxParticipantSeries());
       leadership = new Leadership(vertx, node, () -> {
@@ -163,36 +166,23 @@ public final class CoordinatorServer extends VerticleBase {
             options.protocol(), options.limits(), metrics, System::currentTimeMillis);
         options.lockService().ifPresent(endpoint -> {
           if (locks == null) {
-            locks = new LockReleaser(vertx, endpoint);
+            locks = new LockReleaser(vertx, endpoint, tls);
           }
           m.onFinished(locks::release);
         });
         return m;
       }, m -> {});
-      io.micrometer.core.instrument.Gauge.builder("pledge_cluster_term", node, RaftNode::term)
-          .description("the Raft term this coordinator member is in").register(registry);
-      io.micrometer.core.instrument.Gauge.builder("pledge_cluster_leader", node, n -> n.isLeaderReady() ? 1 : 0)
-          .description("1 while this member leads its coordinator cluster").register(registry);
-      io.micrometer.core.instrument.Gauge.builder("pledge_cluster_leader_changes", leadership,
-          Leadership::leaderChanges).description("times this member became the leader").register(registry);
-      io.micrometer.core.instrument.FunctionCounter.builder("pledge_cluster_log_syncs", node, RaftNode::logSyncs)
-          .description("syncs of this member's Raft log (group commit: many transactions share one)")
-          .register(registry);
-      io.micrometer.core.instrument.FunctionCounter.builder("pledge_cluster_entries_applied", node,
-          RaftNode::entriesApplied).description("Raft entries applied to this member's H2 log").register(registry);
-      io.micrometer.core.instrument.Gauge.builder("pledge_cluster_apply_lag", node,
-          n -> Math.max(0, n.commitIndex() - n.lastAppliedIndex()))
-          .description("committed Raft entries not yet applied to this member's H2 log").register(registry);
-      return OpsServer.start(vertx, options.host(), options.httpPort(), "coordinator", registry, this::memberReady);
+      return OpsServer.start(vertx, options.host(), options.httpPort(), "coordinator", registry, this::memberReady,
+          tls);
     }).compose(opsServer -> {
       ops = opsServer;
-      GrpcServer grpc = GrpcTransport.grpcServer(vertx);
+      GrpcServer grpc = GrpcTransport.grpcServer(vertx, policy);
       CoordinatorGrpcService coordinator = new CoordinatorGrpcService(leadership::require, options.endpointAllow());
       grpc.addService(TransactionCoordinatorGrpcService.of(coordinator));
       SessionRoutes.coordinator(coordinator).bindTo(grpc);
       grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(leadership::require, vertx, raft)));
       return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()),
-          options.maxConcurrentStreams()).requestHandler(request -> {
+          options.maxConcurrentStreams(), tls).requestHandler(request -> {
             if (leadership.current() == null) {
               notLeader(request);
             } else {

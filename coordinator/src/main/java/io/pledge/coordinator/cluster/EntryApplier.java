@@ -61,13 +61,13 @@ public final class EntryApplier {
         break;
     }
     if (record instanceof Intent r) {
-      ops.intent(id, r.participants(), r.onePhase(), r.deadlineMillis(), now);
+      ops.intent(id, r.participants(), r.onePhase(), r.deadlineMillis(), now, r.info());
     } else if (record instanceof Commit r) {
       ops.commit(id, r.participants(), now);
     } else if (record instanceof Abort r) {
       ops.end(id, Outcome.ABORTED, r.reason(), List.of(), now);
     } else if (record instanceof End r) {
-      ops.end(id, r.outcome(), r.reason(), r.forgotten(), now);
+      ops.end(id, r.outcome(), r.reason(), r.forgotten(), now, r.info());
     }
     return Result.applied(0);
   }

@@ -21,6 +21,7 @@ import io.pledge.coordinator.cluster.LogRecord.Intent;
 import io.pledge.coordinator.cluster.LogRecord.NewEpoch;
 import io.pledge.coordinator.cluster.LogRecord.Purge;
 import io.pledge.coordinator.cluster.LogRecord.Result;
+import io.pledge.coordinator.log.TxLog.Info;
 import io.pledge.coordinator.state.AbortCause;
 import io.pledge.coordinator.state.AbortReason;
 import io.pledge.coordinator.state.Outcome;
@@ -73,7 +74,8 @@ public final class LogCodec {
       b.setEpoch(EpochRecord.newBuilder().setLeaderId(r.leaderId()).setLeaderEndpoint(r.leaderEndpoint()));
     } else if (record instanceof Intent r) {
       b.setIntent(IntentRecord.newBuilder().setTxId(r.id().toString()).addAllParticipants(refs(r.participants()))
-          .setOnePhase(r.onePhase()).setDeadlineMs(r.deadlineMillis()));
+          .setOnePhase(r.onePhase()).setDeadlineMs(r.deadlineMillis()).setBegunAtMs(r.info().begunAtMillis())
+          .putAllLabels(r.info().labels()));
     } else if (record instanceof Commit r) {
       b.setCommit(CommitRecord.newBuilder().setTxId(r.id().toString()).addAllParticipants(refs(r.participants())));
     } else if (record instanceof Abort r) {
@@ -81,7 +83,7 @@ public final class LogCodec {
     } else if (record instanceof End r) {
       EndRecord.Builder e = EndRecord.newBuilder().setTxId(r.id().toString())
           .setCommitted(r.outcome() == Outcome.COMMITTED).addAllForgotten(refs(r.forgotten()))
-          .setResolved(r.resolved());
+          .setResolved(r.resolved()).setBegunAtMs(r.info().begunAtMillis()).putAllLabels(r.info().labels());
       if (r.reason() != null) {
         e.setReason(reason(r.reason()));
       }
@@ -98,14 +100,16 @@ public final class LogCodec {
     return switch (r.getKindCase()) {
       case EPOCH -> new NewEpoch(r.getEpoch().getLeaderId(), r.getEpoch().getLeaderEndpoint());
       case INTENT -> new Intent(TxId.parse(r.getIntent().getTxId()), participants(r.getIntent().getParticipantsList()),
-          r.getIntent().getOnePhase(), r.getIntent().getDeadlineMs());
+          r.getIntent().getOnePhase(), r.getIntent().getDeadlineMs(),
+          new Info(r.getIntent().getBegunAtMs(), r.getIntent().getLabelsMap()));
       case COMMIT -> new Commit(TxId.parse(r.getCommit().getTxId()),
           participants(r.getCommit().getParticipantsList()));
       case ABORT -> new Abort(TxId.parse(r.getAbort().getTxId()), reason(r.getAbort().getReason()));
       case END -> new End(TxId.parse(r.getEnd().getTxId()),
           r.getEnd().getCommitted() ? Outcome.COMMITTED : Outcome.ABORTED,
           r.getEnd().hasReason() ? reason(r.getEnd().getReason()) : null,
-          participants(r.getEnd().getForgottenList()), r.getEnd().getResolved());
+          participants(r.getEnd().getForgottenList()), r.getEnd().getResolved(),
+          new Info(r.getEnd().getBegunAtMs(), r.getEnd().getLabelsMap()));
       case PURGE -> new Purge(r.getPurge().getEndedBeforeMs());
       case KIND_NOT_SET -> throw new IllegalArgumentException("a replicated record without a kind");
     };

@@ -1,5 +1,6 @@
 package io.pledge.coordinator.cluster;
 
+import io.pledge.coordinator.log.TxLog.Info;
 import io.pledge.coordinator.state.AbortReason;
 import io.pledge.coordinator.state.Outcome;
 import io.pledge.coordinator.state.Participant;
@@ -21,11 +22,17 @@ public sealed interface LogRecord {
     }
   }
 
-  /** The participant list before any prepare goes out. */
-  record Intent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis) implements LogRecord {
+  /** The participant list before any prepare goes out, with when the transaction began and its labels. */
+  record Intent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis, Info info)
+      implements LogRecord {
     public Intent {
       Objects.requireNonNull(id, "id");
       participants = List.copyOf(participants);
+      Objects.requireNonNull(info, "info");
+    }
+
+    public Intent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis) {
+      this(id, participants, onePhase, deadlineMillis, Info.NONE);
     }
   }
 
@@ -49,10 +56,17 @@ public sealed interface LogRecord {
    * END. {@code resolved}: an operator's resolution, naming the participants it {@code forgotten}.
    *
    * @param reason null for a commit
+   * @param info kept only when the transaction had no record before
    */
-  record End(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten, boolean resolved)
+  record End(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten, boolean resolved, Info info)
       implements LogRecord {
+
+    public End(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten, boolean resolved) {
+      this(id, outcome, reason, forgotten, resolved, Info.NONE);
+    }
+
     public End {
+      Objects.requireNonNull(info, "info");
       Objects.requireNonNull(id, "id");
       if (outcome != Outcome.COMMITTED && outcome != Outcome.ABORTED) {
         throw new IllegalArgumentException("an END record is committed or aborted, not " + outcome);

@@ -209,6 +209,26 @@ public final class RaftNode implements AutoCloseable {
     return new Status(leader, term(), commit, lastAppliedIndex(), members);
   }
 
+  /**
+   * On the leader: the leader's commit index minus {@code peerId}'s match index (0 when caught up); NaN on a member
+   * that does not lead, or for a follower the leader has no progress of yet.
+   */
+  public double followerLag(String peerId) {
+    DivisionInfo info = info();
+    if (info == null || !info.isLeader()) {
+      return Double.NaN;
+    }
+    List<org.apache.ratis.proto.RaftProtos.ServerRpcProto> rpcs = info.getRoleInfoProto().getLeaderInfo()
+        .getFollowerInfoList();
+    long[] match = info.getFollowerMatchIndices();
+    for (int i = 0; i < Math.min(rpcs.size(), match.length); i++) {
+      if (rpcs.get(i).getId().getId().toStringUtf8().equals(peerId)) {
+        return Math.max(0, commitIndex() - match[i]);
+      }
+    }
+    return Double.NaN;
+  }
+
   private long lastIndex() {
     try {
       return server.getDivision(groupId).getRaftLog().getLastEntryTermIndex().getIndex();

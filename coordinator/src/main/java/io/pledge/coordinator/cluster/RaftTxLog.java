@@ -11,6 +11,7 @@ import io.pledge.coordinator.cluster.LogRecord.Result;
 import io.pledge.coordinator.log.H2TxLog;
 import io.pledge.coordinator.log.LoggedTx;
 import io.pledge.coordinator.log.TxLog;
+import io.pledge.coordinator.log.TxLog.Info;
 import io.pledge.coordinator.state.AbortReason;
 import io.pledge.coordinator.state.Outcome;
 import io.pledge.coordinator.state.Participant;
@@ -85,7 +86,13 @@ public final class RaftTxLog implements TxLog {
   @Override
   public CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
       long deadlineMillis) {
-    return done(submit(new Intent(id, participants, onePhase, deadlineMillis)));
+    return writeIntent(id, participants, onePhase, deadlineMillis, Info.NONE);
+  }
+
+  @Override
+  public CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
+      long deadlineMillis, Info info) {
+    return done(submit(new Intent(id, participants, onePhase, deadlineMillis, info)));
   }
 
   @Override
@@ -100,7 +107,12 @@ public final class RaftTxLog implements TxLog {
 
   @Override
   public CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason) {
-    return done(submit(new End(id, outcome, reason, List.of(), false)));
+    return writeEnd(id, outcome, reason, Info.NONE);
+  }
+
+  @Override
+  public CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason, Info info) {
+    return done(submit(new End(id, outcome, reason, List.of(), false, info)));
   }
 
   @Override

@@ -134,14 +134,14 @@ public final class H2TxLog implements TxLog {
       List<Participant> forgotten) {
     long now = clock.getAsLong();
     return store.submit(Durability.FORCED, c -> {
-      resolvedEnd(c, id, outcome, reason, forgotten, now);
+      resolvedEnd(c, id, outcome, reason, forgotten, now, Info.NONE);
       return null;
     });
   }
 
   private static void resolvedEnd(Connection c, TxId id, Outcome outcome, AbortReason reason,
-      List<Participant> forgotten, long now) throws SQLException {
-    upsertEnd(c, id, outcome, reason, now, Info.NONE);
+      List<Participant> forgotten, long now, Info info) throws SQLException {
+    upsertEnd(c, id, outcome, reason, now, info);
     try (PreparedStatement ps = c.prepareStatement("MERGE INTO tx_participant (tx_id, participant_id, endpoint,"
         + " resolution) KEY (tx_id, participant_id) VALUES (?, ?, ?, '" + FORGOTTEN + "')")) {
       for (Participant p : forgotten) {
@@ -262,13 +262,26 @@ public final class H2TxLog implements TxLog {
   public interface Ops {
     Optional<LoggedTx> find(TxId id) throws SQLException;
 
-    void intent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis, long now)
+    /** An intent record; {@code info}: when the transaction began and its labels. */
+    void intent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis, long now, Info info)
         throws SQLException;
+
+    default void intent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis, long now)
+        throws SQLException {
+      intent(id, participants, onePhase, deadlineMillis, now, Info.NONE);
+    }
 
     /** @throws SQLException when there is no intent (or commit) record to turn into the decision */
     void commit(TxId id, List<Participant> participants, long now) throws SQLException;
 
-    void end(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten, long now) throws SQLException;
+    /** END; {@code info} is kept when the transaction had no record before. */
+    void end(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten, long now, Info info)
+        throws SQLException;
+
+    default void end(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten, long now)
+        throws SQLException {
+      end(id, outcome, reason, forgotten, now, Info.NONE);
+    }
 
     /** Increments the epoch and answers the new one. */
     long nextEpoch() throws SQLException;
@@ -330,10 +343,9 @@ public final class H2TxLog implements TxLog {
     }
 
     @Override
-    public void intent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis, long now)
-        throws SQLException {
-      // The replicated intent carries no begun time or labels yet: a follower answers them empty.
-      H2TxLog.intent(c, id, participants, onePhase, deadlineMillis, now, Info.NONE);
+    public void intent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis, long now,
+        Info info) throws SQLException {
+      H2TxLog.intent(c, id, participants, onePhase, deadlineMillis, now, info);
     }
 
     @Override
@@ -342,9 +354,9 @@ public final class H2TxLog implements TxLog {
     }
 
     @Override
-    public void end(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten, long now)
+    public void end(TxId id, Outcome outcome, AbortReason reason, List<Participant> forgotten, long now, Info info)
         throws SQLException {
-      resolvedEnd(c, id, outcome, reason, forgotten, now);
+      resolvedEnd(c, id, outcome, reason, forgotten, now, info);
     }
 
     @Override

@@ -33,7 +33,7 @@ final class LogSnapshot {
         }
       }
       try (ResultSet rs = st.executeQuery("SELECT tx_id, epoch, state, one_phase, deadline_at, updated_at,"
-          + " abort_cause, abort_by, abort_detail FROM tx")) {
+          + " abort_cause, abort_by, abort_detail, begun_at, labels FROM tx")) {
         while (rs.next()) {
           TxRow.Builder t = TxRow.newBuilder().setTxId(rs.getString(1)).setEpoch(rs.getLong(2))
               .setState(rs.getString(3)).setOnePhase(rs.getBoolean(4)).setDeadlineAt(rs.getLong(5))
@@ -46,6 +46,10 @@ final class LogSnapshot {
           }
           if (rs.getString(9) != null) {
             t.setAbortDetail(rs.getString(9));
+          }
+          t.setBegunAt(rs.getLong(10));
+          if (rs.getBytes(11) != null) {
+            t.setLabels(com.google.protobuf.ByteString.copyFrom(rs.getBytes(11)));
           }
           SnapshotRow.newBuilder().setTx(t).build().writeDelimitedTo(out);
         }
@@ -72,7 +76,8 @@ final class LogSnapshot {
     }
     try (PreparedStatement meta = c.prepareStatement("INSERT INTO coordinator_meta (meta_key, meta_value) VALUES (?, ?)");
         PreparedStatement tx = c.prepareStatement("INSERT INTO tx (tx_id, epoch, state, one_phase, deadline_at,"
-            + " updated_at, abort_cause, abort_by, abort_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            + " updated_at, abort_cause, abort_by, abort_detail, begun_at, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            + " ?)");
         PreparedStatement participant = c.prepareStatement("INSERT INTO tx_participant (tx_id, participant_id,"
             + " endpoint, resolution) VALUES (?, ?, ?, ?)")) {
       int pending = 0;
@@ -95,6 +100,8 @@ final class LogSnapshot {
             tx.setString(7, t.hasAbortCause() ? t.getAbortCause() : null);
             tx.setString(8, t.hasAbortBy() ? t.getAbortBy() : null);
             tx.setString(9, t.hasAbortDetail() ? t.getAbortDetail() : null);
+            tx.setLong(10, t.getBegunAt());
+            tx.setBytes(11, t.hasLabels() ? t.getLabels().toByteArray() : null);
             tx.addBatch();
           }
           case PARTICIPANT -> {

@@ -161,6 +161,32 @@ class CoordinatorClusterIT {
     });
   }
 
+  /**
+   * GetTransaction on the next leader, which knows the transaction from the replicated log only: when it began and
+   * its labels are there. The replicated intent carried neither before (begun_epoch_ms 0, no labels).
+   */
+  @Test
+  void aTransactionsBeginTimeAndLabelsSurviveAFailover() {
+    cluster = new InProcessCluster(dir, 3, Map.of());
+    String first = leader();
+    long before = System.currentTimeMillis();
+    String tx = Await.result(client.beginAsync(0, Map.of("order", "o-17", "tenant", "acme")));
+    client.enlist(tx, a);
+    client.enlist(tx, b);
+    assertEquals(Outcome.OUTCOME_COMMITTED, client.commit(tx).getOutcome());
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.state(tx) == BranchState.COMMITTED);
+
+    cluster.stop(first);
+    String second = leader();
+    assertNotEquals(first, second);
+    await("the new leader has the END").atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertEquals(io.pledge.api.v1.TransactionState.TRANSACTION_STATE_COMMITTED, client.get(tx).getState()));
+    io.pledge.api.v1.TransactionInfo info = client.get(tx);
+    assertTrue(info.getBegunEpochMs() >= before && info.getBegunEpochMs() <= System.currentTimeMillis(),
+        "begun_epoch_ms " + info.getBegunEpochMs());
+    assertEquals(Map.of("order", "o-17", "tenant", "acme"), info.getLabelsMap());
+  }
+
   @Test
   void aFollowerRedirectsToTheLeader() {
     cluster = new InProcessCluster(dir, 3, Map.of());
@@ -191,6 +217,20 @@ class CoordinatorClusterIT {
       assertEquals(1, status.getMembersList().stream().filter(m -> m.getLeader()).count());
       assertTrue(status.getMembersList().stream().allMatch(m -> m.getLag() == 0), status.toString());
     });
+    // Metrics: the leader timed its entries' replication and sees each follower caught up; a follower, no lag.
+    io.micrometer.core.instrument.MeterRegistry leaderMetrics = cluster.server(leader).registry();
+    assertTrue(leaderMetrics.get("pledge_cluster_replication_latency").timer().count() > 0,
+        "the leader's entries were timed");
+    await("the leader sees its followers caught up").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (String id : cluster.ids()) {
+        if (!id.equals(leader)) {
+          assertEquals(0.0, leaderMetrics.get("pledge_cluster_follower_lag").tag("follower", id).gauge().value(), id);
+        }
+      }
+    });
+    assertEquals(2, leaderMetrics.find("pledge_cluster_follower_lag").gauges().size(), "one series per other peer");
+    assertTrue(Double.isNaN(cluster.server(other).registry().get("pledge_cluster_follower_lag").tag("follower", leader)
+        .gauge().value()), "a follower reports no lag of others");
     RpcException unknown = (RpcException) Await.failure(Rpc.call(admin, at, CoordinatorAdminGrpcClient.TransferLeader,
         TransferLeaderRequest.newBuilder().setMemberId("n9").build(), Duration.ofSeconds(5)));
     assertEquals(GrpcStatus.INVALID_ARGUMENT, unknown.status());

@@ -15,6 +15,7 @@ import io.pledge.coordinator.cluster.LogRecord.NewEpoch;
 import io.pledge.coordinator.cluster.LogRecord.Purge;
 import io.pledge.coordinator.cluster.LogRecord.Result;
 import io.pledge.coordinator.log.H2TxLog;
+import io.pledge.coordinator.log.TxLog;
 import io.pledge.coordinator.log.LoggedTx.Kind;
 import io.pledge.coordinator.state.AbortCause;
 import io.pledge.coordinator.state.AbortReason;
@@ -36,6 +37,7 @@ class EntryApplierTest {
   static final TxId T1 = new TxId("pledge", 1, 1);
   static final TxId T2 = new TxId("pledge", 1, 2);
   static final List<Participant> AB = List.of(new Participant("a", "h:1"), new Participant("b", "h:2"));
+  static final TxLog.Info INFO = new TxLog.Info(1_765_000_000_000L, java.util.Map.of("order", "o-17"));
   static final AbortReason TIMEOUT = AbortReason.of(AbortCause.PREPARE_TIMEOUT, "no vote from b");
 
   H2TxLog open(Path at) throws Exception {
@@ -88,15 +90,18 @@ class EntryApplierTest {
   void aSnapshotIsTheWholeLogAndRestoresIntoAnotherDatabase() throws Exception {
     Path script = dir.resolve("snapshot.sql");
     try (H2TxLog log = open(dir.resolve("leader"))) {
-      apply(log, 0, new NewEpoch("n0", "h:1"), new Intent(T1, AB, false, 0), new Intent(T2, AB, false, 0));
+      apply(log, 0, new NewEpoch("n0", "h:1"), new Intent(T1, AB, false, 0, INFO), new Intent(T2, AB, false, 0));
       apply(log, 1, new Commit(T1, AB), new End(T1, Outcome.COMMITTED, null, List.of(), false));
+      assertEquals(INFO, log.find(T1).toCompletableFuture().join().orElseThrow().info(), "applied with the intent");
       log.exportTo(script).toCompletableFuture().join();
     }
     try (H2TxLog log = open(dir.resolve("follower"))) {
       apply(log, 0, new Intent(new TxId("pledge", 9, 9), AB, false, 0));
       log.importFrom(script).toCompletableFuture().join();
       assertEquals(Kind.COMMITTED, kind(log, T1));
+      assertEquals(INFO, log.find(T1).toCompletableFuture().join().orElseThrow().info(), "in the snapshot");
       assertEquals(Kind.INTENT, kind(log, T2));
+      assertEquals(TxLog.Info.NONE, log.find(T2).toCompletableFuture().join().orElseThrow().info());
       assertEquals(null, kind(log, new TxId("pledge", 9, 9)), "what the follower had is replaced");
       assertEquals("replayed", apply(log, 1, new Commit(T1, AB)).get(0).detail(), "its applied index came along");
       assertEquals(2, apply(log, 2, new NewEpoch("n1", "h:2")).get(0).value());

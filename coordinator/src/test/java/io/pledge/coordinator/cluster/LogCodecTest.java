@@ -16,12 +16,14 @@ import io.pledge.coordinator.cluster.LogRecord.Intent;
 import io.pledge.coordinator.cluster.LogRecord.NewEpoch;
 import io.pledge.coordinator.cluster.LogRecord.Purge;
 import io.pledge.coordinator.cluster.LogRecord.Result;
+import io.pledge.coordinator.log.TxLog;
 import io.pledge.coordinator.state.AbortCause;
 import io.pledge.coordinator.state.AbortReason;
 import io.pledge.coordinator.state.Outcome;
 import io.pledge.coordinator.state.Participant;
 import io.pledge.coordinator.state.TxId;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Every record kind survives the trip through protobuf unchanged; what is not an entry is refused clearly. */
@@ -38,6 +40,19 @@ class LogCodecTest {
         new End(TX, Outcome.COMMITTED, null, List.of(), false), new End(TX, Outcome.ABORTED, NO, AB, true),
         new Purge(777)), 42_000);
     assertEquals(entry, LogCodec.decode(LogCodec.encode(entry)));
+  }
+
+  @Test
+  void whenATransactionBeganAndItsLabelsRoundTripAndAreEmptyInOlderEntries() {
+    TxLog.Info info = new TxLog.Info(1_765_000_000_000L, Map.of("order", "o-17", "tenant", "acme"));
+    Entry entry = new Entry(List.of(new Intent(TX, AB, false, 5, info),
+        new End(TX, Outcome.COMMITTED, null, List.of(), false, info)), 1);
+    assertEquals(entry, LogCodec.decode(LogCodec.encode(entry)));
+    // An entry written before the fields existed: no begun time, no labels.
+    byte[] older = ReplicatedEntry.newBuilder().addRecords(ReplicatedRecord.newBuilder().setIntent(
+        io.pledge.api.cluster.v1.IntentRecord.newBuilder().setTxId(TX.toString()).setDeadlineMs(5))).build()
+        .toByteArray();
+    assertEquals(TxLog.Info.NONE, ((Intent) LogCodec.decode(older).records().get(0)).info());
   }
 
   @Test

@@ -141,8 +141,8 @@ public final class ParticipantNode {
     }
 
     /**
-     * A coordinator cluster's members (replacing {@link ParticipantOptions#coordinator()}): Enlist and GetOutcome go
-     * to its leader, found with {@link LeaderEndpoints}.
+     * A coordinator cluster's members (replacing {@link ParticipantOptions#coordinators()}): Enlist and GetOutcome
+     * go to its leader, found with {@link LeaderEndpoints}.
      */
     public Builder coordinatorCluster(List<Endpoint> members) {
       this.coordinatorCluster = List.copyOf(members);
@@ -198,8 +198,9 @@ public final class ParticipantNode {
           .compose(log -> {
             CallSessions coordinatorCalls = new CallSessions(vertx, coordinatorTransport, coordinatorCredentials, true,
                 tls);
-            LeaderEndpoints cluster = coordinatorCluster.size() > 1
-                ? LeaderEndpoints.of(vertx, coordinatorCluster, options.rpcTimeout()) : null;
+            List<Endpoint> members = coordinatorCluster.isEmpty() ? options.coordinators() : coordinatorCluster;
+            LeaderEndpoints cluster = members.size() > 1
+                ? LeaderEndpoints.of(vertx, members, options.rpcTimeout()) : null;
             String[] advertised = new String[1];
             OutcomeSource outcomes = cluster == null
                 ? new CoordinatorOutcomes(coordinatorCalls, options.coordinator(), options.rpcTimeout())

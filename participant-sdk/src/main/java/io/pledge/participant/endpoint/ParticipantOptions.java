@@ -3,6 +3,7 @@ package io.pledge.participant.endpoint;
 import io.pledge.common.config.Config;
 import io.pledge.common.config.ConfigKey;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.grpc.LeaderEndpoints;
 import io.pledge.common.tls.TlsOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +18,8 @@ import java.util.Optional;
  * @param host interface the Participant gRPC service listens on
  * @param port its port; 0 picks a free one
  * @param advertisedEndpoint what the coordinator is told to call (host:port); empty means host and bound port
- * @param coordinator the coordinator's gRPC endpoint
+ * @param coordinators the coordinator's gRPC endpoint, or every member of a coordinator cluster: Enlist and
+ *     GetOutcome then go to its leader, found from this list ({@link io.pledge.common.grpc.LeaderEndpoints})
  * @param dataDir directory of the participant log
  * @param rpcTimeout deadline of each call to the coordinator
  * @param recoveryInitialBackoff first wait between GetOutcome attempts for an in-doubt branch
@@ -27,8 +29,8 @@ import java.util.Optional;
  * @param silenceTimeout how long an open branch (worked for, or prepared) may hear nothing from the coordinator
  *     before this participant asks it for the outcome
  */
-public record ParticipantOptions(String host, int port, Optional<Endpoint> advertisedEndpoint, Endpoint coordinator,
-    Path dataDir, Duration rpcTimeout, Duration recoveryInitialBackoff, Duration recoveryMaxBackoff,
+public record ParticipantOptions(String host, int port, Optional<Endpoint> advertisedEndpoint,
+    List<Endpoint> coordinators, Path dataDir, Duration rpcTimeout, Duration recoveryInitialBackoff, Duration recoveryMaxBackoff,
     Duration activeTimeout, Duration silenceTimeout) {
 
   public static final ConfigKey<String> HOST =
@@ -38,7 +40,8 @@ public record ParticipantOptions(String host, int port, Optional<Endpoint> adver
   public static final ConfigKey<String> ADVERTISED = ConfigKey.string("participant.advertised-endpoint", "",
       "host:port the coordinator calls back (empty: host and bound port)");
   public static final ConfigKey<String> COORDINATOR =
-      ConfigKey.string("coordinator.endpoint", "127.0.0.1:7400", "the coordinator's gRPC endpoint (host:port)");
+      ConfigKey.string("coordinator.endpoint", "127.0.0.1:7400", "the coordinator's gRPC endpoint (host:port), or a"
+          + " coordinator cluster's members comma-separated (host:port,host:port,...): calls go to its leader");
   public static final ConfigKey<String> DATA_DIR =
       ConfigKey.string("participant.data.dir", "participant-data", "directory of the participant log (H2)");
   public static final ConfigKey<Duration> RPC_TIMEOUT =
@@ -69,30 +72,34 @@ public record ParticipantOptions(String host, int port, Optional<Endpoint> adver
 
   /** The defaults, with the coordinator and the log directory given: for embedding and tests. */
   public static ParticipantOptions defaults(Endpoint coordinator, Path dataDir) {
-    return new ParticipantOptions(HOST.defaultValue(), PORT.defaultValue(), Optional.empty(), coordinator, dataDir,
+    return new ParticipantOptions(HOST.defaultValue(), PORT.defaultValue(), Optional.empty(), List.of(coordinator),
+        dataDir,
         RPC_TIMEOUT.defaultValue(), RECOVERY_INITIAL.defaultValue(), RECOVERY_MAX.defaultValue(),
         ACTIVE_TIMEOUT.defaultValue(), SILENCE_TIMEOUT.defaultValue());
   }
 
   public ParticipantOptions withRecoveryBackoff(Duration initial, Duration max) {
-    return new ParticipantOptions(host, port, advertisedEndpoint, coordinator, dataDir, rpcTimeout, initial, max,
+    return new ParticipantOptions(host, port, advertisedEndpoint, coordinators, dataDir, rpcTimeout, initial, max,
         activeTimeout, silenceTimeout);
   }
 
   public ParticipantOptions withActiveTimeout(Duration timeout) {
-    return new ParticipantOptions(host, port, advertisedEndpoint, coordinator, dataDir, rpcTimeout,
+    return new ParticipantOptions(host, port, advertisedEndpoint, coordinators, dataDir, rpcTimeout,
         recoveryInitialBackoff, recoveryMaxBackoff, timeout, silenceTimeout);
   }
 
   public ParticipantOptions withSilenceTimeout(Duration timeout) {
-    return new ParticipantOptions(host, port, advertisedEndpoint, coordinator, dataDir, rpcTimeout,
+    return new ParticipantOptions(host, port, advertisedEndpoint, coordinators, dataDir, rpcTimeout,
         recoveryInitialBackoff, recoveryMaxBackoff, activeTimeout, timeout);
   }
 
   public ParticipantOptions {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(advertisedEndpoint, "advertisedEndpoint");
-    Objects.requireNonNull(coordinator, "coordinator");
+    coordinators = List.copyOf(coordinators);
+    if (coordinators.isEmpty()) {
+      throw new IllegalArgumentException("coordinator.endpoint names no coordinator");
+    }
     Objects.requireNonNull(dataDir, "dataDir");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("participant.port " + port + " is out of range 0..65535");
@@ -107,6 +114,11 @@ public record ParticipantOptions(String host, int port, Optional<Endpoint> adver
     }
   }
 
+  /** The first of {@link #coordinators}: the coordinator, when it runs alone. */
+  public Endpoint coordinator() {
+    return coordinators.get(0);
+  }
+
   private static void requirePositive(Duration d, String name) {
     if (d == null || d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(name + " must be positive");
@@ -117,7 +129,7 @@ public record ParticipantOptions(String host, int port, Optional<Endpoint> adver
     String advertised = config.get(ADVERTISED);
     return new ParticipantOptions(config.get(HOST), config.get(PORT),
         advertised.isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(advertised)),
-        Endpoint.parse(config.get(COORDINATOR)), Path.of(config.get(DATA_DIR)), config.get(RPC_TIMEOUT),
+        LeaderEndpoints.parseList(config.get(COORDINATOR)), Path.of(config.get(DATA_DIR)), config.get(RPC_TIMEOUT),
         config.get(RECOVERY_INITIAL), config.get(RECOVERY_MAX), config.get(ACTIVE_TIMEOUT),
         config.get(SILENCE_TIMEOUT));
   }

@@ -86,6 +86,36 @@ class ParticipantEndpointTest {
     node.join(RM, txId).await(10, TimeUnit.SECONDS);
   }
 
+  /**
+   * {@code coordinator.endpoint} may list a coordinator cluster's members: the enlistment skips a member that does
+   * not answer (here a closed port, first in the list) and reaches the one that does. A single endpoint was all the
+   * setting took before (the list was refused at start).
+   */
+  @Test
+  void aListOfCoordinatorsInTheSettingIsFollowedToOneThatAnswers() throws Exception {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    ParticipantOptions options = ParticipantOptions.from(io.pledge.common.config.Config.of(ParticipantOptions.KEYS,
+        java.util.Map.of("coordinator.endpoint", "127.0.0.1:" + closed + ", " + coordinator.endpoint(),
+            "participant.data.dir", dir.resolve("listed").toString())));
+    assertEquals(List.of(Endpoint.parse("127.0.0.1:" + closed), Endpoint.parse(coordinator.endpoint())),
+        options.coordinators());
+    ParticipantNode listed = ParticipantNode.builder(vertx, options).resource(RM, new MemoryResource())
+        .registry(new SimpleMeterRegistry()).start().await(20, TimeUnit.SECONDS);
+    try {
+      listed.join(RM, "tx-listed").await(10, TimeUnit.SECONDS);
+      assertEquals(List.of("tx-listed"), coordinator.enlisted.stream().map(r -> r.getTxId()).toList());
+      assertEquals(listed.endpoint(), coordinator.enlisted.get(0).getEndpoint());
+    } finally {
+      listed.close().await(10, TimeUnit.SECONDS);
+    }
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> ParticipantOptions.from(
+        io.pledge.common.config.Config.of(ParticipantOptions.KEYS, java.util.Map.of("coordinator.endpoint", " , "))));
+    assertTrue(bad.getMessage().contains("no coordinator endpoint"), bad.getMessage());
+  }
+
   @Test
   void joinEnlistsOnceThenPrepareAndCommit() throws Exception {
     join("tx-1");

@@ -40,12 +40,19 @@ final class BankProcess implements AutoCloseable {
   /** @param extra further flags: {@code --db=jdbc:postgresql://...}, the bank's tls.* ({@link DemoTls}) */
   BankProcess(String name, Path dir, Endpoint coordinator, Endpoint locks, int accounts, long initialBalance,
       List<String> extra) throws IOException {
+    this(name, dir, List.of(coordinator), locks, accounts, initialBalance, extra);
+  }
+
+  /** @param coordinators one coordinator, or a cluster's members (the bank follows its leader) */
+  BankProcess(String name, Path dir, List<Endpoint> coordinators, Endpoint locks, int accounts, long initialBalance,
+      List<String> extra) throws IOException {
     this.name = name;
     this.dir = dir;
     this.httpPort = freePort();
     List<String> settings = new ArrayList<>(List.of("--bank.name=" + name, "--bank.http.port=" + httpPort,
         "--participant.port=" + freePort(), "--participant.data.dir=" + dir.resolve(name),
-        "--coordinator.endpoint=" + coordinator, "--locks.endpoint=" + locks, "--bank.accounts=" + accounts,
+        "--coordinator.endpoint=" + coordinators.stream().map(Endpoint::toString)
+            .collect(java.util.stream.Collectors.joining(",")), "--locks.endpoint=" + locks, "--bank.accounts=" + accounts,
         "--bank.initial-balance=" + initialBalance, "--participant.recovery.backoff.max=1s"));
     settings.addAll(extra);
     this.settings = List.copyOf(settings);

@@ -1,10 +1,12 @@
 package io.pledge.examples.bank;
 
 import io.pledge.api.v1.ListTransactionsRequest;
+import io.pledge.api.v1.ListTransactionsResponse;
 import io.pledge.api.v1.TransactionCoordinatorGrpcClient;
 import io.pledge.api.v1.TransactionState;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.GrpcTransport;
+import io.pledge.common.grpc.LeaderEndpoints;
 import io.pledge.common.tls.TlsOptions;
 import io.pledge.common.grpc.Rpc;
 import io.vertx.core.Future;
@@ -46,6 +48,8 @@ final class InvariantCheck implements AutoCloseable {
   private final Vertx vertx;
   private final GrpcClient grpc;
   private final Endpoint coordinator;
+  /** A coordinator cluster's members (the list is asked through its leader); null for one coordinator. */
+  private final LeaderEndpoints cluster;
   private final List<BankProcess> banks;
 
   InvariantCheck(Vertx vertx, Endpoint coordinator, List<BankProcess> banks) {
@@ -54,9 +58,15 @@ final class InvariantCheck implements AutoCloseable {
 
   /** {@code tls}: the checker's certificate (it lists the coordinator's transactions: role operator). */
   InvariantCheck(Vertx vertx, Endpoint coordinator, List<BankProcess> banks, Optional<TlsOptions> tls) {
+    this(vertx, List.of(coordinator), banks, tls);
+  }
+
+  /** {@code coordinators}: one coordinator, or a cluster's members (its leader lists the transactions). */
+  InvariantCheck(Vertx vertx, List<Endpoint> coordinators, List<BankProcess> banks, Optional<TlsOptions> tls) {
     this.vertx = vertx;
     this.grpc = GrpcTransport.client(vertx, new HttpClientOptions(), tls);
-    this.coordinator = coordinator;
+    this.coordinator = coordinators.get(0);
+    this.cluster = coordinators.size() > 1 ? LeaderEndpoints.of(vertx, coordinators, Duration.ofSeconds(10)) : null;
     this.banks = banks;
   }
 
@@ -103,8 +113,13 @@ final class InvariantCheck implements AutoCloseable {
   private Future<Integer> unfinished() {
     ListTransactionsRequest request = ListTransactionsRequest.newBuilder().addAllStates(UNFINISHED).setPageSize(1000)
         .build();
-    return Rpc.call(grpc, coordinator.toSocketAddress(), TransactionCoordinatorGrpcClient.ListTransactions, request,
-        Duration.ofSeconds(10)).map(r -> r.getTransactionsCount() + (r.getNextPageToken().isEmpty() ? 0 : 1));
+    Duration timeout = Duration.ofSeconds(5);
+    Future<ListTransactionsResponse> answer = cluster == null
+        ? Rpc.call(grpc, coordinator.toSocketAddress(), TransactionCoordinatorGrpcClient.ListTransactions, request,
+            timeout)
+        : cluster.call(timeout, e -> Rpc.call(grpc, e.toSocketAddress(),
+            TransactionCoordinatorGrpcClient.ListTransactions, request, timeout));
+    return answer.map(r -> r.getTransactionsCount() + (r.getNextPageToken().isEmpty() ? 0 : 1));
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.pledge.examples.bank;
 
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -20,10 +22,31 @@ final class TransferStats {
   private final long startNanos = System.nanoTime();
   private long lastNanos = startNanos;
   private long lastCommitted;
+  /** {@link #watch}: the fault's time, and the first commit after it (0: none yet). */
+  private final AtomicLong watchFrom = new AtomicLong();
+  private final AtomicLong firstAfter = new AtomicLong();
 
   void committed(long micros) {
     committed.increment();
     recorder.recordValue(micros);
+    long now = System.nanoTime();
+    long from = watchFrom.get();
+    if (from != 0 && now - from > 0) {
+      firstAfter.compareAndSet(0, now);
+    }
+  }
+
+  /** Notes a fault at {@code nanos} ({@link System#nanoTime}); {@link #firstCommitAfterWatch} tells when the next
+   * transfer committed. */
+  void watch(long nanos) {
+    firstAfter.set(0);
+    watchFrom.set(nanos);
+  }
+
+  /** Milliseconds from the fault {@link #watch}ed to the first transfer committed after it, if one has. */
+  Optional<Long> firstCommitAfterWatch() {
+    long first = firstAfter.get();
+    return first == 0 ? Optional.empty() : Optional.of((first - watchFrom.get()) / 1_000_000);
   }
 
   void refused() {
