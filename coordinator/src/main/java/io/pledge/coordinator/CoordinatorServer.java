@@ -14,7 +14,9 @@ import io.pledge.coordinator.cluster.ClusterOptions;
 import io.pledge.coordinator.cluster.Leadership;
 import io.pledge.coordinator.cluster.RaftNode;
 import io.pledge.coordinator.cluster.RaftTxLog;
+import io.pledge.common.tls.FollowingManagers;
 import io.pledge.common.tls.Policy;
+import io.pledge.common.tls.Role;
 import io.pledge.common.tls.TlsOptions;
 import io.pledge.common.tls.TlsReload;
 import io.pledge.coordinator.log.H2TxLog;
@@ -63,6 +65,8 @@ public final class CoordinatorServer extends VerticleBase {
   private OpsServer ops;
   private long purgeTimer = -1;
   private RaftNode raft;
+  /** TLS between cluster members (Raft), following the files; empty in plaintext and for a single coordinator. */
+  private Optional<FollowingManagers> raftTls = Optional.empty();
   private Leadership leadership;
 
   private CoordinatorServer(CoordinatorOptions options, Optional<TlsOptions> tls, Optional<Policy> policy) {
@@ -148,7 +152,8 @@ public final class CoordinatorServer extends VerticleBase {
       H2TxLog h2 = H2TxLog.open(options.dataDir(), options.logMaxBatch(), options.logCommitDelay(), registry,
           System::currentTimeMillis);
       try {
-        return RaftNode.start(cluster, h2);
+        raftTls = tls.map(t -> FollowingManagers.start(vertx, t, policy, Role.COORDINATOR));
+        return RaftNode.start(cluster, h2, raftTls);
       } catch (java.io.IOException | RuntimeException e) {
         h2.close();
         throw e;
@@ -265,6 +270,7 @@ public final class CoordinatorServer extends VerticleBase {
           if (raft != null) {
             raft.close();
           }
+          raftTls.ifPresent(FollowingManagers::close);
           return null;
         }));
   }

@@ -48,7 +48,7 @@ public final class TlsReload {
     return () -> vertx.cancelTimer(timer);
   }
 
-  private static long watch(Vertx vertx, TlsOptions tls, String role,
+  static long watch(Vertx vertx, TlsOptions tls, String role,
       Function<TlsOptions.Material, Future<Boolean>> update) {
     AtomicReference<TlsOptions.Material> last = new AtomicReference<>(tls.read());
     return vertx.setPeriodic(tls.reloadInterval().toMillis(), id -> vertx.executeBlocking(tls::read, false)

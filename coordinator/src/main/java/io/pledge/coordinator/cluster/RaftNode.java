@@ -1,5 +1,6 @@
 package io.pledge.coordinator.cluster;
 
+import io.pledge.common.tls.FollowingManagers;
 import io.pledge.coordinator.log.H2TxLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +14,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -51,15 +54,18 @@ public final class RaftNode implements AutoCloseable {
   private final RaftGroupId groupId;
   private final RaftGroup group;
   private final RaftProperties props;
+  /** Ratis' transport parameters: TLS between members when set. */
+  private final Parameters parameters;
   private final RaftPeerId selfId;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
 
   private RaftNode(ClusterOptions options, H2TxLog h2, CoordinatorStateMachine stateMachine, RaftServer server,
-      RaftGroup group, RaftProperties props) {
+      RaftGroup group, RaftProperties props, Parameters parameters) {
     this.options = options;
     this.group = group;
     this.props = props;
+    this.parameters = parameters;
     this.h2 = h2;
     this.stateMachine = stateMachine;
     this.server = server;
@@ -67,8 +73,21 @@ public final class RaftNode implements AutoCloseable {
     this.selfId = RaftPeerId.valueOf(options.nodeId());
   }
 
-  /** Starts the member over {@code h2} (blocking: storage recovery and the replay of the log run here). */
+  /** Starts the member over {@code h2} with plaintext between members (see below). */
   public static RaftNode start(ClusterOptions options, H2TxLog h2) throws IOException {
+    return start(options, h2, Optional.empty());
+  }
+
+  /**
+   * Starts the member over {@code h2} (blocking: storage recovery and the replay of the log run here); with
+   * {@code tls}, members speak Raft over mutual TLS 1.3 and accept only peers whose certificate the managers accept
+   * (the coordinator role).
+   */
+  public static RaftNode start(ClusterOptions options, H2TxLog h2, Optional<FollowingManagers> tls)
+      throws IOException {
+    Parameters parameters = new Parameters();
+    tls.ifPresent(t -> GrpcConfigKeys.TLS.setConf(parameters,
+        new GrpcTlsConfig(t.keyManager(), t.trustManager(), true)));
     RaftProperties props = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(props, java.util.List.of(options.storageDir().toFile()));
     GrpcConfigKeys.Server.setPort(props, options.effectiveRaftPort());
@@ -90,11 +109,12 @@ public final class RaftNode implements AutoCloseable {
         .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build()).toList());
     CoordinatorStateMachine stateMachine = new CoordinatorStateMachine(h2);
     RaftServer server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(options.nodeId())).setGroup(group)
-        .setStateMachine(stateMachine).setProperties(props).setOption(RaftStorage.StartupOption.RECOVER).build();
+        .setStateMachine(stateMachine).setProperties(props).setParameters(parameters)
+        .setOption(RaftStorage.StartupOption.RECOVER).build();
     server.start();
     LOG.atInfo().addKeyValue("node", options.nodeId()).addKeyValue("peers", options.peers())
         .addKeyValue("raftPort", options.effectiveRaftPort()).log("raft member started");
-    return new RaftNode(options, h2, stateMachine, server, group, props);
+    return new RaftNode(options, h2, stateMachine, server, group, props, parameters);
   }
 
   /**
@@ -270,7 +290,7 @@ public final class RaftNode implements AutoCloseable {
    */
   public void transferLeadership(String peerId, java.time.Duration timeout) throws IOException {
     try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
-        .setRaftGroup(group).setProperties(props).build()) {
+        .setRaftGroup(group).setProperties(props).setParameters(parameters).build()) {
       RaftClientReply reply = client.admin().transferLeadership(RaftPeerId.valueOf(peerId), timeout.toMillis());
       if (!reply.isSuccess()) {
         throw new IOException("leadership transfer to " + peerId + " failed: " + reply.getException());

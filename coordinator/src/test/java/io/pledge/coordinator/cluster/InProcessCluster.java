@@ -53,6 +53,10 @@ final class InProcessCluster implements AutoCloseable {
     return ids.stream().map(id -> id + "@127.0.0.1:" + raftPorts.get(id)).collect(Collectors.joining(","));
   }
 
+  int raftPort(String id) {
+    return raftPorts.get(id);
+  }
+
   Path dataDir(String id) {
     return dir.resolve(id);
   }
