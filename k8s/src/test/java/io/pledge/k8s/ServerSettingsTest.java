@@ -447,32 +447,19 @@ class ServerSettingsTest {
   }
 
   /**
-   * Issue 15: clients and participants follow the leader from a list of the members. The participant SDK's
-   * coordinator.endpoint took a single host:port when this was written; once it takes a list, the banks must name
-   * every member (by the same DNS names as cluster.peers), not one Service that may land on a follower.
+   * Issue 15: clients and participants follow the leader from a list of the members: the banks name every member
+   * (by the same DNS names as cluster.peers), not one Service that may land on a follower.
    */
   @Test
-  void participantsNameEveryCoordinatorMemberOnceTheirSettingTakesAList() throws IOException {
+  void participantsNameEveryCoordinatorMember() throws IOException {
     ClusterOptions cluster = CoordinatorOptions.from(the(Server.COORDINATOR).config()).cluster().orElseThrow();
     int grpcPort = the(Server.COORDINATOR).config().get(CoordinatorOptions.GRPC_PORT);
     Set<String> members = cluster.peers().stream().map(p -> p.host() + ":" + grpcPort)
         .collect(Collectors.toCollection(TreeSet::new));
-    boolean takesAList;
-    try {
-      BankOptions.from(Config.load(BankOptions.KEYS,
-          new String[] {"--" + ParticipantOptions.COORDINATOR.name() + "=" + String.join(",", members)}, Map.of()));
-      takesAList = true;
-    } catch (IllegalArgumentException e) {
-      takesAList = false;
-    }
     for (Running bank : running().stream().filter(r -> r.server() == Server.BANK).toList()) {
       List<Endpoint> configured = LeaderEndpoints.parseList(bank.config().get(ParticipantOptions.COORDINATOR));
-      if (takesAList) {
-        assertEquals(members, configured.stream().map(Endpoint::toString).collect(Collectors.toCollection(TreeSet::new)),
-            bank.name() + ": coordinator.endpoint takes a list now: name every member, as cluster.peers does");
-      } else {
-        assertEquals(1, configured.size(), bank.name() + ": coordinator.endpoint takes one endpoint");
-      }
+      assertEquals(members, configured.stream().map(Endpoint::toString).collect(Collectors.toCollection(TreeSet::new)),
+          bank.name() + ": name every member in coordinator.endpoint, as cluster.peers does");
     }
   }
 
