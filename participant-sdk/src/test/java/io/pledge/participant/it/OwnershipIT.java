@@ -3,7 +3,13 @@ package io.pledge.participant.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pledge.api.v1.AcquireLockRequest;
 import io.pledge.api.v1.BeginRequest;
+import io.pledge.api.v1.InspectLockRequest;
+import io.pledge.api.v1.LockMode;
+import io.pledge.api.v1.LockServiceGrpcClient;
+import io.pledge.api.v1.ReleaseLockRequest;
+import io.pledge.api.v1.RenewLockRequest;
 import io.pledge.api.v1.CommitRequest;
 import io.pledge.api.v1.EnlistRequest;
 import io.pledge.api.v1.GetTransactionRequest;
@@ -52,6 +58,7 @@ class OwnershipIT {
       spiffe://pledge/app/* = client
       spiffe://pledge/participant/* = participant
       spiffe://pledge/ops/* = operator
+      spiffe://pledge/locker/* = lock-user
       """;
 
   @TempDir
@@ -61,6 +68,7 @@ class OwnershipIT {
   private DevCertificates ca;
   private Path caFile;
   private CoordinatorServer coordinator;
+  private io.pledge.lock.LockServer lockServer;
   private Map<String, String> coordSettings;
 
   private TlsOptions tls(String name, String identity) {
@@ -86,6 +94,9 @@ class OwnershipIT {
   @AfterEach
   void stop() throws Exception {
     coordinator.close().await(10, TimeUnit.SECONDS);
+    if (lockServer != null) {
+      lockServer.close();
+    }
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
@@ -101,7 +112,12 @@ class OwnershipIT {
 
     <Req extends com.google.protobuf.MessageLite, Resp> Resp call(ServiceMethod<Resp, Req> method, Req request,
         boolean session) throws Exception {
-      SocketAddress at = SocketAddress.inetSocketAddress(coordinator.grpcPort(), "127.0.0.1");
+      return call(coordinator.grpcPort(), method, request, session);
+    }
+
+    <Req extends com.google.protobuf.MessageLite, Resp> Resp call(int port, ServiceMethod<Resp, Req> method,
+        Req request, boolean session) throws Exception {
+      SocketAddress at = SocketAddress.inetSocketAddress(port, "127.0.0.1");
       Future<Resp> f = session ? sessions.call(at, method, request, TIMEOUT)
           : Rpc.call(unary, at, method, request, TIMEOUT, Map.of());
       return f.await(20, TimeUnit.SECONDS);
@@ -198,6 +214,57 @@ class OwnershipIT {
     System.out.printf("ownership: %d calls by another client refused, beginner and operator allowed%n", denied);
     alice2.close();
     bob2.close();
+  }
+
+  @Test
+  void onlyTheIdentityThatAcquiredUnderAnOwnerRenewsOrReleasesAsItAndSeesItsToken() throws Exception {
+    tls("lock-service", "spiffe://pledge/lock-service");
+    Map<String, String> lockSettings = new HashMap<>(
+        io.pledge.lock.config.LockServiceOptions.loopbackMember(5986, "ownership-it"));
+    lockSettings.putAll(Map.of("tls.cert", dir.resolve("lock-service.crt").toString(),
+        "tls.key", dir.resolve("lock-service.key").toString(), "tls.ca", caFile.toString(),
+        "tls.policy", dir.resolve("policy.properties").toString()));
+    lockServer = io.pledge.lock.LockServer.start(Config.of(io.pledge.lock.config.LockServiceOptions.ALL,
+        lockSettings));
+    int port = lockServer.grpcPort();
+    Caller alice = new Caller(tls("locker-alice", "spiffe://pledge/locker/alice"));
+    Caller bob = new Caller(tls("locker-bob", "spiffe://pledge/locker/bob"));
+    Caller ops = new Caller(tls("ops", "spiffe://pledge/ops/carol"));
+    long token = alice.call(port, LockServiceGrpcClient.Acquire, AcquireLockRequest.newBuilder().setLock("L")
+        .setOwner("tx-1").setMode(LockMode.LOCK_MODE_EXCLUSIVE).setLeaseMs(30_000).build(), false)
+        .getFencingToken();
+    InspectLockRequest inspect = InspectLockRequest.newBuilder().setLock("L").build();
+    for (boolean session : new boolean[] {false, true}) {
+      for (Callable call : new Callable[] {
+          () -> bob.call(port, LockServiceGrpcClient.Renew, RenewLockRequest.newBuilder().setLock("L")
+              .setOwner("tx-1").setFencingToken(token).setLeaseMs(30_000).build(), session),
+          () -> bob.call(port, LockServiceGrpcClient.Release, ReleaseLockRequest.newBuilder().setLock("L")
+              .setOwner("tx-1").setFencingToken(token).build(), session),
+          () -> bob.call(port, LockServiceGrpcClient.TryAcquire, AcquireLockRequest.newBuilder().setLock("L")
+              .setOwner("tx-1").setMode(LockMode.LOCK_MODE_EXCLUSIVE).setLeaseMs(30_000).build(), session)}) {
+        RpcException e = refused(call);
+        assertEquals(GrpcStatus.PERMISSION_DENIED, e.status(), e.detail());
+        assertTrue(e.detail().contains("spiffe://pledge/locker/bob may not")
+            && e.detail().contains("only the identity that acquired under an owner, or an operator"), e.detail());
+      }
+      var seen = bob.call(port, LockServiceGrpcClient.Inspect, inspect, session);
+      assertEquals(0, seen.getHolders(0).getFencingToken(), "another lock user does not see the token");
+      assertEquals(0, seen.getLastFencingToken());
+      assertEquals("tx-1", seen.getHolders(0).getOwner());
+    }
+    var asOwner = alice.call(port, LockServiceGrpcClient.Inspect, inspect, true);
+    assertEquals(token, asOwner.getHolders(0).getFencingToken(), "the owner sees its token");
+    assertEquals(1, asOwner.getHolders(0).getHoldCount(), "the refused calls changed nothing");
+    assertEquals(token, ops.call(port, LockServiceGrpcClient.Inspect, inspect, false).getHolders(0)
+        .getFencingToken(), "an operator sees every token");
+    alice.call(port, LockServiceGrpcClient.Renew, RenewLockRequest.newBuilder().setLock("L").setOwner("tx-1")
+        .setFencingToken(token).setLeaseMs(30_000).build(), true);
+    // An operator may release for any owner.
+    assertEquals(0, ops.call(port, LockServiceGrpcClient.Release, ReleaseLockRequest.newBuilder().setLock("L")
+        .setOwner("tx-1").setFencingToken(token).build(), false).getHoldCount());
+    alice.close();
+    bob.close();
+    ops.close();
   }
 
   @Test
