@@ -84,6 +84,21 @@ public final class GrpcGuard {
   }
 
   /**
+   * The current request's caller as per-object checks see it ({@link io.pledge.common.tls.Ownership}): its identity
+   * and the roles the policy grants it. Empty without TLS, without a policy or without a usable certificate: then
+   * nothing is known of the caller and ownership is not checked. On a call session, the session's caller.
+   */
+  public static Optional<io.pledge.common.tls.Principal> principal() {
+    Context context = Vertx.currentContext();
+    Object p = context instanceof ContextInternal internal ? internal.getLocal(PRINCIPAL_KEY) : null;
+    if (p instanceof Principal principal && principal.policy() != null && principal.identity().isPresent()) {
+      String identity = principal.identity().get();
+      return Optional.of(new io.pledge.common.tls.Principal(identity, principal.policy().roles(identity)));
+    }
+    return Optional.empty();
+  }
+
+  /**
    * Whether the current request's caller may call a method (by its full name): what a call session's frames are
    * held to. Read once, when the session opens.
    */

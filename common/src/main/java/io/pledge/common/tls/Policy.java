@@ -41,12 +41,22 @@ public record Policy(List<Rule> rules) {
     }
 
     boolean matches(String identity) {
+      return COMPILED.computeIfAbsent(pattern, Rule::compile).matcher(identity).matches();
+    }
+
+    /**
+     * Patterns compiled once: every authorized call (and every ownership check) matches the caller against each rule.
+     * Bounded by the rules of the policies loaded, a handful.
+     */
+    private static final java.util.Map<String, Pattern> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Pattern compile(String pattern) {
       StringBuilder regex = new StringBuilder();
       String[] parts = pattern.split("\\*", -1);
       for (int i = 0; i < parts.length; i++) {
         regex.append(i == 0 ? "" : ".*").append(Pattern.quote(parts[i]));
       }
-      return Pattern.matches(regex.toString(), identity);
+      return Pattern.compile(regex.toString());
     }
   }
 

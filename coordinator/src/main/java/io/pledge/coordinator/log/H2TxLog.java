@@ -80,8 +80,8 @@ public final class H2TxLog implements TxLog {
   private static void intent(Connection c, TxId id, List<Participant> participants, boolean onePhase,
       long deadlineMillis, long now, Info info) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
-        "MERGE INTO tx (tx_id, epoch, state, one_phase, deadline_at, updated_at, begun_at, labels) KEY (tx_id) "
-            + "VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?)")) {
+        "MERGE INTO tx (tx_id, epoch, state, one_phase, deadline_at, updated_at, begun_at, labels, owner) KEY (tx_id) "
+            + "VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, id.toString());
       ps.setLong(2, id.epoch());
       ps.setBoolean(3, onePhase);
@@ -89,6 +89,7 @@ public final class H2TxLog implements TxLog {
       ps.setLong(5, now);
       ps.setLong(6, info.begunAtMillis());
       ps.setBytes(7, encodeLabels(info.labels()));
+      ps.setString(8, info.owner().isEmpty() ? null : info.owner());
       ps.executeUpdate();
     }
     replaceParticipants(c, id, participants);
@@ -178,8 +179,8 @@ public final class H2TxLog implements TxLog {
       }
     }
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (tx_id, epoch, state, one_phase, deadline_at,"
-        + " updated_at, abort_cause, abort_by, abort_detail, begun_at, labels) VALUES (?, ?, ?, FALSE, 0, ?, ?, ?, ?,"
-        + " ?, ?)")) {
+        + " updated_at, abort_cause, abort_by, abort_detail, begun_at, labels, owner) VALUES (?, ?, ?, FALSE, 0, ?, ?,"
+        + " ?, ?, ?, ?, ?)")) {
       ps.setString(1, id.toString());
       ps.setLong(2, id.epoch());
       ps.setString(3, state);
@@ -189,6 +190,7 @@ public final class H2TxLog implements TxLog {
       ps.setString(7, detail);
       ps.setLong(8, info.begunAtMillis());
       ps.setBytes(9, encodeLabels(info.labels()));
+      ps.setString(10, info.owner().isEmpty() ? null : info.owner());
       ps.executeUpdate();
     }
   }
@@ -464,7 +466,7 @@ public final class H2TxLog implements TxLog {
     }
     List<LoggedTx> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("SELECT t.tx_id, t.state, t.one_phase, t.deadline_at, "
-        + "t.updated_at, t.abort_cause, t.abort_by, t.abort_detail, t.begun_at, t.labels FROM tx t " + where
+        + "t.updated_at, t.abort_cause, t.abort_by, t.abort_detail, t.begun_at, t.labels, t.owner FROM tx t " + where
         + " ORDER BY t.tx_id")) {
       if (param != null) {
         ps.setString(1, param);
@@ -477,7 +479,7 @@ public final class H2TxLog implements TxLog {
           out.add(new LoggedTx(TxId.parse(rs.getString(1)), Kind.valueOf(rs.getString(2)), rs.getBoolean(3),
               rs.getLong(4), rs.getLong(5), participants.getOrDefault(rs.getString(1), List.of()), reason,
               forgotten.getOrDefault(rs.getString(1), Set.of()),
-              new Info(rs.getLong(9), decodeLabels(rs.getBytes(10)))));
+              new Info(rs.getLong(9), decodeLabels(rs.getBytes(10)), rs.getString(11))));
         }
       }
     }

@@ -34,14 +34,20 @@ public interface TxLog extends AutoCloseable {
   CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis);
 
   /**
-   * What a record keeps beside the protocol, for lookups once the transaction left memory: when it began and its
-   * labels.
+   * What a record keeps beside the protocol, for lookups once the transaction left memory: when it began, its
+   * labels, and its owner (the identity of the caller that began it, from its TLS certificate; empty when none was
+   * known), whom alone, with operators, Commit, Rollback and GetTransaction answer (docs/security.md).
    */
-  record Info(long begunAtMillis, java.util.Map<String, String> labels) {
-    public static final Info NONE = new Info(0, java.util.Map.of());
+  record Info(long begunAtMillis, java.util.Map<String, String> labels, String owner) {
+    public static final Info NONE = new Info(0, java.util.Map.of(), "");
 
     public Info {
       labels = java.util.Map.copyOf(labels);
+      owner = owner == null ? "" : owner;
+    }
+
+    public Info(long begunAtMillis, java.util.Map<String, String> labels) {
+      this(begunAtMillis, labels, "");
     }
   }
 

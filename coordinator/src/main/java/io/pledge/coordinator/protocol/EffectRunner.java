@@ -234,7 +234,7 @@ final class EffectRunner {
   }
 
   private static TxLog.Info info(Entry entry) {
-    return new TxLog.Info(entry.tx.begunAtMillis(), entry.tx.labels());
+    return new TxLog.Info(entry.tx.begunAtMillis(), entry.tx.labels(), entry.tx.owner());
   }
 
   static String message(Throwable t) {

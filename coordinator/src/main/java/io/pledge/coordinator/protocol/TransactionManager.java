@@ -1,5 +1,8 @@
 package io.pledge.coordinator.protocol;
 
+import io.pledge.common.tls.Authorization;
+import io.pledge.common.tls.Ownership;
+import io.pledge.common.tls.Principal;
 import io.pledge.coordinator.log.LoggedTx;
 import io.pledge.coordinator.log.TxLog;
 import io.pledge.coordinator.metrics.CoordinatorMetrics;
@@ -22,6 +25,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
@@ -173,6 +177,15 @@ public final class TransactionManager {
 
   /** Begins a transaction for {@code caller} (its remote host), within {@link Limits}. */
   public Future<TxView> begin(long timeoutMillis, Map<String, String> labels, String caller) {
+    return begin(timeoutMillis, labels, caller, "");
+  }
+
+  /**
+   * Like {@link #begin(long, Map, String)}; {@code owner} is the caller's identity (empty when none is known): from
+   * then on only it, or an operator, may commit, roll back or read the transaction ({@link #commit(TxId, Set,
+   * Optional)}).
+   */
+  public Future<TxView> begin(long timeoutMillis, Map<String, String> labels, String caller, String owner) {
     requireReady();
     int labelBytes = labelBytes(labels);
     if (labelBytes > limits.labelBytes()) {
@@ -197,7 +210,7 @@ public final class TransactionManager {
     long timeout = timeoutMillis == 0 ? settings.defaultTxTimeout().toMillis() : timeoutMillis;
     long now = clock.getAsLong();
     TxId id = new TxId(nodeId, epoch, ++sequence);
-    Entry entry = new Entry(new Transaction(id, now, now + timeout, labels));
+    Entry entry = new Entry(new Transaction(id, now, now + timeout, labels, owner));
     entry.caller = caller;
     openByCaller.merge(caller, 1, Integer::sum);
     txs.put(id, entry);
@@ -244,14 +257,28 @@ public final class TransactionManager {
    * transaction (cause PARTICIPANT_MISSING) instead of letting the others commit.
    */
   public Future<Decision> commit(TxId id, java.util.Set<String> expectedParticipants) {
+    return commit(id, expectedParticipants, Optional.empty());
+  }
+
+  /**
+   * Like {@link #commit(TxId, Set)}, asked by {@code by}: PERMISSION_DENIED, changing nothing, when it is neither
+   * the transaction's owner nor an operator ({@link Ownership}).
+   */
+  public Future<Decision> commit(TxId id, java.util.Set<String> expectedParticipants, Optional<Principal> by) {
     requireReady();
     Entry entry = txs.get(id);
+    CoordinatorException refused = entry == null ? null : refused(by, entry.tx.owner(), "Commit", id);
+    if (refused != null) {
+      return Future.failedFuture(refused);
+    }
     if (entry == null) {
-      return lookup.find(id, sequence, epoch).compose(view -> switch (view.state()) {
-        case COMMITTED, COMMITTING -> Future.succeededFuture(new Decision(Outcome.COMMITTED, null));
-        case ROLLED_BACK, ROLLING_BACK -> Future.succeededFuture(new Decision(Outcome.ABORTED, view.abortReason()));
-        default -> fail(Code.FAILED_PRECONDITION, "transaction " + id + " is " + view.state());
-      });
+      return lookup.find(id, sequence, epoch).compose(view -> owned(by, view, "Commit"))
+          .compose(view -> switch (view.state()) {
+            case COMMITTED, COMMITTING -> Future.succeededFuture(new Decision(Outcome.COMMITTED, null));
+            case ROLLED_BACK, ROLLING_BACK ->
+                Future.succeededFuture(new Decision(Outcome.ABORTED, view.abortReason()));
+            default -> fail(Code.FAILED_PRECONDITION, "transaction " + id + " is " + view.state());
+          });
     }
     Promise<Decision> waiter = Promise.promise();
     entry.waiters.add(waiter);
@@ -272,12 +299,22 @@ public final class TransactionManager {
 
   /** Aborts; completes with ABORTED at once (participants are told in the background). */
   public Future<Outcome> rollback(TxId id) {
+    return rollback(id, Optional.empty());
+  }
+
+  /** Like {@link #rollback(TxId)}, asked by {@code by}: only the owner or an operator ({@link Ownership}). */
+  public Future<Outcome> rollback(TxId id, Optional<Principal> by) {
     requireReady();
     Entry entry = txs.get(id);
+    CoordinatorException refused = entry == null ? null : refused(by, entry.tx.owner(), "Rollback", id);
+    if (refused != null) {
+      return Future.failedFuture(refused);
+    }
     if (entry == null) {
-      return lookup.find(id, sequence, epoch).compose(view -> view.state().outcome() == Outcome.ABORTED
-          ? Future.succeededFuture(Outcome.ABORTED)
-          : fail(Code.FAILED_PRECONDITION, "cannot roll back transaction " + id + ": it is " + view.state()));
+      return lookup.find(id, sequence, epoch).compose(view -> owned(by, view, "Rollback"))
+          .compose(view -> view.state().outcome() == Outcome.ABORTED
+              ? Future.succeededFuture(Outcome.ABORTED)
+              : fail(Code.FAILED_PRECONDITION, "cannot roll back transaction " + id + ": it is " + view.state()));
     }
     Result result = apply(entry, new TxEvent.RollbackRequested());
     if (result instanceof Result.Rejected r) {
@@ -301,9 +338,28 @@ public final class TransactionManager {
   }
 
   public Future<TxView> get(TxId id) {
+    return get(id, Optional.empty());
+  }
+
+  /** Like {@link #get(TxId)}, asked by {@code by}: only the owner or an operator ({@link Ownership}). */
+  public Future<TxView> get(TxId id, Optional<Principal> by) {
     requireReady();
     Entry entry = txs.get(id);
-    return entry != null ? Future.succeededFuture(TxView.of(entry.tx)) : lookup.find(id, sequence, epoch);
+    return (entry != null ? Future.succeededFuture(TxView.of(entry.tx)) : lookup.find(id, sequence, epoch))
+        .compose(view -> owned(by, view, "GetTransaction"));
+  }
+
+  /** The view, or PERMISSION_DENIED when {@code by} may not act on it. */
+  private static Future<TxView> owned(Optional<Principal> by, TxView view, String call) {
+    CoordinatorException refused = refused(by, view.owner(), call, view.id());
+    return refused == null ? Future.succeededFuture(view) : Future.failedFuture(refused);
+  }
+
+  /** Null when {@code by} may make {@code call} on a transaction of {@code owner}; else the refusal. */
+  private static CoordinatorException refused(Optional<Principal> by, String owner, String call, TxId id) {
+    Authorization.Decision d = Ownership.check(by, Optional.of(owner), call + " of transaction " + id,
+        "only the identity that began it, or an operator, may commit, roll back or read a transaction");
+    return d.allowed() ? null : new CoordinatorException(Code.PERMISSION_DENIED, d.message());
   }
 
   /** What an operator's resolution came to: the transaction afterwards and the participants it forgot. */
@@ -452,7 +508,7 @@ public final class TransactionManager {
   /** Recovery replays the log through the same transitions as live traffic; only the last step's effects run. */
   private void recover(LoggedTx logged) {
     Transaction tx = new Transaction(logged.id(), logged.info().begunAtMillis() > 0 ? logged.info().begunAtMillis()
-        : logged.updatedAtMillis(), logged.deadlineMillis(), logged.info().labels());
+        : logged.updatedAtMillis(), logged.deadlineMillis(), logged.info().labels(), logged.info().owner());
     Entry entry = new Entry(tx);
     txs.put(tx.id(), entry);
     metrics.moved(null, TxState.ACTIVE);

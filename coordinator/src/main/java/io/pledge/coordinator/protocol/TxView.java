@@ -12,11 +12,21 @@ import java.util.Map;
 
 /** A copy of what the coordinator knows of one transaction, safe to hand to another thread. */
 public record TxView(TxId id, TxState state, long begunAtMillis, long deadlineMillis, Map<String, String> labels,
-    List<ParticipantView> participants, AbortReason abortReason) {
+    List<ParticipantView> participants, AbortReason abortReason, String owner) {
+
+  public TxView {
+    owner = owner == null ? "" : owner;
+  }
+
+  /** A view with no recorded owner. */
+  public TxView(TxId id, TxState state, long begunAtMillis, long deadlineMillis, Map<String, String> labels,
+      List<ParticipantView> participants, AbortReason abortReason) {
+    this(id, state, begunAtMillis, deadlineMillis, labels, participants, abortReason, "");
+  }
 
   static TxView of(Transaction tx) {
     return new TxView(tx.id(), tx.state(), tx.begunAtMillis(), tx.deadlineMillis(), tx.labels(),
-        tx.participantViews(), tx.abortReason());
+        tx.participantViews(), tx.abortReason(), tx.owner());
   }
 
   /** From the log alone (the transaction left memory). */
@@ -32,6 +42,6 @@ public record TxView(TxId id, TxState state, long begunAtMillis, long deadlineMi
         .map(p -> new ParticipantView(p, logged.kind() == LoggedTx.Kind.INTENT ? null : Vote.YES, ended, 0,
             logged.forgotten().contains(p.id()))).toList();
     return new TxView(logged.id(), state, logged.info().begunAtMillis(), logged.deadlineMillis(),
-        logged.info().labels(), participants, logged.abortReason());
+        logged.info().labels(), participants, logged.abortReason(), logged.info().owner());
   }
 }

@@ -72,6 +72,8 @@ public final class Transaction {
   private final long begunAtMillis;
   private final long deadlineMillis;
   private final Map<String, String> labels;
+  /** The identity that began it (docs/security.md); empty when none was known. Not protocol state: a label. */
+  private final String owner;
   private final Map<String, Branch> branches = new LinkedHashMap<>();
   private TxState state = TxState.ACTIVE;
   private boolean commitRequested;
@@ -81,10 +83,15 @@ public final class Transaction {
   private AbortReason abortReason;
 
   public Transaction(TxId id, long begunAtMillis, long deadlineMillis, Map<String, String> labels) {
+    this(id, begunAtMillis, deadlineMillis, labels, "");
+  }
+
+  public Transaction(TxId id, long begunAtMillis, long deadlineMillis, Map<String, String> labels, String owner) {
     this.id = Objects.requireNonNull(id, "id");
     this.begunAtMillis = begunAtMillis;
     this.deadlineMillis = deadlineMillis;
     this.labels = Map.copyOf(labels);
+    this.owner = owner == null ? "" : owner;
   }
 
   public Result apply(TxEvent event) {
@@ -453,6 +460,11 @@ public final class Transaction {
 
   public Map<String, String> labels() {
     return labels;
+  }
+
+  /** The identity that began the transaction; empty when none was known. */
+  public String owner() {
+    return owner;
   }
 
   /** Null unless aborted. */

@@ -18,6 +18,8 @@ import io.pledge.api.v1.TransactionCoordinatorService;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.GrpcGuard;
 import io.pledge.common.grpc.Rpc;
+import io.pledge.common.tls.Ownership;
+import io.pledge.common.tls.Principal;
 import io.pledge.coordinator.protocol.CoordinatorException;
 import io.pledge.coordinator.protocol.TransactionManager;
 import io.pledge.coordinator.protocol.TxView;
@@ -28,6 +30,7 @@ import io.vertx.core.Future;
 import io.vertx.grpc.common.GrpcStatus;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -64,8 +67,10 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   @Override
   public Future<BeginResponse> begin(BeginRequest request) {
+    // The caller's identity becomes the transaction's owner: only it (or an operator) may finish or read it.
+    String owner = GrpcGuard.principal().map(Principal::identity).orElse("");
     return guarded(() -> managers.get().begin(request.getTimeoutMs(), Requests.labels(request.getLabelsMap()),
-        GrpcGuard.caller())
+        GrpcGuard.caller(), owner)
         .map(view -> BeginResponse.newBuilder().setTxId(view.id().toString())
             .setDeadlineEpochMs(view.deadlineMillis()).build()));
   }
@@ -75,6 +80,14 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
     return guarded(() -> {
       TxId id = Requests.txId(request.getTxId());
       Participant participant = Requests.participant(request.getParticipantId(), request.getEndpoint());
+      Optional<Principal> by = GrpcGuard.principal();
+      if (by.isPresent() && !Ownership.speaksFor(by.get().identity(), participant.id())) {
+        // Under TLS a participant enlists only as itself: the id names the certificate (docs/security.md).
+        throw new CoordinatorException(CoordinatorException.Code.PERMISSION_DENIED, "Enlist of participant "
+            + participant.id() + " is refused: a participant enlists only under its own id (the last path segment"
+            + " of its certificate's SAN URI, or the first label of its DNS name); " + by.get().identity()
+            + " is not " + participant.id());
+      }
       if (!endpointAllow.allows(Endpoint.parse(participant.endpoint()))) {
         throw new CoordinatorException(CoordinatorException.Code.PERMISSION_DENIED, "endpoint "
             + participant.endpoint() + " of participant " + participant.id()
@@ -88,8 +101,9 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   @Override
   public Future<CommitResponse> commit(CommitRequest request) {
+    Optional<Principal> by = GrpcGuard.principal();
     return guarded(() -> managers.get().commit(Requests.txId(request.getTxId()),
-        Requests.expectedParticipants(request.getExpectedParticipantsList())).map(decision -> {
+        Requests.expectedParticipants(request.getExpectedParticipantsList()), by).map(decision -> {
       CommitResponse.Builder b = CommitResponse.newBuilder().setOutcome(Protos.outcome(decision.outcome()));
       if (decision.reason() != null) {
         b.setAbortReason(Protos.abortReason(decision.reason()));
@@ -100,7 +114,8 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   @Override
   public Future<RollbackResponse> rollback(RollbackRequest request) {
-    return guarded(() -> managers.get().rollback(Requests.txId(request.getTxId()))
+    Optional<Principal> by = GrpcGuard.principal();
+    return guarded(() -> managers.get().rollback(Requests.txId(request.getTxId()), by)
         .map(outcome -> RollbackResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build()));
   }
 
@@ -112,7 +127,8 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
 
   @Override
   public Future<GetTransactionResponse> getTransaction(GetTransactionRequest request) {
-    return guarded(() -> managers.get().get(Requests.txId(request.getTxId()))
+    Optional<Principal> by = GrpcGuard.principal();
+    return guarded(() -> managers.get().get(Requests.txId(request.getTxId()), by)
         .map(view -> GetTransactionResponse.newBuilder().setTransaction(Protos.transaction(view)).build()));
   }
 

@@ -64,6 +64,27 @@ class H2TxLogTest {
   }
 
   @Test
+  void theOwnerIsKeptWithTheIntentAndWithAnEndWithoutIntentAcrossReopening() throws Exception {
+    TxId intent = new TxId("coord-0", 1, 7);
+    TxId endOnly = new TxId("coord-0", 1, 8);
+    TxId anonymous = new TxId("coord-0", 1, 9);
+    try (H2TxLog log = open()) {
+      get(log.writeIntent(intent, ab, false, 5_000, new TxLog.Info(1, java.util.Map.of(), "spiffe://pledge/app/a")));
+      get(log.writeEnd(endOnly, Outcome.COMMITTED, null, new TxLog.Info(1, java.util.Map.of(),
+          "spiffe://pledge/app/b")));
+      get(log.writeIntent(anonymous, ab, false, 5_000, new TxLog.Info(1, java.util.Map.of())));
+    }
+    try (H2TxLog log = open()) {
+      assertEquals("spiffe://pledge/app/a", get(log.find(intent)).orElseThrow().info().owner());
+      assertEquals("spiffe://pledge/app/b", get(log.find(endOnly)).orElseThrow().info().owner());
+      assertEquals("", get(log.find(anonymous)).orElseThrow().info().owner(), "no identity: no owner");
+      get(log.writeEnd(intent, Outcome.ABORTED, null));
+      assertEquals("spiffe://pledge/app/a", get(log.find(intent)).orElseThrow().info().owner(),
+          "the END keeps the intent's owner");
+    }
+  }
+
+  @Test
   void abortReasonIsKeptWithTheEnd() throws Exception {
     try (H2TxLog log = open()) {
       TxId id = new TxId("coord-0", 1, 2);

@@ -60,10 +60,20 @@ public final class LockEngine {
    */
   public Pending acquire(String lock, String owner, LockMode mode, long leaseMs, boolean mayWait, Duration wait,
       Consumer<Decision> onQueued) {
+    return acquire(lock, owner, mode, leaseMs, mayWait, wait, onQueued, "");
+  }
+
+  /**
+   * Like {@link #acquire(String, String, LockMode, long, boolean, Duration, Consumer)} by {@code identity} (the
+   * caller's TLS identity, empty when none is known): the grant is bound to it, and an owner bound to another
+   * identity is refused NOT_OWNER.
+   */
+  public Pending acquire(String lock, String owner, LockMode mode, long leaseMs, boolean mayWait, Duration wait,
+      Consumer<Decision> onQueued, String identity) {
     String id = ids.next();
     long start = System.nanoTime();
     Waits.Wait w = mayWait ? waits.expect(id, lock, owner, start) : null;
-    Future<Holder> result = store.apply(lock, new LockOp.Acquire(new Acquire(owner, mode, leaseMs, mayWait, id)))
+    Future<Holder> result = store.apply(lock, new LockOp.Acquire(new Acquire(owner, mode, leaseMs, mayWait, id, identity)))
         .transform(ar -> {
           if (ar.failed()) {
             settleRefused(w);
@@ -101,7 +111,7 @@ public final class LockEngine {
               settleRefused(w);
               metrics.refused();
               return Future.failedFuture(new LockFailure(d.code() == Decision.Code.BUSY ? Kind.BUSY
-                  : Kind.ALREADY_WAITING, d.message()));
+                  : d.code() == Decision.Code.NOT_OWNER ? Kind.NOT_OWNER : Kind.ALREADY_WAITING, d.message()));
             }
           }
         });
@@ -133,7 +143,14 @@ public final class LockEngine {
    */
   public Future<Renewed> renew(String lock, String owner, long token, long leaseMs,
       io.pledge.lock.table.LockTable.Reassertion reassertion) {
-    return store.apply(lock, new LockOp.Renew(owner, token, leaseMs, reassertion)).compose(reply -> {
+    return renew(lock, owner, token, leaseMs, reassertion, "");
+  }
+
+  /** Like {@link #renew(String, String, long, long, io.pledge.lock.table.LockTable.Reassertion)} by {@code caller}
+   * (TLS identity; empty when none is known or an operator calls): NOT_OWNER for a grant of another identity. */
+  public Future<Renewed> renew(String lock, String owner, long token, long leaseMs,
+      io.pledge.lock.table.LockTable.Reassertion reassertion, String caller) {
+    return store.apply(lock, new LockOp.Renew(owner, token, leaseMs, reassertion, caller)).compose(reply -> {
       countSideEffects(lock, reply);
       boolean reasserted = reply.decision().code() == Decision.Code.REASSERTED;
       if (reasserted) {
@@ -146,7 +163,12 @@ public final class LockEngine {
 
   /** Completes with the hold count left. */
   public Future<Integer> release(String lock, String owner, long token) {
-    return store.apply(lock, new LockOp.Release(owner, token)).compose(reply -> {
+    return release(lock, owner, token, "");
+  }
+
+  /** Like {@link #release(String, String, long)} by {@code caller}, checked as {@link #renew} checks it. */
+  public Future<Integer> release(String lock, String owner, long token, String caller) {
+    return store.apply(lock, new LockOp.Release(owner, token, caller)).compose(reply -> {
       countSideEffects(lock, reply);
       return outcome(lock, owner, reply).map(h -> {
         metrics.released(1);
@@ -211,7 +233,8 @@ public final class LockEngine {
     metrics.refused();
     LOG.atInfo().addKeyValue("owner", owner).addKeyValue("lock", lock).addKeyValue("code", d.code())
         .log("refused: {}", d.message());
-    Kind kind = d.code() == Decision.Code.NOT_HELD ? Kind.NOT_HELD : Kind.TOKEN_MISMATCH;
+    Kind kind = d.code() == Decision.Code.NOT_HELD ? Kind.NOT_HELD
+        : d.code() == Decision.Code.NOT_OWNER ? Kind.NOT_OWNER : Kind.TOKEN_MISMATCH;
     return Future.failedFuture(new LockFailure(kind, d.message()));
   }
 

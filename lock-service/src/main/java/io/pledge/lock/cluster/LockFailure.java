@@ -22,6 +22,8 @@ public final class LockFailure extends RuntimeException {
     DEADLOCK,
     /** The wait was withdrawn (ReleaseAll, client gone). */
     CANCELLED,
+    /** The owner name belongs to another identity than the caller's (docs/security.md). */
+    NOT_OWNER,
     /** This side of the cluster has no quorum, or the cluster cannot be reached. */
     UNAVAILABLE
   }

@@ -36,11 +36,17 @@ public final class CompactCodecs {
     config.addDataSerializableFactory(LockDataFactory.FACTORY_ID, new LockDataFactory());
   }
 
+  /** A holder's or waiter's identity; states written before identities were kept have none. */
+  private static String identity(CompactReader in) {
+    return in.getFieldKind("identity") == com.hazelcast.nio.serialization.FieldKind.NOT_AVAILABLE ? ""
+        : in.readString("identity");
+  }
+
   static final class HolderCodec implements CompactSerializer<Holder> {
     @Override
     public Holder read(CompactReader in) {
       return new Holder(in.readString("owner"), LockMode.valueOf(in.readString("mode")), in.readInt64("token"),
-          in.readInt32("count"), in.readInt64("expiresAt"), in.readString("grantId"));
+          in.readInt32("count"), in.readInt64("expiresAt"), in.readString("grantId"), identity(in));
     }
 
     @Override
@@ -51,6 +57,7 @@ public final class CompactCodecs {
       out.writeInt32("count", h.count());
       out.writeInt64("expiresAt", h.expiresAt());
       out.writeString("grantId", h.grantId());
+      out.writeString("identity", h.identity());
     }
 
     @Override
@@ -68,7 +75,7 @@ public final class CompactCodecs {
     @Override
     public Waiter read(CompactReader in) {
       return new Waiter(in.readString("owner"), LockMode.valueOf(in.readString("mode")), in.readInt64("leaseMs"),
-          in.readInt64("since"), in.readString("waitId"));
+          in.readInt64("since"), in.readString("waitId"), identity(in));
     }
 
     @Override
@@ -78,6 +85,7 @@ public final class CompactCodecs {
       out.writeInt64("leaseMs", w.leaseMs());
       out.writeInt64("since", w.since());
       out.writeString("waitId", w.waitId());
+      out.writeString("identity", w.identity());
     }
 
     @Override

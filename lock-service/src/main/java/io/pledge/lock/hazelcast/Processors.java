@@ -59,12 +59,13 @@ public final class Processors {
       out.writeLong(r.leaseMs());
       out.writeBoolean(r.mayWait());
       out.writeString(r.requestId());
+      out.writeString(r.identity());
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       op = new LockOp.Acquire(new Acquire(in.readString(), LockMode.valueOf(in.readString()), in.readLong(),
-          in.readBoolean(), in.readString()));
+          in.readBoolean(), in.readString(), in.readString()));
     }
   }
 
@@ -95,6 +96,7 @@ public final class Processors {
       LockTable.Reassertion r = op.reassertion();
       out.writeString(r == null ? "" : r.mode().name());
       out.writeInt(r == null ? 0 : r.count());
+      out.writeString(op.caller());
     }
 
     @Override
@@ -104,8 +106,9 @@ public final class Processors {
       long leaseMs = in.readLong();
       String mode = in.readString();
       int count = in.readInt();
+      String caller = in.readString();
       op = new LockOp.Renew(owner, token, leaseMs, mode == null || mode.isEmpty() ? null
-          : new LockTable.Reassertion(LockMode.valueOf(mode), count));
+          : new LockTable.Reassertion(LockMode.valueOf(mode), count), caller);
     }
   }
 
@@ -132,11 +135,12 @@ public final class Processors {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeString(op.owner());
       out.writeLong(op.token());
+      out.writeString(op.caller());
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
-      op = new LockOp.Release(in.readString(), in.readLong());
+      op = new LockOp.Release(in.readString(), in.readLong(), in.readString());
     }
   }
 

@@ -22,6 +22,8 @@ public record Decision(Code code, String message, Holder holder, int position, L
     GRANTED(true), REENTERED(true), UPGRADED(true), QUEUED(true), RENEWED(true), RELEASED(true), RELEASED_ALL(true),
     CANCELLED(true), GRANTED_BEFORE_CANCEL(true), PROMOTED(true), REASSERTED(true),
     BUSY(false), ALREADY_WAITING(false), NOT_HELD(false), TOKEN_MISMATCH(false), NOT_WAITING(false),
+    /** The owner name is bound to another identity than the caller's (docs/security.md). */
+    NOT_OWNER(false),
     /** The member may not change lock states now (it has not confirmed its membership with a majority). */
     NO_AUTHORITY(false);
 

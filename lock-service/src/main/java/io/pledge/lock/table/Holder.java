@@ -11,13 +11,21 @@ import java.util.Objects;
  * @param count hold count: acquires minus releases
  * @param expiresAt lease end, member wall-clock millis
  * @param grantId id of the request or wait that produced the grant, so that a waiting server can recognise its own
+ * @param identity the TLS identity that acquired under {@code owner} (docs/security.md); empty when none was known.
+ *     Only it, or an operator, may renew or release the grant or acquire again under the owner
  */
-public record Holder(String owner, LockMode mode, long token, int count, long expiresAt, String grantId) {
+public record Holder(String owner, LockMode mode, long token, int count, long expiresAt, String grantId,
+    String identity) {
+
+  public Holder(String owner, LockMode mode, long token, int count, long expiresAt, String grantId) {
+    this(owner, mode, token, count, expiresAt, grantId, "");
+  }
 
   public Holder {
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(grantId, "grantId");
+    identity = identity == null ? "" : identity;
     if (count < 1) {
       throw new IllegalArgumentException("hold count must be positive: " + count);
     }
@@ -27,10 +35,10 @@ public record Holder(String owner, LockMode mode, long token, int count, long ex
   }
 
   Holder withCount(int newCount) {
-    return new Holder(owner, mode, token, newCount, expiresAt, grantId);
+    return new Holder(owner, mode, token, newCount, expiresAt, grantId, identity);
   }
 
   Holder withExpiry(long newExpiresAt) {
-    return new Holder(owner, mode, token, count, newExpiresAt, grantId);
+    return new Holder(owner, mode, token, count, newExpiresAt, grantId, identity);
   }
 }

@@ -35,14 +35,20 @@ public sealed interface LockOp {
   }
 
   /** {@link LockTable#renew}; {@code reassertion} is null for a plain renew. */
-  record Renew(String owner, long token, long leaseMs, LockTable.Reassertion reassertion) implements LockOp {
+  record Renew(String owner, long token, long leaseMs, LockTable.Reassertion reassertion, String caller)
+      implements LockOp {
     public Renew {
       Objects.requireNonNull(owner, "owner");
+      caller = caller == null ? "" : caller;
+    }
+
+    public Renew(String owner, long token, long leaseMs, LockTable.Reassertion reassertion) {
+      this(owner, token, leaseMs, reassertion, "");
     }
 
     @Override
     public LockTable.Step apply(LockState state, long now) {
-      return LockTable.renew(state, owner, token, leaseMs, reassertion, now);
+      return LockTable.renew(state, owner, token, leaseMs, reassertion, caller, now);
     }
 
     @Override
@@ -52,14 +58,19 @@ public sealed interface LockOp {
   }
 
   /** {@link LockTable#release}. */
-  record Release(String owner, long token) implements LockOp {
+  record Release(String owner, long token, String caller) implements LockOp {
     public Release {
       Objects.requireNonNull(owner, "owner");
+      caller = caller == null ? "" : caller;
+    }
+
+    public Release(String owner, long token) {
+      this(owner, token, "");
     }
 
     @Override
     public LockTable.Step apply(LockState state, long now) {
-      return LockTable.release(state, owner, token, now);
+      return LockTable.release(state, owner, token, caller, now);
     }
 
     @Override

@@ -38,8 +38,16 @@ public final class LockTable {
   }
 
   /** An acquire request. {@code requestId} becomes the wait id if the owner has to wait. */
-  public record Acquire(String owner, LockMode mode, long leaseMs, boolean mayWait, String requestId) {
+  public record Acquire(String owner, LockMode mode, long leaseMs, boolean mayWait, String requestId,
+      String identity) {
+
+    /** An acquire by a caller whose identity is not known. */
+    public Acquire(String owner, LockMode mode, long leaseMs, boolean mayWait, String requestId) {
+      this(owner, mode, leaseMs, mayWait, requestId, "");
+    }
+
     public Acquire {
+      identity = identity == null ? "" : identity;
       Objects.requireNonNull(owner, "owner");
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(requestId, "requestId");
@@ -55,6 +63,11 @@ public final class LockTable {
     Swept swept = sweep(given, now);
     LockState s = swept.state;
     var held = s.holder(req.owner());
+    String bound = held.map(Holder::identity)
+        .or(() -> s.waiterFor(req.owner()).map(Waiter::identity)).orElse("");
+    if (!mayAct(req.identity(), bound)) {
+      return notOwner(s, "acquire lock " + s.name() + " under", req.owner(), req.identity());
+    }
     if (held.isPresent()) {
       Holder h = held.get();
       if (h.mode().covers(req.mode())) {
@@ -64,12 +77,13 @@ public final class LockTable {
       if (s.holders().size() == 1 && now >= s.notBefore()) {
         long token = nextToken(s, now);
         Holder up = new Holder(h.owner(), LockMode.EXCLUSIVE, token, h.count() + 1,
-            Math.max(h.expiresAt(), now + req.leaseMs()), req.requestId());
+            Math.max(h.expiresAt(), now + req.leaseMs()), req.requestId(), h.identity());
         return grantStep(s, List.of(up), s.waiters(), token, Code.UPGRADED, up, swept);
       }
     } else if (s.waiters().isEmpty() && now >= s.notBefore() && compatible(s.holders(), req.mode())) {
       long token = nextToken(s, now);
-      Holder h = new Holder(req.owner(), req.mode(), token, 1, now + req.leaseMs(), req.requestId());
+      Holder h = new Holder(req.owner(), req.mode(), token, 1, now + req.leaseMs(), req.requestId(),
+          req.identity());
       List<Holder> holders = new ArrayList<>(s.holders());
       holders.add(h);
       return grantStep(s, holders, s.waiters(), token, Code.GRANTED, h, swept);
@@ -85,7 +99,8 @@ public final class LockTable {
           + (s.waiters().isEmpty() ? "" : " with " + s.waiters().size() + " waiting");
       return refuse(s, Code.BUSY, "LOCK_BUSY: " + why, holders);
     }
-    Waiter w = new Waiter(req.owner(), req.mode(), req.leaseMs(), now, req.requestId());
+    Waiter w = new Waiter(req.owner(), req.mode(), req.leaseMs(), now, req.requestId(),
+        held.map(Holder::identity).filter(i -> !i.isEmpty()).orElse(req.identity()));
     List<Waiter> queue = new ArrayList<>(s.waiters());
     if (held.isPresent()) {
       queue.add(0, w); // an upgrade goes first: it already holds the lock, letting others pass would deadlock it
@@ -123,15 +138,28 @@ public final class LockTable {
    */
   public static Step renew(LockState given, String owner, long token, long leaseMs, Reassertion reassertion,
       long now) {
+    return renew(given, owner, token, leaseMs, reassertion, "", now);
+  }
+
+  /**
+   * Like {@link #renew(LockState, String, long, long, Reassertion, long)} by {@code caller} (a TLS identity; empty
+   * when none is known or the caller is an operator): refused NOT_OWNER when the grant was made to another identity.
+   * A re-created grant is the caller's.
+   */
+  public static Step renew(LockState given, String owner, long token, long leaseMs, Reassertion reassertion,
+      String caller, long now) {
     Swept swept = sweep(given, now);
     LockState s = swept.state;
     var held = s.holder(owner);
     if (held.isEmpty() && reassertion != null && now < s.notBefore()) {
-      return reassert(s, swept, owner, token, leaseMs, reassertion, now);
+      return reassert(s, swept, owner, token, leaseMs, reassertion, caller, now);
     }
     if (held.isEmpty()) {
       return refuse(s, Code.NOT_HELD, "owner " + owner + " does not hold lock " + s.name()
           + " (never granted, released, or its lease expired)", List.of());
+    }
+    if (!mayAct(caller, held.get().identity())) {
+      return notOwner(s, "renew lock " + s.name() + " for", owner, caller);
     }
     if (held.get().token() == token && reassertion != null && REASSERTED.equals(held.get().grantId())
         && held.get().count() < reassertion.count()) {
@@ -154,7 +182,7 @@ public final class LockTable {
   public static final String REASSERTED = "reasserted";
 
   private static Step reassert(LockState s, Swept swept, String owner, long token, long leaseMs,
-      Reassertion claim, long now) {
+      Reassertion claim, String caller, long now) {
     if (token <= s.lastToken()) {
       return refuse(s, Code.NOT_HELD, "owner " + owner + " does not hold lock " + s.name() + " and cannot re-assert"
           + " token " + token + ": the lock's state has issued up to token " + s.lastToken() + " since (released,"
@@ -172,14 +200,33 @@ public final class LockTable {
         ended.add(h); // granted before this claim's grant, so it had ended when that grant was made
       }
     }
-    Holder back = new Holder(owner, claim.mode(), token, claim.count(), now + leaseMs, REASSERTED);
+    Holder back = new Holder(owner, claim.mode(), token, claim.count(), now + leaseMs, REASSERTED, caller);
     kept.add(back);
     LockState next = s.with(kept, s.waiters(), s.lastToken(), s.cancellations());
     return new Step(next, Decision.of(Code.REASSERTED, back, swept.promoted, ended));
   }
 
+  /**
+   * Issue 14: an owner name is bound to the identity that acquired under it. A caller whose identity is not known
+   * (plaintext, no policy, an operator: empty) or an owner bound to none is not checked.
+   */
+  static boolean mayAct(String caller, String bound) {
+    return caller.isEmpty() || bound.isEmpty() || caller.equals(bound);
+  }
+
+  private static Step notOwner(LockState s, String what, String owner, String caller) {
+    return refuse(s, Code.NOT_OWNER, "PERMISSION_DENIED: " + caller + " may not " + what + " owner " + owner
+        + ": only the identity that acquired under an owner, or an operator, may acquire, renew or release as it",
+        List.of());
+  }
+
   /** Decrements the hold count; at zero the owner leaves and waiters may enter. */
   public static Step release(LockState given, String owner, long token, long now) {
+    return release(given, owner, token, "", now);
+  }
+
+  /** Like {@link #release(LockState, String, long, long)} by {@code caller}, as {@link #renew} checks it. */
+  public static Step release(LockState given, String owner, long token, String caller, long now) {
     Swept swept = sweep(given, now);
     LockState s = swept.state;
     var held = s.holder(owner);
@@ -188,6 +235,9 @@ public final class LockTable {
           + " (never granted, already released, or its lease expired)", List.of());
     }
     Holder h = held.get();
+    if (!mayAct(caller, h.identity())) {
+      return notOwner(s, "release lock " + s.name() + " for", owner, caller);
+    }
     if (h.token() != token) {
       return refuse(s, Code.TOKEN_MISMATCH, "token " + token + " is not the current grant of " + owner + " on lock "
           + s.name() + " (current token " + h.token() + ")", List.of());
@@ -296,12 +346,12 @@ public final class LockTable {
         }
         token = Math.max(token + 1, now * TOKEN_TICKS_PER_MS);
         Holder up = new Holder(w.owner(), LockMode.EXCLUSIVE, token, mine.count() + 1,
-            Math.max(mine.expiresAt(), now + w.leaseMs()), w.waitId());
+            Math.max(mine.expiresAt(), now + w.leaseMs()), w.waitId(), mine.identity());
         holders.set(0, up);
         granted.add(up);
       } else if (compatible(holders, w.mode())) {
         token = Math.max(token + 1, now * TOKEN_TICKS_PER_MS);
-        Holder h = new Holder(w.owner(), w.mode(), token, 1, now + w.leaseMs(), w.waitId());
+        Holder h = new Holder(w.owner(), w.mode(), token, 1, now + w.leaseMs(), w.waitId(), w.identity());
         holders.add(h);
         granted.add(h);
       } else {

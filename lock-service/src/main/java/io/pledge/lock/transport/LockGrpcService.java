@@ -16,17 +16,22 @@ import io.pledge.api.v1.ReleaseLockRequest;
 import io.pledge.api.v1.ReleaseLockResponse;
 import io.pledge.api.v1.RenewLockRequest;
 import io.pledge.api.v1.RenewLockResponse;
+import io.pledge.common.grpc.GrpcGuard;
 import io.pledge.common.grpc.Rpc;
+import io.pledge.common.tls.Principal;
+import io.pledge.common.tls.Role;
 import io.pledge.common.grpc.SessionRoutes;
 import io.pledge.lock.cluster.LockEngine;
 import io.pledge.lock.cluster.LockFailure;
 import io.pledge.lock.table.Decision;
+import io.pledge.lock.table.Holder;
 import io.vertx.core.Future;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -60,7 +65,26 @@ public final class LockGrpcService extends LockServiceService {
     return acquire(request, false, d -> { });
   }
 
+  /**
+   * The caller's identity as the lock table checks it (issue 14): empty when none is known (plaintext, TLS without a
+   * policy) and for an operator, who may act for any owner.
+   */
+  private static String checkedIdentity() {
+    return GrpcGuard.principal().filter(p -> !p.has(Role.OPERATOR)).map(Principal::identity).orElse("");
+  }
+
+  /** Whether the caller may see a holder's fencing token: its own grant, or an operator, or no identities at all. */
+  private static java.util.function.Predicate<Holder> tokenVisible() {
+    Optional<Principal> by = GrpcGuard.principal();
+    if (by.isEmpty() || by.get().has(Role.OPERATOR)) {
+      return h -> true;
+    }
+    String identity = by.get().identity();
+    return h -> h.identity().equals(identity);
+  }
+
   private Future<AcquireLockResponse> acquire(AcquireLockRequest r, boolean mayWait, Consumer<Decision> onQueued) {
+    String identity = GrpcGuard.principal().map(Principal::identity).orElse("");
     return guarded(() -> {
       String lock = RequestLimits.id("lock", r.getLock());
       String owner = RequestLimits.id("owner", r.getOwner());
@@ -71,7 +95,7 @@ public final class LockGrpcService extends LockServiceService {
       }
       try {
         Future<AcquireLockResponse> granted = engine.acquire(lock, owner, Protos.mode(r.getMode()), lease, mayWait,
-            wait, onQueued).result().map(h -> Protos.granted(lock, h));
+            wait, onQueued, identity).result().map(h -> Protos.granted(lock, h));
         return mayWait ? granted.andThen(ar -> waits.give(owner)) : granted;
       } catch (RuntimeException e) {
         if (mayWait) {
@@ -104,7 +128,8 @@ public final class LockGrpcService extends LockServiceService {
     call.exceptionHandler(e -> stream.gone("the AcquireStream call failed: " + e.getMessage()));
     // A closed connection reaches only the response once the request has ended (the client sent it whole).
     call.response().exceptionHandler(e -> stream.gone("the AcquireStream caller is gone: " + e));
-    call.handler(request -> stream.started(acquireStream(request, call.response())));
+    String identity = GrpcGuard.principal().map(Principal::identity).orElse("");
+    call.handler(request -> stream.started(acquireStream(request, call.response(), identity)));
   }
 
   /** One AcquireStream call's wait and whether its caller went away; on the call's event loop only. */
@@ -131,7 +156,8 @@ public final class LockGrpcService extends LockServiceService {
   }
 
   /** Starts the wait and streams its progress; returns the wait id, or null if the request was refused at once. */
-  private String acquireStream(AcquireLockRequest r, GrpcServerResponse<AcquireLockRequest, LockWaitEvent> response) {
+  private String acquireStream(AcquireLockRequest r, GrpcServerResponse<AcquireLockRequest, LockWaitEvent> response,
+      String identity) {
     LockEngine.Pending pending;
     String lock;
     String owner = null;
@@ -146,7 +172,8 @@ public final class LockGrpcService extends LockServiceService {
       }
       pending = engine.acquire(lock, owner, Protos.mode(r.getMode()), limits.leaseMs(r.getLeaseMs()), true,
           limits.waitFor(r.getWaitTimeoutMs()), d -> response.write(LockWaitEvent.newBuilder()
-              .setQueued(LockQueued.newBuilder().setPosition(d.position()).addAllBlockedBy(d.blockedBy())).build()));
+              .setQueued(LockQueued.newBuilder().setPosition(d.position()).addAllBlockedBy(d.blockedBy())).build()),
+          identity);
     } catch (IllegalArgumentException e) {
       if (taken) {
         waits.give(owner);
@@ -169,16 +196,18 @@ public final class LockGrpcService extends LockServiceService {
 
   @Override
   public Future<RenewLockResponse> renew(RenewLockRequest r) {
+    String caller = checkedIdentity();
     return guarded(() -> engine.renew(RequestLimits.id("lock", r.getLock()), RequestLimits.id("owner", r.getOwner()),
-        RequestLimits.token(r.getFencingToken()), limits.leaseMs(r.getLeaseMs()), Protos.reassertion(r))
+        RequestLimits.token(r.getFencingToken()), limits.leaseMs(r.getLeaseMs()), Protos.reassertion(r), caller)
         .map(done -> RenewLockResponse.newBuilder().setLeaseExpiresAtMs(done.holder().expiresAt())
             .setReasserted(done.reasserted()).build()));
   }
 
   @Override
   public Future<ReleaseLockResponse> release(ReleaseLockRequest r) {
+    String caller = checkedIdentity();
     return guarded(() -> engine.release(RequestLimits.id("lock", r.getLock()),
-        RequestLimits.id("owner", r.getOwner()), RequestLimits.token(r.getFencingToken()))
+        RequestLimits.id("owner", r.getOwner()), RequestLimits.token(r.getFencingToken()), caller)
         .map(left -> ReleaseLockResponse.newBuilder().setHoldCount(left).build()));
   }
 
@@ -192,11 +221,13 @@ public final class LockGrpcService extends LockServiceService {
 
   @Override
   public Future<InspectLockResponse> inspect(InspectLockRequest r) {
-    return guarded(() -> engine.inspect(RequestLimits.id("lock", r.getLock())).map(Protos::inspect));
+    java.util.function.Predicate<Holder> visible = tokenVisible();
+    return guarded(() -> engine.inspect(RequestLimits.id("lock", r.getLock())).map(s -> Protos.inspect(s, visible)));
   }
 
   @Override
   public Future<ListLocksResponse> list(ListLocksRequest r) {
+    java.util.function.Predicate<Holder> visible = tokenVisible();
     return guarded(() -> {
       int pageSize = LockPages.pageSize(r.getPageSize());
       String prefix = LockPages.prefix(r.getPrefix());
@@ -204,7 +235,7 @@ public final class LockGrpcService extends LockServiceService {
       // One more than asked: whether it comes tells if there is a next page.
       return engine.list(prefix, after, pageSize + 1).map(page -> {
         ListLocksResponse.Builder b = ListLocksResponse.newBuilder();
-        page.stream().limit(pageSize).forEach(s -> b.addLocks(Protos.summary(s)));
+        page.stream().limit(pageSize).forEach(s -> b.addLocks(Protos.summary(s, visible)));
         if (page.size() > pageSize) {
           b.setNextPageToken(LockPages.token(page.get(pageSize - 1).name()));
         }

@@ -49,10 +49,17 @@ public final class Protos {
   }
 
   public static InspectLockResponse inspect(LockState s) {
+    return inspect(s, h -> true);
+  }
+
+  /** {@code tokenVisible}: whose fencing tokens the caller may see (others' read 0: issue 14). */
+  public static InspectLockResponse inspect(LockState s, java.util.function.Predicate<Holder> tokenVisible) {
     InspectLockResponse.Builder b = InspectLockResponse.newBuilder().setLock(s.name())
-        .setLastFencingToken(s.lastToken()).setNotBeforeMs(s.notBefore());
+        // The last token is the newest holder's: shown only to whom every holder's token is.
+        .setLastFencingToken(s.holders().stream().allMatch(tokenVisible) ? s.lastToken() : 0)
+        .setNotBeforeMs(s.notBefore());
     for (Holder h : s.holders()) {
-      b.addHolders(holder(h));
+      b.addHolders(holder(h, tokenVisible.test(h)));
     }
     for (Waiter w : s.waiters()) {
       b.addWaiters(LockWaiterInfo.newBuilder().setOwner(w.owner()).setMode(mode(w.mode()))
@@ -63,17 +70,24 @@ public final class Protos {
 
   /** A lock in a listing: holders in full, waiters counted. */
   public static LockSummary summary(LockState s) {
+    return summary(s, h -> true);
+  }
+
+  public static LockSummary summary(LockState s, java.util.function.Predicate<Holder> tokenVisible) {
     LockSummary.Builder b = LockSummary.newBuilder().setLock(s.name()).setWaiters(s.waiters().size())
         .setMode(s.holders().isEmpty() ? io.pledge.api.v1.LockMode.LOCK_MODE_UNSPECIFIED
             : mode(s.holders().get(0).mode()));
     for (Holder h : s.holders()) {
-      b.addHolders(holder(h));
+      b.addHolders(holder(h, tokenVisible.test(h)));
     }
     return b.build();
   }
 
-  private static LockHolderInfo holder(Holder h) {
-    return LockHolderInfo.newBuilder().setOwner(h.owner()).setMode(mode(h.mode())).setFencingToken(h.token())
+  private static LockHolderInfo holder(Holder h, boolean tokenVisible) {
+    // A token hidden reads 0, which no grant has (tokens are positive): knowing it would let a non-owner pass a
+    // resource's fencing check.
+    return LockHolderInfo.newBuilder().setOwner(h.owner()).setMode(mode(h.mode()))
+        .setFencingToken(tokenVisible ? h.token() : 0)
         .setHoldCount(h.count()).setLeaseExpiresAtMs(h.expiresAt()).build();
   }
 
@@ -85,6 +99,7 @@ public final class Protos {
       case TIMEOUT -> GrpcStatus.DEADLINE_EXCEEDED;
       case DEADLOCK, CANCELLED -> GrpcStatus.ABORTED;
       case UNAVAILABLE -> GrpcStatus.UNAVAILABLE;
+      case NOT_OWNER -> GrpcStatus.PERMISSION_DENIED;
     };
   }
 }
