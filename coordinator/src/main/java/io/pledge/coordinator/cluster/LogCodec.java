@@ -75,7 +75,7 @@ public final class LogCodec {
     } else if (record instanceof Intent r) {
       b.setIntent(IntentRecord.newBuilder().setTxId(r.id().toString()).addAllParticipants(refs(r.participants()))
           .setOnePhase(r.onePhase()).setDeadlineMs(r.deadlineMillis()).setBegunAtMs(r.info().begunAtMillis())
-          .putAllLabels(r.info().labels()));
+          .putAllLabels(r.info().labels()).setOwner(r.info().owner()));
     } else if (record instanceof Commit r) {
       b.setCommit(CommitRecord.newBuilder().setTxId(r.id().toString()).addAllParticipants(refs(r.participants())));
     } else if (record instanceof Abort r) {
@@ -83,7 +83,8 @@ public final class LogCodec {
     } else if (record instanceof End r) {
       EndRecord.Builder e = EndRecord.newBuilder().setTxId(r.id().toString())
           .setCommitted(r.outcome() == Outcome.COMMITTED).addAllForgotten(refs(r.forgotten()))
-          .setResolved(r.resolved()).setBegunAtMs(r.info().begunAtMillis()).putAllLabels(r.info().labels());
+          .setResolved(r.resolved()).setBegunAtMs(r.info().begunAtMillis()).putAllLabels(r.info().labels())
+          .setOwner(r.info().owner());
       if (r.reason() != null) {
         e.setReason(reason(r.reason()));
       }
@@ -101,7 +102,7 @@ public final class LogCodec {
       case EPOCH -> new NewEpoch(r.getEpoch().getLeaderId(), r.getEpoch().getLeaderEndpoint());
       case INTENT -> new Intent(TxId.parse(r.getIntent().getTxId()), participants(r.getIntent().getParticipantsList()),
           r.getIntent().getOnePhase(), r.getIntent().getDeadlineMs(),
-          new Info(r.getIntent().getBegunAtMs(), r.getIntent().getLabelsMap()));
+          new Info(r.getIntent().getBegunAtMs(), r.getIntent().getLabelsMap(), r.getIntent().getOwner()));
       case COMMIT -> new Commit(TxId.parse(r.getCommit().getTxId()),
           participants(r.getCommit().getParticipantsList()));
       case ABORT -> new Abort(TxId.parse(r.getAbort().getTxId()), reason(r.getAbort().getReason()));
@@ -109,7 +110,7 @@ public final class LogCodec {
           r.getEnd().getCommitted() ? Outcome.COMMITTED : Outcome.ABORTED,
           r.getEnd().hasReason() ? reason(r.getEnd().getReason()) : null,
           participants(r.getEnd().getForgottenList()), r.getEnd().getResolved(),
-          new Info(r.getEnd().getBegunAtMs(), r.getEnd().getLabelsMap()));
+          new Info(r.getEnd().getBegunAtMs(), r.getEnd().getLabelsMap(), r.getEnd().getOwner()));
       case PURGE -> new Purge(r.getPurge().getEndedBeforeMs());
       case KIND_NOT_SET -> throw new IllegalArgumentException("a replicated record without a kind");
     };

@@ -33,7 +33,7 @@ final class LogSnapshot {
         }
       }
       try (ResultSet rs = st.executeQuery("SELECT tx_id, epoch, state, one_phase, deadline_at, updated_at,"
-          + " abort_cause, abort_by, abort_detail, begun_at, labels FROM tx")) {
+          + " abort_cause, abort_by, abort_detail, begun_at, labels, owner FROM tx")) {
         while (rs.next()) {
           TxRow.Builder t = TxRow.newBuilder().setTxId(rs.getString(1)).setEpoch(rs.getLong(2))
               .setState(rs.getString(3)).setOnePhase(rs.getBoolean(4)).setDeadlineAt(rs.getLong(5))
@@ -50,6 +50,9 @@ final class LogSnapshot {
           t.setBegunAt(rs.getLong(10));
           if (rs.getBytes(11) != null) {
             t.setLabels(com.google.protobuf.ByteString.copyFrom(rs.getBytes(11)));
+          }
+          if (rs.getString(12) != null) {
+            t.setOwner(rs.getString(12));
           }
           SnapshotRow.newBuilder().setTx(t).build().writeDelimitedTo(out);
         }
@@ -76,8 +79,8 @@ final class LogSnapshot {
     }
     try (PreparedStatement meta = c.prepareStatement("INSERT INTO coordinator_meta (meta_key, meta_value) VALUES (?, ?)");
         PreparedStatement tx = c.prepareStatement("INSERT INTO tx (tx_id, epoch, state, one_phase, deadline_at,"
-            + " updated_at, abort_cause, abort_by, abort_detail, begun_at, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            + " ?)");
+            + " updated_at, abort_cause, abort_by, abort_detail, begun_at, labels, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+            + " ?, ?, ?, ?)");
         PreparedStatement participant = c.prepareStatement("INSERT INTO tx_participant (tx_id, participant_id,"
             + " endpoint, resolution) VALUES (?, ?, ?, ?)")) {
       int pending = 0;
@@ -102,6 +105,7 @@ final class LogSnapshot {
             tx.setString(9, t.hasAbortDetail() ? t.getAbortDetail() : null);
             tx.setLong(10, t.getBegunAt());
             tx.setBytes(11, t.hasLabels() ? t.getLabels().toByteArray() : null);
+            tx.setString(12, t.hasOwner() ? t.getOwner() : null);
             tx.addBatch();
           }
           case PARTICIPANT -> {

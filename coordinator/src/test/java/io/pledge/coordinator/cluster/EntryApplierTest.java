@@ -37,7 +37,8 @@ class EntryApplierTest {
   static final TxId T1 = new TxId("pledge", 1, 1);
   static final TxId T2 = new TxId("pledge", 1, 2);
   static final List<Participant> AB = List.of(new Participant("a", "h:1"), new Participant("b", "h:2"));
-  static final TxLog.Info INFO = new TxLog.Info(1_765_000_000_000L, java.util.Map.of("order", "o-17"));
+  static final TxLog.Info INFO = new TxLog.Info(1_765_000_000_000L, java.util.Map.of("order", "o-17"),
+      "spiffe://pledge/client/orders");
   static final AbortReason TIMEOUT = AbortReason.of(AbortCause.PREPARE_TIMEOUT, "no vote from b");
 
   H2TxLog open(Path at) throws Exception {

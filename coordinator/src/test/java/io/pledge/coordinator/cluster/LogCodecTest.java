@@ -43,8 +43,9 @@ class LogCodecTest {
   }
 
   @Test
-  void whenATransactionBeganAndItsLabelsRoundTripAndAreEmptyInOlderEntries() {
-    TxLog.Info info = new TxLog.Info(1_765_000_000_000L, Map.of("order", "o-17", "tenant", "acme"));
+  void whenATransactionBeganItsLabelsAndOwnerRoundTripAndAreEmptyInOlderEntries() {
+    TxLog.Info info = new TxLog.Info(1_765_000_000_000L, Map.of("order", "o-17", "tenant", "acme"),
+        "spiffe://pledge/client/orders");
     Entry entry = new Entry(List.of(new Intent(TX, AB, false, 5, info),
         new End(TX, Outcome.COMMITTED, null, List.of(), false, info)), 1);
     assertEquals(entry, LogCodec.decode(LogCodec.encode(entry)));
