@@ -47,7 +47,31 @@ public final class ChaosRun {
 
   private ChaosRun() {}
 
+  /** Deletes {@code dir} and everything in it, if it exists. */
+  public static void wipe(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /**
+   * Runs in {@code dir}, which must be empty: the audit checks every account against its initial balance, so data
+   * left by an earlier run (a replayed seed) would make every account look wrong.
+   */
   public static Result run(Path dir, ChaosSettings settings) throws Exception {
+    if (Files.isDirectory(dir)) {
+      try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+        if (left.findAny().isPresent()) {
+          throw new IllegalStateException("a chaos run needs an empty directory; " + dir + " holds an earlier run's"
+              + " data");
+        }
+      }
+    }
     long began = System.nanoTime();
     LOG.info("chaos run: seed {} ({}), logs in {}", settings.seed(), settings, dir);
     Vertx vertx = Vertx.vertx();
