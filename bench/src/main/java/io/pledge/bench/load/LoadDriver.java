@@ -62,6 +62,7 @@ public final class LoadDriver {
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final CountDownLatch drained = new CountDownLatch(1);
+  private final CountDownLatch windowEnding = new CountDownLatch(1);
   private volatile long windowStart = Long.MAX_VALUE;
   private volatile long windowEnd = Long.MAX_VALUE;
   private volatile boolean stopping;
@@ -105,7 +106,7 @@ public final class LoadDriver {
       TimeUnit.MILLISECONDS.sleep(settings.warmup().toMillis());
       window.opening();
       windowStart = System.nanoTime();
-      TimeUnit.MILLISECONDS.sleep(settings.measure().toMillis());
+      windowEnding.await(settings.measure().toMillis(), TimeUnit.MILLISECONDS);
       windowEnd = System.nanoTime();
       stopping = true;
       window.closed();
@@ -124,6 +125,14 @@ public final class LoadDriver {
     Histogram latency = windowLatency.getIntervalHistogram();
     return new LoadResult((windowEnd - windowStart) / 1e9, windowCommitted.sum(), windowAborted.sum(),
         windowFailed.sum(), latency, firstFailure.get());
+  }
+
+  /**
+   * Ends the measured window now instead of at its set length (a run whose end is an event, such as the last of a
+   * series of faults); from any thread.
+   */
+  public void endWindow() {
+    windowEnding.countDown();
   }
 
   /**

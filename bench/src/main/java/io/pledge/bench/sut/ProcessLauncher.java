@@ -66,27 +66,82 @@ public final class ProcessLauncher implements Launcher {
   }
 
   @Override
-  public CompletableFuture<Started> lockService() {
+  public CompletableFuture<Started> lockService(Map<String, String> settings) {
     return CompletableFuture.supplyAsync(() -> {
       int hazelcastPort = freePortIn(HAZELCAST_FIRST_PORT, HAZELCAST_LAST_PORT);
-      JvmProcess p = start("lock-service", BenchLockServiceMain.class.getName(),
-          List.of(Integer.toString(hazelcastPort)));
+      List<String> args = new ArrayList<>(List.of(Integer.toString(hazelcastPort)));
+      settings.forEach((k, v) -> args.add(k + "=" + v));
+      JvmProcess p = start("lock-service", BenchLockServiceMain.class.getName(), args);
       Matcher m = ready(p, LOCKS_READY);
-      return started(p, "lock-service", Role.LOCK_SERVICE, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+      return started(p, "lock-service", Role.LOCK_SERVICE, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+          settings);
     }, starter);
   }
 
   @Override
-  public CompletableFuture<Started> coordinator(Optional<Endpoint> locks) {
+  public CompletableFuture<Started> coordinator(Optional<Endpoint> locks, Map<String, String> settings) {
     return CompletableFuture.supplyAsync(() -> {
       String name = "coordinator-" + coordinators.incrementAndGet();
       List<String> args = new ArrayList<>(List.of("--node.id=bench", "--grpc.port=0", "--http.port=0",
           "--data.dir=" + dir.resolve(name).toAbsolutePath()));
       locks.ifPresent(l -> args.add("--locks.endpoint=" + l));
+      settings.forEach((k, v) -> args.add("--" + k + "=" + v));
       JvmProcess p = start(name, CoordinatorMain.class.getName(), args);
       Matcher m = ready(p, COORDINATOR_READY);
-      return started(p, "coordinator", Role.COORDINATOR, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+      return started(p, "coordinator", Role.COORDINATOR, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+          settings);
     }, starter);
+  }
+
+  /**
+   * Members on fixed ports (a restarted member must be found where the clients and its peers knew it), peers
+   * {@code n0..n<members-1>}; complete once every member serves and one of them leads.
+   */
+  @Override
+  public CompletableFuture<CoordinatorCluster> coordinatorCluster(int members, Map<String, String> settings) {
+    return CompletableFuture.supplyAsync(() -> {
+      String name = "coordinator-cluster-" + coordinators.incrementAndGet();
+      List<CoordinatorCluster.Member> list = new ArrayList<>();
+      StringBuilder peers = new StringBuilder();
+      int[] raft = new int[members];
+      for (int i = 0; i < members; i++) {
+        raft[i] = freePort();
+        peers.append(i == 0 ? "" : ",").append("n").append(i).append("@127.0.0.1:").append(raft[i]);
+      }
+      for (int i = 0; i < members; i++) {
+        int grpc = freePort();
+        int http = freePort();
+        List<String> args = new ArrayList<>(List.of("--node.id=bench", "--grpc.port=" + grpc,
+            "--http.port=" + http, "--data.dir=" + dir.resolve(name).resolve("n" + i).toAbsolutePath(),
+            "--cluster.peers=" + peers, "--cluster.node-id=n" + i));
+        settings.forEach((k, v) -> args.add("--" + k + "=" + v));
+        list.add(new CoordinatorCluster.Member("coordinator-n" + i, grpc, http, args));
+      }
+      CoordinatorCluster cluster = new CoordinatorCluster(this, list, settings);
+      try {
+        cluster.startAll();
+        cluster.awaitLeader(START_TIMEOUT);
+        return cluster;
+      } catch (RuntimeException e) {
+        cluster.close();
+        throw e;
+      }
+    }, starter);
+  }
+
+  /** Starts a cluster member's JVM and waits for its ready line. */
+  JvmProcess startCoordinator(String name, List<String> args) {
+    JvmProcess p = start(name, CoordinatorMain.class.getName(), args);
+    ready(p, COORDINATOR_READY);
+    return p;
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port: " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -94,8 +149,10 @@ public final class ProcessLauncher implements Launcher {
     return CompletableFuture.supplyAsync(() -> {
       JvmProcess p = start(settings.name(), BenchParticipantMain.class.getName(), settings.toArgs());
       Matcher m = ready(p, PARTICIPANT_READY);
-      return started(p, settings.name(), Role.PARTICIPANT, Integer.parseInt(m.group(2)),
-          Integer.parseInt(m.group(3)));
+      // The participant's ops server is the bench's own, plain HTTP on loopback even under TLS.
+      Started s = started(p, settings.name(), Role.PARTICIPANT, Integer.parseInt(m.group(2)),
+          Integer.parseInt(m.group(3)), Map.of());
+      return new Started(s.endpoint(), s.node(), s.stop(), Integer.parseInt(m.group(3)));
     }, starter);
   }
 
@@ -126,11 +183,20 @@ public final class ProcessLauncher implements Launcher {
     return m;
   }
 
-  private static Started started(JvmProcess p, String name, Role role, int grpcPort, int opsPort) {
-    Node node = new Node(name, role, OptionalLong.of(p.pid()), Optional.of(PromMetrics.scraping(
-        URI.create("http://127.0.0.1:" + opsPort + "/metrics"), PromMetrics.SYNCS)));
+  /** @param settings the server's settings: with {@code tls.ca}, its ops endpoint is HTTPS under that CA */
+  private static Started started(JvmProcess p, String name, Role role, int grpcPort, int opsPort,
+      Map<String, String> settings) {
+    Node node = new Node(name, role, OptionalLong.of(p.pid()), Optional.of(opsMetrics(opsPort, settings,
+        List.of(PromMetrics.SYNCS))));
     // SIGTERM: the servers close their logs cleanly, which keeps the shutdown quiet.
     return new Started(new Endpoint("127.0.0.1", grpcPort), node, p::stop);
+  }
+
+  /** Scrapes {@code metrics} from the ops endpoint on {@code opsPort}: HTTPS when the server runs TLS. */
+  static Node.SyncCounter opsMetrics(int opsPort, Map<String, String> settings, List<String> metrics) {
+    Optional<Path> ca = Optional.ofNullable(settings.get("tls.ca")).filter(s -> !s.isBlank()).map(Path::of);
+    return PromMetrics.scraping(PromMetrics.client(ca), URI.create((ca.isPresent() ? "https" : "http")
+        + "://127.0.0.1:" + opsPort + "/metrics"), metrics);
   }
 
   /** A port of the range free now (Hazelcast needs a fixed port; the rest of the bench uses port 0). */
