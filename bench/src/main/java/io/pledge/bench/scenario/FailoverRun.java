@@ -9,6 +9,7 @@ import io.pledge.bench.sut.CoordinatorCluster;
 import io.pledge.bench.sut.Measurement;
 import io.pledge.bench.sut.Node;
 import io.pledge.bench.sut.Probe;
+import io.pledge.bench.sut.Role;
 import io.pledge.bench.workload.Workload;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,8 +27,8 @@ import java.util.function.Consumer;
 
 /**
  * A coordinator cluster's failover under load: after the warm-up, the leader is killed ({@code kill -9}) again and
- * again, and each failover is measured from the kill to the first transaction the client is told COMMITTED after
- * it (whichever member answered: the client finds the new leader itself). The killed member is restarted and
+ * again, and each failover is measured from the kill to the first COMMITTED answer for a transaction begun after
+ * the kill (whichever member answered: the client finds the new leader itself). The killed member is restarted and
  * allowed to catch up before the next kill, so every kill finds a full cluster. The window spans all the kills:
  * its throughput is the throughput through failovers, its errors the transactions the kills cost.
  */
@@ -57,20 +59,26 @@ final class FailoverRun {
 
   ScenarioResult run(Workload workload, List<Node> nodes, List<Probe> probes) throws InterruptedException {
     Operation inner = workload.operation();
-    Operation watched = (seq, slot) -> inner.run(seq, slot).onSuccess(o -> {
-      if (o == Outcome.COMMITTED) {
-        long now = System.nanoTime();
-        committed.incrementAndGet();
-        if (now > armedAt.get()) {
-          firstCommitAfter.compareAndSet(0, now);
+    Operation watched = (seq, slot) -> {
+      long began = System.nanoTime();
+      return inner.run(seq, slot).onSuccess(o -> {
+        if (o == Outcome.COMMITTED) {
+          committed.incrementAndGet();
+          // Only a transaction begun after the kill counts: an answer the old leader sent just before dying may
+          // reach the client just after the kill, and says nothing about the new leader.
+          if (began > armedAt.get()) {
+            firstCommitAfter.compareAndSet(0, System.nanoTime());
+          }
         }
-      }
-    });
+      });
+    };
     int kills = scenario.setup().leaderKills();
     // The window ends after the last failover (endWindow); this is only its upper bound.
     LoadSettings settings = new LoadSettings(load.concurrency(), load.rate(), load.warmup(),
         Duration.ofMinutes(3L * kills), load.progressEvery());
-    Measurement measurement = new Measurement(nodes, probes);
+    // A restarted member's counters start again from 0: its syncs across the kills would be a false delta.
+    Measurement measurement = new Measurement(nodes.stream().map(n -> n.role() == Role.COORDINATOR
+        ? new Node(n.name(), n.role(), n.pid(), Optional.empty()) : n).toList(), probes);
     CountDownLatch opened = new CountDownLatch(1);
     LoadDriver driver = new LoadDriver(vertx, scenario.name(), settings, watched, out);
     AtomicReference<LoadResult> result = new AtomicReference<>();

@@ -57,7 +57,8 @@ public final class LaunchingDeployer implements Deployer {
           if (setup.coordinators() > 1) {
             CoordinatorCluster cluster = launcher.coordinatorCluster(setup.coordinators(), Map.of()).get();
             sut.coordinatorCluster(cluster);
-            for (int i = 0; i < cluster.size(); i++) {
+            // Per member; not across kills, where a restarted member's counters start again from 0.
+            for (int i = 0; setup.leaderKills() == 0 && i < cluster.size(); i++) {
               sut.probe(new Probe("Raft log syncs, " + cluster.name(i), cluster.raftSyncs(i)));
             }
           } else {

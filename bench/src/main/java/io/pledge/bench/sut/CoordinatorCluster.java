@@ -95,16 +95,25 @@ public final class CoordinatorCluster implements AutoCloseable {
     return ProcessLauncher.opsMetrics(m.httpPort, settings, metrics);
   }
 
-  /** The member that says it leads (gauge {@code pledge_cluster_leader}), once one does; fails after {@code max}. */
+  /**
+   * The member that says it leads (gauge {@code pledge_cluster_leader}), once exactly one does: a deposed leader
+   * may still say so for a moment after an election; fails after {@code max}.
+   */
   public int awaitLeader(Duration max) {
     long deadline = System.nanoTime() + max.toNanos();
     while (System.nanoTime() < deadline) {
+      int leader = -1;
+      int leaders = 0;
       for (int i = 0; i < members.size(); i++) {
         Member m = members.get(i);
         if (m.process != null && m.process.isAlive()
             && value(m, "pledge_cluster_leader").orElse(0) == 1) {
-          return i;
+          leader = i;
+          leaders++;
         }
+      }
+      if (leaders == 1) {
+        return leader;
       }
       pause();
     }
