@@ -38,6 +38,15 @@ public final class ProcessLauncher implements Launcher {
   /** Hazelcast ports reserved for the bench (other modules' tests use other ranges). */
   static final int HAZELCAST_FIRST_PORT = 6150;
   static final int HAZELCAST_LAST_PORT = 6199;
+  /**
+   * Fixed ports of coordinator cluster members (gRPC, ops, Raft), below the kernel's ephemeral range (32768 and up
+   * on Linux), so that no outgoing connection on the machine takes one between its pick and its bind, or while a
+   * killed member is down.
+   */
+  static final int CLUSTER_FIRST_PORT = 6400;
+  static final int CLUSTER_LAST_PORT = 6599;
+  /** Cluster start attempts: a port of the range may still be taken by another process between pick and bind. */
+  private static final int CLUSTER_ATTEMPTS = 3;
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Pattern COORDINATOR_READY =
@@ -56,6 +65,8 @@ public final class ProcessLauncher implements Launcher {
   });
   private final List<JvmProcess> processes = new ArrayList<>();
   private final AtomicInteger coordinators = new AtomicInteger();
+  /** Cluster ports this launcher has handed out: each goes to one member only. */
+  private final java.util.Set<Integer> clusterPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** @param dir where the servers' data directories go */
   public ProcessLauncher(Path dir, String jvmOptions) {
@@ -101,32 +112,40 @@ public final class ProcessLauncher implements Launcher {
   public CompletableFuture<CoordinatorCluster> coordinatorCluster(int members, Map<String, String> settings) {
     return CompletableFuture.supplyAsync(() -> {
       String name = "coordinator-cluster-" + coordinators.incrementAndGet();
-      List<CoordinatorCluster.Member> list = new ArrayList<>();
-      StringBuilder peers = new StringBuilder();
-      int[] raft = new int[members];
-      for (int i = 0; i < members; i++) {
-        raft[i] = freePort();
-        peers.append(i == 0 ? "" : ",").append("n").append(i).append("@127.0.0.1:").append(raft[i]);
-      }
-      for (int i = 0; i < members; i++) {
-        int grpc = freePort();
-        int http = freePort();
-        List<String> args = new ArrayList<>(List.of("--node.id=bench", "--grpc.port=" + grpc,
-            "--http.port=" + http, "--data.dir=" + dir.resolve(name).resolve("n" + i).toAbsolutePath(),
-            "--cluster.peers=" + peers, "--cluster.node-id=n" + i));
-        settings.forEach((k, v) -> args.add("--" + k + "=" + v));
-        list.add(new CoordinatorCluster.Member("coordinator-n" + i, grpc, http, args));
-      }
-      CoordinatorCluster cluster = new CoordinatorCluster(this, list, settings);
-      try {
-        cluster.startAll();
-        cluster.awaitLeader(START_TIMEOUT);
-        return cluster;
-      } catch (RuntimeException e) {
-        cluster.close();
-        throw e;
+      for (int attempt = 1; ; attempt++) {
+        CoordinatorCluster cluster = new CoordinatorCluster(this, clusterMembers(name, attempt, members, settings),
+            settings);
+        try {
+          cluster.startAll();
+          cluster.awaitLeader(START_TIMEOUT);
+          return cluster;
+        } catch (RuntimeException e) {
+          cluster.close();
+          if (attempt == CLUSTER_ATTEMPTS || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+            throw e;
+          }
+        }
       }
     }, starter);
+  }
+
+  private List<CoordinatorCluster.Member> clusterMembers(String name, int attempt, int members,
+      Map<String, String> settings) {
+    StringBuilder peers = new StringBuilder();
+    for (int i = 0; i < members; i++) {
+      peers.append(i == 0 ? "" : ",").append("n").append(i).append("@127.0.0.1:").append(clusterPort());
+    }
+    List<CoordinatorCluster.Member> list = new ArrayList<>();
+    for (int i = 0; i < members; i++) {
+      int grpc = clusterPort();
+      int http = clusterPort();
+      List<String> args = new ArrayList<>(List.of("--node.id=bench", "--grpc.port=" + grpc,
+          "--http.port=" + http, "--data.dir=" + dir.resolve(name + "-" + attempt).resolve("n" + i).toAbsolutePath(),
+          "--cluster.peers=" + peers, "--cluster.node-id=n" + i));
+      settings.forEach((k, v) -> args.add("--" + k + "=" + v));
+      list.add(new CoordinatorCluster.Member("coordinator-n" + i, grpc, http, args));
+    }
+    return list;
   }
 
   /** Starts a cluster member's JVM and waits for its ready line. */
@@ -136,11 +155,25 @@ public final class ProcessLauncher implements Launcher {
     return p;
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port: " + e.getMessage(), e);
+  /** A port of the cluster range that is free now and that this launcher has not handed out before. */
+  private int clusterPort() {
+    int span = CLUSTER_LAST_PORT - CLUSTER_FIRST_PORT + 1;
+    int offset = (int) (ProcessHandle.current().pid() % span);
+    for (int i = 0; i < span; i++) {
+      int port = CLUSTER_FIRST_PORT + (offset + i) % span;
+      if (!clusterPorts.contains(port) && bindable(port)) {
+        clusterPorts.add(port);
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port left in " + CLUSTER_FIRST_PORT + ".." + CLUSTER_LAST_PORT);
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException busy) {
+      return false;
     }
   }
 
