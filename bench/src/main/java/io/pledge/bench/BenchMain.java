@@ -174,7 +174,7 @@ public final class BenchMain implements Callable<Integer> {
     if (curve == null) {
       curve = List.of(1, 4, 16, 64);
     }
-    List<Scenario> selected = scenarios.isEmpty() ? Scenarios.ALL : Scenarios.select(scenarios);
+    List<Scenario> selected = scenarios.isEmpty() ? standard() : Scenarios.select(scenarios);
     LocalDateTime started = LocalDateTime.now();
     Path results = out != null ? out : defaultResultsDir(started);
     boolean tempData = dataDir == null;
@@ -223,6 +223,21 @@ public final class BenchMain implements Callable<Integer> {
     console.println("report: " + results.resolve("report.md").toAbsolutePath());
     boolean ok = failures.isEmpty() && all.stream().allMatch(r -> r.load().committed() > 0);
     return ok ? 0 : 1;
+  }
+
+  /**
+   * Every scenario, less those this deployment cannot set up: the TLS and cluster variants start their own server
+   * JVMs (not with --in-process), and no variant runs against servers given with --coordinator.
+   */
+  private List<Scenario> standard() {
+    List<Scenario> runnable = Scenarios.ALL.stream().filter(s -> coordinator != null
+        ? s.setup().equals(Scenario.Setup.STANDARD)
+        : !inProcess || (!s.setup().tls() && s.setup().coordinators() == 1)).toList();
+    if (runnable.size() < Scenarios.ALL.size()) {
+      console.println("not run here (they set their servers up themselves): " + Scenarios.ALL.stream()
+          .filter(s -> !runnable.contains(s)).map(Scenario::name).toList());
+    }
+    return runnable;
   }
 
   private void validate() {

@@ -42,6 +42,8 @@ public final class LoadDriver {
   }
 
   private static final long DRAIN_SECONDS = 40;
+  /** The longest the warm-up waits for the first operation to complete before it starts counting anyway. */
+  private static final long FIRST_COMPLETION_SECONDS = 60;
 
   private final Vertx vertx;
   private final String label;
@@ -62,6 +64,8 @@ public final class LoadDriver {
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final CountDownLatch drained = new CountDownLatch(1);
+  private final CountDownLatch windowEnding = new CountDownLatch(1);
+  private final CountDownLatch firstCompleted = new CountDownLatch(1);
   private volatile long windowStart = Long.MAX_VALUE;
   private volatile long windowEnd = Long.MAX_VALUE;
   private volatile boolean stopping;
@@ -102,10 +106,13 @@ public final class LoadDriver {
           context.runOnContext(v -> nextClosed(context, s));
         }
       }
+      // The warm-up counts from the first completed operation: a system that first opens its connections (TLS
+      // handshakes, a pool filling up, a cluster electing) gets the same warm-up of running load as one that does not.
+      firstCompleted.await(FIRST_COMPLETION_SECONDS, TimeUnit.SECONDS);
       TimeUnit.MILLISECONDS.sleep(settings.warmup().toMillis());
       window.opening();
       windowStart = System.nanoTime();
-      TimeUnit.MILLISECONDS.sleep(settings.measure().toMillis());
+      windowEnding.await(settings.measure().toMillis(), TimeUnit.MILLISECONDS);
       windowEnd = System.nanoTime();
       stopping = true;
       window.closed();
@@ -124,6 +131,14 @@ public final class LoadDriver {
     Histogram latency = windowLatency.getIntervalHistogram();
     return new LoadResult((windowEnd - windowStart) / 1e9, windowCommitted.sum(), windowAborted.sum(),
         windowFailed.sum(), latency, firstFailure.get());
+  }
+
+  /**
+   * Ends the measured window now instead of at its set length (a run whose end is an event, such as the last of a
+   * series of faults); from any thread.
+   */
+  public void endWindow() {
+    windowEnding.countDown();
   }
 
   /**
@@ -198,6 +213,7 @@ public final class LoadDriver {
 
   private void complete(long startNanos, AsyncResult<Outcome> ar) {
     long now = System.nanoTime();
+    firstCompleted.countDown();
     Outcome outcome = ar.succeeded() ? ar.result() : Outcome.FAILED;
     if (ar.failed()) {
       firstFailure.compareAndSet(null, String.valueOf(ar.cause()));

@@ -6,7 +6,10 @@ import io.pledge.bench.v1.BenchWorkGrpcService;
 import io.pledge.bench.v1.InfoReply;
 import io.pledge.bench.v1.WorkReply;
 import io.pledge.bench.v1.WorkRequest;
+import io.pledge.common.config.Config;
 import io.pledge.common.durable.Durability;
+import io.pledge.common.tls.Policy;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.ops.OpsServer;
 import io.pledge.lock.client.LockClient;
@@ -45,19 +48,29 @@ public final class BenchParticipant {
 
   private final Vertx vertx;
   private final BenchParticipantSettings settings;
+  /** The H2 counter store; null on PostgreSQL. */
   private final KvStore store;
+  /** The resource of the H2 store; null on PostgreSQL. */
   private final KvResource resource;
+  /** The counters on PostgreSQL; null on H2. */
+  private final PostgresCounters postgres;
   private final LockClient lockClient;
   private final TransactionLocks locks;
+  private final Optional<TlsOptions> tls;
+  private final Optional<Policy> policy;
   private ParticipantNode node;
   private HttpServer work;
   private OpsServer ops;
 
-  private BenchParticipant(Vertx vertx, BenchParticipantSettings settings, KvStore store, LockClient lockClient) {
+  private BenchParticipant(Vertx vertx, BenchParticipantSettings settings, KvStore store, PostgresCounters postgres,
+      LockClient lockClient, Optional<TlsOptions> tls, Optional<Policy> policy) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
-    this.resource = new KvResource(vertx, store, settings.voteNo());
+    this.resource = store == null ? null : new KvResource(vertx, store, settings.voteNo());
+    this.postgres = postgres;
+    this.tls = tls;
+    this.policy = policy;
     this.lockClient = lockClient;
     this.locks = lockClient == null ? null : new TransactionLocks(lockClient, LOCK_LEASE);
   }
@@ -65,18 +78,39 @@ public final class BenchParticipant {
   /** Opens the store and the participant log, then listens on free loopback ports. */
   public static Future<BenchParticipant> start(Vertx vertx, BenchParticipantSettings settings) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    return vertx.executeBlocking(() -> KvStore.open(settings.dataDir(), "counters", registry)).compose(store -> {
-      LockClient lockClient = settings.locks().map(l -> LockClient.create(vertx, l)).orElse(null);
-      BenchParticipant p = new BenchParticipant(vertx, settings, store, lockClient);
-      return p.listen(registry).map(p);
-    });
+    Optional<TlsOptions> tls;
+    Optional<Policy> policy;
+    try {
+      Config tlsConfig = Config.of(TlsOptions.KEYS, settings.tls());
+      tls = TlsOptions.from(tlsConfig);
+      policy = Policy.from(tlsConfig);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return vertx.executeBlocking(() -> settings.postgres().isPresent() ? null
+        : KvStore.open(settings.dataDir(), "counters", registry)).compose(store -> {
+          Future<PostgresCounters> postgres = settings.postgres().isEmpty() ? Future.succeededFuture()
+              : vertx.executeBlocking(() -> PostgresCounters.open(vertx, settings.postgres().get(), settings.name(),
+                  registry));
+          return postgres.compose(pg -> {
+            LockClient lockClient = settings.locks().map(l -> tls.isPresent() ? LockClient.create(vertx, l, tls)
+                : LockClient.create(vertx, l)).orElse(null);
+            BenchParticipant p = new BenchParticipant(vertx, settings, store, pg, lockClient, tls, policy);
+            return p.listen(registry).map(p);
+          });
+        });
   }
 
   private Future<Void> listen(PrometheusMeterRegistry registry) {
     ParticipantOptions options = ParticipantOptions.defaults(settings.coordinator(), settings.dataDir());
     LeaseCheck leases = locks == null ? LeaseCheck.NONE : locks;
-    return ParticipantNode.builder(vertx, options).resource(settings.name(), resource).leases(leases)
-        .registry(registry).start()
+    ParticipantNode.Builder builder = ParticipantNode.builder(vertx, options)
+        .resource(settings.name(), postgres != null ? postgres.resource() : resource).leases(leases)
+        .registry(registry).tls(tls).policy(policy);
+    if (!settings.coordinatorCluster().isEmpty()) {
+      builder.coordinatorCluster(settings.coordinatorCluster());
+    }
+    return builder.start()
         .compose(started -> {
           node = started;
           GrpcServer grpc = GrpcServer.server(vertx);
@@ -84,7 +118,9 @@ public final class BenchParticipant {
           grpc.callHandler(BenchWorkGrpcService.Info, request -> request.handler(msg -> request.response().end(
               InfoReply.newBuilder().setName(settings.name()).setPid(ProcessHandle.current().pid())
                   .setOpsPort(ops.port()).build())));
-          return GrpcTransport.server(vertx, new HttpServerOptions()).requestHandler(grpc).listen(0, "127.0.0.1");
+          // The work endpoint is the bench service's own: over TLS when the scenario is, with no role policy.
+          return GrpcTransport.server(vertx, new HttpServerOptions(), tls).requestHandler(grpc)
+              .listen(0, "127.0.0.1");
         })
         .compose(server -> {
           work = server;
@@ -116,6 +152,10 @@ public final class BenchParticipant {
     Future<?> locked = locks == null ? Future.succeededFuture()
         : locks.exclusive(txId, settings.name() + "/" + msg.getKey(), LOCK_WAIT);
     Context context = vertx.getOrCreateContext();
+    if (postgres != null) {
+      return locked.compose(handle -> settings.readOnly() ? postgres.read(txId, msg.getKey())
+          : postgres.add(txId, msg.getKey(), msg.getDelta()));
+    }
     return locked.compose(handle -> {
       if (settings.readOnly()) {
         return Future.fromCompletionStage(store.read(msg.getKey()), context);
@@ -127,6 +167,9 @@ public final class BenchParticipant {
 
   /** No coordinator: the update commits here at once with one forced write. */
   private Future<Long> direct(WorkRequest msg) {
+    if (postgres != null) {
+      return Future.failedFuture("a PostgreSQL bench participant works inside transactions only");
+    }
     Context context = vertx.getOrCreateContext();
     if (settings.readOnly()) {
       return Future.fromCompletionStage(store.read(msg.getKey()), context);
@@ -155,7 +198,12 @@ public final class BenchParticipant {
           if (lockClient != null) {
             lockClient.close();
           }
-          store.close();
+          if (postgres != null) {
+            postgres.close();
+          }
+          if (store != null) {
+            store.close();
+          }
           return null;
         }));
   }

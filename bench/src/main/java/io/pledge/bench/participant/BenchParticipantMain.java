@@ -3,6 +3,10 @@ package io.pledge.bench.participant;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.ops.ServerMain;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -37,6 +41,18 @@ public final class BenchParticipantMain implements Callable<Integer> {
   @Option(names = "--locks", description = "lock service host:port: lock each transaction's key")
   String locks;
 
+  @Option(names = "--coordinator-cluster", split = ",", paramLabel = "HOST:PORT",
+      description = "every member of a coordinator cluster (Enlist and GetOutcome follow the leader)")
+  List<String> coordinatorCluster = new ArrayList<>();
+
+  @Option(names = "--postgres", paramLabel = "JDBC-URL",
+      description = "keep the counters in this PostgreSQL database, through the SDK's XA adapter")
+  String postgres;
+
+  @Option(names = "--tls", paramLabel = "KEY=VALUE",
+      description = "a tls.* setting (tls.cert, tls.key, tls.ca, tls.policy): mutual TLS on every endpoint")
+  Map<String, String> tls = new LinkedHashMap<>();
+
   public static void main(String[] args) {
     int code = new CommandLine(new BenchParticipantMain()).execute(args);
     if (code != 0) {
@@ -47,7 +63,8 @@ public final class BenchParticipantMain implements Callable<Integer> {
   @Override
   public Integer call() {
     BenchParticipantSettings settings = new BenchParticipantSettings(name, Endpoint.parse(coordinator), dataDir,
-        voteNo, readOnly, Optional.ofNullable(locks).map(Endpoint::parse));
+        voteNo, readOnly, Optional.ofNullable(locks).map(Endpoint::parse),
+        coordinatorCluster.stream().map(Endpoint::parse).toList(), Optional.ofNullable(postgres), tls);
     ServerMain.run("bench-participant", vertx -> BenchParticipant.start(vertx, settings), BenchParticipant::close,
         p -> READY_BANNER + " name=" + p.name() + " work=" + p.workPort() + " ops=" + p.opsPort() + " pid="
             + ProcessHandle.current().pid());

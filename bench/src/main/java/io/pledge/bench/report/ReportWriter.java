@@ -4,6 +4,7 @@ import io.pledge.bench.scenario.Scenario;
 import io.pledge.bench.scenario.ScenarioResult;
 import io.pledge.bench.scenario.Scenarios;
 import io.pledge.bench.sut.Measurement.NodeSample;
+import io.pledge.bench.sut.Measurement.ProbeSample;
 import io.pledge.bench.sut.Measurement.ProcessSample;
 import io.pledge.bench.sut.Role;
 import io.vertx.core.json.JsonArray;
@@ -112,6 +113,14 @@ public final class ReportWriter {
             .append(" |\n");
       }
     }
+    String further = further();
+    if (!further.isEmpty()) {
+      b.append("\n## Scenario measurements\n\n").append(further);
+    }
+    String variants = variants();
+    if (!variants.isEmpty()) {
+      b.append("\n## Beside ").append(Scenarios.HEADLINE).append(" and locks-uncontended\n\n").append(variants);
+    }
     b.append("\n## Latency against throughput (").append(Scenarios.HEADLINE).append(")\n\n");
     if (plotted) {
       b.append("![latency against throughput](").append(LatencyPlot.FILE).append(")\n\n");
@@ -158,6 +167,45 @@ public final class ReportWriter {
     return b.toString();
   }
 
+  /** The scenarios' own counters per transaction, and the facts they measured (failover times). */
+  private String further() {
+    StringBuilder b = new StringBuilder();
+    for (ScenarioResult r : results) {
+      for (ProbeSample p : r.probes()) {
+        b.append("| ").append(r.label()).append(" | ").append(p.name()).append(" per transaction | ")
+            .append(opt(r.perTx(p), 3, true)).append(" |\n");
+      }
+      r.facts().forEach((name, v) -> b.append("| ").append(r.label()).append(" | ").append(name).append(" | ")
+          .append(num(v, 0)).append(" |\n"));
+    }
+    return b.isEmpty() ? "" : "| scenario | measure | value |\n|---|---|--:|\n" + b;
+  }
+
+  /** Each variant of a plain scenario (TLS, PostgreSQL, cluster) against it, from the same run. */
+  private String variants() {
+    StringBuilder b = new StringBuilder();
+    String[][] pairs = {{"2p-tls", "2p"}, {"locks-uncontended-tls", "locks-uncontended"}, {"2p-postgres", "2p"},
+        {"2p-cluster", "2p"}};
+    for (String[] pair : pairs) {
+      Optional<ScenarioResult> v = main(pair[0]);
+      Optional<ScenarioResult> base = main(pair[1]);
+      if (v.isPresent() && base.isPresent() && base.get().load().committedPerSecond() > 0) {
+        ScenarioResult x = v.get();
+        ScenarioResult y = base.get();
+        b.append("| ").append(pair[0]).append(" | ").append(pair[1])
+            .append(" | ").append(num(x.load().committedPerSecond(), 0)).append(" / ")
+            .append(num(y.load().committedPerSecond(), 0))
+            .append(" | **").append(num(x.load().committedPerSecond() / y.load().committedPerSecond(), 2))
+            .append("** | ").append(num(x.load().millis(50), 2)).append(" / ").append(num(y.load().millis(50), 2))
+            .append(" | ").append(num(x.load().millis(99), 2)).append(" / ").append(num(y.load().millis(99), 2))
+            .append(" | ").append(opt(scale(x.totalCpuPerTx(), 1000), 3, true)).append(" / ")
+            .append(opt(scale(y.totalCpuPerTx(), 1000), 3, true)).append(" |\n");
+      }
+    }
+    return b.isEmpty() ? "" : "| scenario | against | committed/s | ratio | p50 ms | p99 ms | CPU ms/tx |\n"
+        + "|---|---|--:|--:|--:|--:|--:|\n" + b;
+  }
+
   private Optional<ScenarioResult> main(String scenario) {
     return results.stream().filter(r -> r.scenario().name().equals(scenario) && r.point().isEmpty()).findFirst();
   }
@@ -191,6 +239,7 @@ public final class ReportWriter {
           .put("participantSyncsPerTx", val(r.syncsPerTx(Role.PARTICIPANT)))
           .put("cpuSecondsPerTx", val(r.totalCpuPerTx())).put("callsPerTx", s.roundTrips())
           .put("firstError", r.load().firstFailure())
+          .put("measures", measures(r))
           .put("processes", processes).put("nodes", nodes));
     }
     MachineInfo m = run.machine();
@@ -201,6 +250,13 @@ public final class ReportWriter {
             .put("loadAverageAfter", run.loadAverageAfter()))
         .put("wallSeconds", run.wallSeconds()).put("failures", new JsonObject(new java.util.HashMap<>(run.failures())))
         .put("scenarios", scenarios);
+  }
+
+  private static JsonObject measures(ScenarioResult r) {
+    JsonObject m = new JsonObject();
+    r.probes().forEach(p -> m.put(p.name() + " per transaction", val(r.perTx(p))));
+    r.facts().forEach(m::put);
+    return m;
   }
 
   private String csv() {

@@ -55,6 +55,10 @@ public final class ExternalDeployer implements Deployer {
 
   @Override
   public SystemUnderTest deploy(Scenario scenario) throws Exception {
+    if (!scenario.setup().equals(Scenario.Setup.STANDARD)) {
+      throw new IllegalStateException("scenario " + scenario.name() + " sets its servers up itself ("
+          + scenario.setup() + "): it does not run against --coordinator's servers");
+    }
     SystemUnderTest sut = new SystemUnderTest();
     switch (scenario.kind()) {
       case ECHO, ECHO_SESSION -> sut.echo(echoLauncher.echoServer().get());

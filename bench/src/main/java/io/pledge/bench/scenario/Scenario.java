@@ -9,9 +9,10 @@ import java.util.Objects;
  * @param participants the participants of each transaction (PLEDGE, DIRECT, NARAYANA)
  * @param locks PLEDGE: every writing participant locks its key through the lock service
  * @param hotLocks LOCKS: 0 = every client its own lock (uncontended); n = all clients on n locks (contended)
+ * @param setup how the servers are set up: store, TLS, coordinator cluster ({@link Setup#STANDARD} for most)
  */
 public record Scenario(String name, Kind kind, String description, List<Participant> participants, boolean locks,
-    int hotLocks) {
+    int hotLocks, Setup setup) {
 
   public enum Kind {
     /** Transactions through the Pledge coordinator. */
@@ -34,10 +35,65 @@ public record Scenario(String name, Kind kind, String description, List<Particip
     public static final Participant READER = new Participant(0, true);
   }
 
+  /**
+   * How the system under test is set up, beyond who takes part.
+   *
+   * @param store where the participants keep their counters
+   * @param tls mutual TLS on every server and client of the scenario (a throwaway CA made for it), with the role
+   *     policy of docs/security.md
+   * @param coordinators 1, or the members of a coordinator cluster (Raft), each in its own JVM
+   * @param leaderKills PLEDGE on a cluster: instead of a plain window, kill the leader ({@code kill -9}) this many
+   *     times under load, restarting it after each, and measure each failover (kill to the next committed
+   *     transaction)
+   */
+  public record Setup(Store store, boolean tls, int coordinators, int leaderKills) {
+    public static final Setup STANDARD = new Setup(Store.H2, false, 1, 0);
+
+    public Setup {
+      Objects.requireNonNull(store, "store");
+      if (coordinators != 1 && coordinators != 3 && coordinators != 5) {
+        throw new IllegalArgumentException("a coordinator cluster has 3 or 5 members (or 1: no cluster), got "
+            + coordinators);
+      }
+      if (leaderKills < 0 || (leaderKills > 0 && coordinators == 1)) {
+        throw new IllegalArgumentException("leader kills need a coordinator cluster");
+      }
+    }
+
+    public static Setup tlsOn() {
+      return new Setup(Store.H2, true, 1, 0);
+    }
+
+    public static Setup postgres() {
+      return new Setup(Store.POSTGRES, false, 1, 0);
+    }
+
+    public static Setup cluster(int coordinators, int leaderKills) {
+      return new Setup(Store.H2, false, coordinators, leaderKills);
+    }
+  }
+
+  /** A participant's store. */
+  public enum Store {
+    /** The bench's own counter store on an H2 file, with the SDK's participant log (KvResource). */
+    H2,
+    /**
+     * PostgreSQL through the SDK's XA adapter (XaResourceManager over an Agroal XaPool): one embedded server, a
+     * database per participant; a branch prepares with PREPARE TRANSACTION.
+     */
+    POSTGRES
+  }
+
   public Scenario {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(setup, "setup");
     participants = List.copyOf(participants);
+  }
+
+  public Scenario(String name, Kind kind, String description, List<Participant> participants, boolean locks,
+      int hotLocks) {
+    this(name, kind, description, participants, locks, hotLocks, Setup.STANDARD);
   }
 
   /**

@@ -2,9 +2,13 @@ package io.pledge.bench.scenario;
 
 import io.pledge.bench.load.LoadResult;
 import io.pledge.bench.sut.Measurement.NodeSample;
+import io.pledge.bench.sut.Measurement.ProbeSample;
 import io.pledge.bench.sut.Measurement.ProcessSample;
 import io.pledge.bench.sut.Role;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
@@ -12,9 +16,29 @@ import java.util.OptionalDouble;
  *
  * @param point "" for the scenario's own run; "c16" or "r2000" for a point of the throughput/latency curve
  * @param rate the open-loop rate, 0 for a closed loop
+ * @param probes the scenario's own counters over the window ({@link io.pledge.bench.sut.Probe})
+ * @param facts further numbers the run measured, by name, in the order taken (failover times, ...)
  */
 public record ScenarioResult(Scenario scenario, String point, int concurrency, double rate, LoadResult load,
-    List<ProcessSample> processes, List<NodeSample> nodes) {
+    List<ProcessSample> processes, List<NodeSample> nodes, List<ProbeSample> probes, Map<String, Double> facts) {
+
+  public ScenarioResult {
+    processes = List.copyOf(processes);
+    nodes = List.copyOf(nodes);
+    probes = List.copyOf(probes);
+    facts = Collections.unmodifiableMap(new LinkedHashMap<>(facts));
+  }
+
+  public ScenarioResult(Scenario scenario, String point, int concurrency, double rate, LoadResult load,
+      List<ProcessSample> processes, List<NodeSample> nodes) {
+    this(scenario, point, concurrency, rate, load, processes, nodes, List.of(), Map.of());
+  }
+
+  /** A probe's movement per finished transaction, scaled. */
+  public OptionalDouble perTx(ProbeSample p) {
+    OptionalDouble v = perTx(p.delta());
+    return v.isPresent() ? OptionalDouble.of(v.getAsDouble() * p.scale()) : v;
+  }
 
   public String label() {
     return point.isEmpty() ? scenario.name() : scenario.name() + "@" + point;

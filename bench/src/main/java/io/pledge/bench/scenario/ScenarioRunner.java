@@ -6,6 +6,7 @@ import io.pledge.bench.load.LoadResult;
 import io.pledge.bench.load.LoadSettings;
 import io.pledge.bench.sut.Measurement;
 import io.pledge.bench.sut.Node;
+import io.pledge.bench.sut.Probe;
 import io.pledge.bench.sut.SystemUnderTest;
 import io.pledge.bench.workload.DirectWorkload;
 import io.pledge.bench.workload.EchoWorkload;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -62,11 +64,16 @@ public final class ScenarioRunner {
       out.accept(String.format(Locale.ROOT, "  (system up in %.1f s)", (System.nanoTime() - deploying) / 1e9));
       List<Node> nodes = new ArrayList<>(sut.nodes());
       nodes.addAll(workload.nodes());
-      results.add(measure(scenario, "", plan.load(), workload, nodes));
+      if (scenario.setup().leaderKills() > 0) {
+        results.add(new FailoverRun(vertx, scenario, plan.load(), sut.cluster().orElseThrow(), out)
+            .run(workload, nodes, sut.probes()));
+        return results;
+      }
+      results.add(measure(scenario, "", plan.load(), workload, nodes, sut.probes()));
       if (scenario.name().equals(Scenarios.HEADLINE)) {
         for (LoadSettings point : curvePoints()) {
           String name = point.openLoop() ? "r" + (long) point.rate() : "c" + point.concurrency();
-          results.add(measure(scenario, name, point, workload, nodes));
+          results.add(measure(scenario, name, point, workload, nodes, List.of()));
         }
       }
     }
@@ -101,22 +108,28 @@ public final class ScenarioRunner {
   private Workload workload(Scenario s, SystemUnderTest sut) throws Exception {
     int connections = plan.connections();
     return switch (s.kind()) {
-      case PLEDGE -> new PledgeWorkload(vertx, sut.coordinator().orElseThrow(), sut.participants(), connections);
+      case PLEDGE -> new PledgeWorkload(vertx, sut.coordinators(), sut.participants(), connections,
+          sut.clientTls());
       case DIRECT -> new DirectWorkload(vertx, sut.participants(), connections);
       case ECHO -> new EchoWorkload(vertx, sut.echo().orElseThrow(), connections, false);
       case ECHO_SESSION -> new EchoWorkload(vertx, sut.echo().orElseThrow(), connections, true);
-      case LOCKS -> new LockWorkload(vertx, sut.locks().orElseThrow(), connections, s.hotLocks());
+      case LOCKS -> new LockWorkload(vertx, sut.locks().orElseThrow(), connections, s.hotLocks(), sut.clientTls());
       case NARAYANA -> new NarayanaWorkload(dataDir.resolve(s.name()), s.participants().size(), mostClients());
     };
   }
 
   private ScenarioResult measure(Scenario scenario, String point, LoadSettings settings, Workload workload,
-      List<Node> nodes) throws InterruptedException {
+      List<Node> nodes, List<Probe> probes) throws InterruptedException {
     String label = point.isEmpty() ? scenario.name() : scenario.name() + "@" + point;
-    Measurement measurement = new Measurement(nodes);
+    Measurement measurement = new Measurement(nodes, probes);
     LoadResult load = new LoadDriver(vertx, label, settings, workload.operation(), out).run(measurement);
     ScenarioResult result = new ScenarioResult(scenario, point, settings.concurrency(), settings.rate(), load,
-        measurement.processes(), measurement.nodes());
+        measurement.processes(), measurement.nodes(), measurement.probes(), Map.of());
+    printResult(out, label, load);
+    return result;
+  }
+
+  static void printResult(Consumer<String> out, String label, LoadResult load) {
     out.accept(String.format(Locale.ROOT,
         "  %-18s RESULT  %9.0f tx/s committed, %7.0f/s aborted, %d errors; p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms",
         label, load.committedPerSecond(), load.abortedPerSecond(), load.failed(), load.millis(50), load.millis(99),
@@ -124,6 +137,5 @@ public final class ScenarioRunner {
     if (load.firstFailure() != null) {
       out.accept("  " + label + " first error: " + load.firstFailure());
     }
-    return result;
   }
 }

@@ -2,6 +2,7 @@ package io.pledge.bench.scenario;
 
 import io.pledge.bench.scenario.Scenario.Kind;
 import io.pledge.bench.scenario.Scenario.Participant;
+import io.pledge.bench.scenario.Scenario.Setup;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +35,19 @@ public final class Scenarios {
           List.of(W, W), true, 0),
       new Scenario("2p-no10", Kind.PLEDGE, "2 participants, one votes no 10% of the time", List.of(
           new Participant(0.10, false), W), false, 0),
+      new Scenario("2p-postgres", Kind.PLEDGE, "2p, the participants on PostgreSQL through the SDK's XA adapter"
+          + " (pooled XA connections, PREPARE TRANSACTION)", List.of(W, W), false, 0, Setup.postgres()),
+      new Scenario("2p-tls", Kind.PLEDGE, "2p with mutual TLS 1.3 on every server and client", List.of(W, W), false,
+          0, Setup.tlsOn()),
+      new Scenario("2p-cluster", Kind.PLEDGE, "2p on a 3-member coordinator cluster (Raft), each member its own JVM",
+          List.of(W, W), false, 0, Setup.cluster(3, 0)),
+      new Scenario("2p-cluster-failover", Kind.PLEDGE, "2p-cluster under load while the leader is killed (kill -9)"
+          + " 5 times, restarted after each: failover = kill to the next committed transaction", List.of(W, W),
+          false, 0, Setup.cluster(3, 5)),
       new Scenario("locks-uncontended", Kind.LOCKS, "lock service: acquire+release, every client its own lock",
           List.of(), false, 0),
+      new Scenario("locks-uncontended-tls", Kind.LOCKS, "locks-uncontended with mutual TLS 1.3", List.of(), false, 0,
+          Setup.tlsOn()),
       new Scenario("locks-contended", Kind.LOCKS, "lock service: acquire+release, all clients on 4 hot locks",
           List.of(), false, 4));
 

@@ -53,7 +53,11 @@ public final class InProcessLauncher implements Launcher {
   }
 
   @Override
-  public CompletableFuture<Started> lockService() {
+  public CompletableFuture<Started> lockService(Map<String, String> extra) {
+    if (!extra.isEmpty()) {
+      return CompletableFuture.failedFuture(new UnsupportedOperationException("a lock service with settings "
+          + extra.keySet() + " (TLS) runs in its own JVM: not with --in-process"));
+    }
     // LockServer.start blocks while Hazelcast joins: not on an event loop.
     return CompletableFuture.supplyAsync(() -> {
       try {
@@ -68,7 +72,12 @@ public final class InProcessLauncher implements Launcher {
   }
 
   @Override
-  public CompletableFuture<Started> coordinator(Optional<Endpoint> locks) {
+  public CompletableFuture<Started> coordinator(Optional<Endpoint> locks, Map<String, String> extra) {
+    if (!extra.isEmpty()) {
+      // Its ops endpoint would be HTTPS, which the in-process nodes do not scrape.
+      return CompletableFuture.failedFuture(new UnsupportedOperationException("a coordinator with settings "
+          + extra.keySet() + " (TLS) runs in its own JVM: not with --in-process"));
+    }
     String name = "coordinator-" + coordinators.incrementAndGet();
     Map<String, String> settings = new HashMap<>(Map.of("node.id", "bench", "grpc.port", "0", "http.port", "0",
         "data.dir", dir.resolve(name).toAbsolutePath().toString()));
@@ -84,7 +93,8 @@ public final class InProcessLauncher implements Launcher {
   public CompletableFuture<Started> participant(BenchParticipantSettings settings) {
     return BenchParticipant.start(vertx, settings)
         .map(p -> new Started(new Endpoint("127.0.0.1", p.workPort()),
-            node(settings.name(), Role.PARTICIPANT, p.opsPort()), () -> p.close().await(20, TimeUnit.SECONDS)))
+            node(settings.name(), Role.PARTICIPANT, p.opsPort()), () -> p.close().await(20, TimeUnit.SECONDS),
+            p.opsPort()))
         .toCompletionStage().toCompletableFuture();
   }
 

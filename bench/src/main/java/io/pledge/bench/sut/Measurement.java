@@ -26,6 +26,9 @@ public final class Measurement implements LoadDriver.Window {
   /** One node's syncs inside the window. */
   public record NodeSample(String name, Role role, OptionalDouble syncs) {}
 
+  /** How much a {@link Probe}'s counter moved inside the window (empty when it could not be read). */
+  public record ProbeSample(String name, OptionalDouble delta, double scale) {}
+
   private final List<Node> nodes;
   private final Map<Long, String> processes = new LinkedHashMap<>();
   private final Map<Long, String> roles = new LinkedHashMap<>();
@@ -33,9 +36,17 @@ public final class Measurement implements LoadDriver.Window {
   private final Map<String, OptionalDouble> syncsBefore = new LinkedHashMap<>();
   private final List<ProcessSample> processSamples = new ArrayList<>();
   private final List<NodeSample> nodeSamples = new ArrayList<>();
+  private final List<Probe> probes;
+  private final List<OptionalDouble> probesBefore = new ArrayList<>();
+  private final List<ProbeSample> probeSamples = new ArrayList<>();
 
   public Measurement(List<Node> nodes) {
+    this(nodes, List.of());
+  }
+
+  public Measurement(List<Node> nodes, List<Probe> probes) {
     this.nodes = List.copyOf(nodes);
+    this.probes = List.copyOf(probes);
     Map<Long, List<String>> names = new LinkedHashMap<>();
     for (Node n : nodes) {
       n.pid().ifPresent(pid -> {
@@ -53,6 +64,7 @@ public final class Measurement implements LoadDriver.Window {
     for (Node n : nodes) {
       n.syncs().ifPresent(s -> syncsBefore.put(n.name(), s.read()));
     }
+    probes.forEach(p -> probesBefore.add(p.counter().read()));
   }
 
   @Override
@@ -68,6 +80,10 @@ public final class Measurement implements LoadDriver.Window {
         nodeSamples.add(new NodeSample(n.name(), n.role(), OptionalDouble.empty()));
       }
     }
+    for (int i = 0; i < probes.size(); i++) {
+      Probe p = probes.get(i);
+      probeSamples.add(new ProbeSample(p.name(), delta(probesBefore.get(i), p.counter().read()), p.scale()));
+    }
   }
 
   private static OptionalDouble delta(OptionalDouble before, OptionalDouble after) {
@@ -81,5 +97,9 @@ public final class Measurement implements LoadDriver.Window {
 
   public List<NodeSample> nodes() {
     return List.copyOf(nodeSamples);
+  }
+
+  public List<ProbeSample> probes() {
+    return List.copyOf(probeSamples);
   }
 }

@@ -38,6 +38,15 @@ public final class ProcessLauncher implements Launcher {
   /** Hazelcast ports reserved for the bench (other modules' tests use other ranges). */
   static final int HAZELCAST_FIRST_PORT = 6150;
   static final int HAZELCAST_LAST_PORT = 6199;
+  /**
+   * Fixed ports of coordinator cluster members (gRPC, ops, Raft), below the kernel's ephemeral range (32768 and up
+   * on Linux), so that no outgoing connection on the machine takes one between its pick and its bind, or while a
+   * killed member is down.
+   */
+  static final int CLUSTER_FIRST_PORT = 6400;
+  static final int CLUSTER_LAST_PORT = 6599;
+  /** Cluster start attempts: a port of the range may still be taken by another process between pick and bind. */
+  private static final int CLUSTER_ATTEMPTS = 3;
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Pattern COORDINATOR_READY =
@@ -56,6 +65,8 @@ public final class ProcessLauncher implements Launcher {
   });
   private final List<JvmProcess> processes = new ArrayList<>();
   private final AtomicInteger coordinators = new AtomicInteger();
+  /** Cluster ports this launcher has handed out: each goes to one member only. */
+  private final java.util.Set<Integer> clusterPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** @param dir where the servers' data directories go */
   public ProcessLauncher(Path dir, String jvmOptions) {
@@ -66,27 +77,104 @@ public final class ProcessLauncher implements Launcher {
   }
 
   @Override
-  public CompletableFuture<Started> lockService() {
+  public CompletableFuture<Started> lockService(Map<String, String> settings) {
     return CompletableFuture.supplyAsync(() -> {
       int hazelcastPort = freePortIn(HAZELCAST_FIRST_PORT, HAZELCAST_LAST_PORT);
-      JvmProcess p = start("lock-service", BenchLockServiceMain.class.getName(),
-          List.of(Integer.toString(hazelcastPort)));
+      List<String> args = new ArrayList<>(List.of(Integer.toString(hazelcastPort)));
+      settings.forEach((k, v) -> args.add(k + "=" + v));
+      JvmProcess p = start("lock-service", BenchLockServiceMain.class.getName(), args);
       Matcher m = ready(p, LOCKS_READY);
-      return started(p, "lock-service", Role.LOCK_SERVICE, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+      return started(p, "lock-service", Role.LOCK_SERVICE, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+          settings);
     }, starter);
   }
 
   @Override
-  public CompletableFuture<Started> coordinator(Optional<Endpoint> locks) {
+  public CompletableFuture<Started> coordinator(Optional<Endpoint> locks, Map<String, String> settings) {
     return CompletableFuture.supplyAsync(() -> {
       String name = "coordinator-" + coordinators.incrementAndGet();
       List<String> args = new ArrayList<>(List.of("--node.id=bench", "--grpc.port=0", "--http.port=0",
           "--data.dir=" + dir.resolve(name).toAbsolutePath()));
       locks.ifPresent(l -> args.add("--locks.endpoint=" + l));
+      settings.forEach((k, v) -> args.add("--" + k + "=" + v));
       JvmProcess p = start(name, CoordinatorMain.class.getName(), args);
       Matcher m = ready(p, COORDINATOR_READY);
-      return started(p, "coordinator", Role.COORDINATOR, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+      return started(p, "coordinator", Role.COORDINATOR, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+          settings);
     }, starter);
+  }
+
+  /**
+   * Members on fixed ports (a restarted member must be found where the clients and its peers knew it), peers
+   * {@code n0..n<members-1>}; complete once every member serves and one of them leads.
+   */
+  @Override
+  public CompletableFuture<CoordinatorCluster> coordinatorCluster(int members, Map<String, String> settings) {
+    return CompletableFuture.supplyAsync(() -> {
+      String name = "coordinator-cluster-" + coordinators.incrementAndGet();
+      for (int attempt = 1; ; attempt++) {
+        CoordinatorCluster cluster = new CoordinatorCluster(this, clusterMembers(name, attempt, members, settings),
+            settings);
+        try {
+          cluster.startAll();
+          cluster.awaitLeader(START_TIMEOUT);
+          return cluster;
+        } catch (RuntimeException e) {
+          cluster.close();
+          if (attempt == CLUSTER_ATTEMPTS || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+            throw e;
+          }
+        }
+      }
+    }, starter);
+  }
+
+  private List<CoordinatorCluster.Member> clusterMembers(String name, int attempt, int members,
+      Map<String, String> settings) {
+    StringBuilder peers = new StringBuilder();
+    for (int i = 0; i < members; i++) {
+      peers.append(i == 0 ? "" : ",").append("n").append(i).append("@127.0.0.1:").append(clusterPort());
+    }
+    List<CoordinatorCluster.Member> list = new ArrayList<>();
+    for (int i = 0; i < members; i++) {
+      int grpc = clusterPort();
+      int http = clusterPort();
+      List<String> args = new ArrayList<>(List.of("--node.id=bench", "--grpc.port=" + grpc,
+          "--http.port=" + http, "--data.dir=" + dir.resolve(name + "-" + attempt).resolve("n" + i).toAbsolutePath(),
+          "--cluster.peers=" + peers, "--cluster.node-id=n" + i));
+      settings.forEach((k, v) -> args.add("--" + k + "=" + v));
+      list.add(new CoordinatorCluster.Member("coordinator-n" + i, grpc, http, args));
+    }
+    return list;
+  }
+
+  /** Starts a cluster member's JVM and waits for its ready line. */
+  JvmProcess startCoordinator(String name, List<String> args) {
+    JvmProcess p = start(name, CoordinatorMain.class.getName(), args);
+    ready(p, COORDINATOR_READY);
+    return p;
+  }
+
+  /** A port of the cluster range that is free now and that this launcher has not handed out before. */
+  private int clusterPort() {
+    int span = CLUSTER_LAST_PORT - CLUSTER_FIRST_PORT + 1;
+    int offset = (int) (ProcessHandle.current().pid() % span);
+    for (int i = 0; i < span; i++) {
+      int port = CLUSTER_FIRST_PORT + (offset + i) % span;
+      if (!clusterPorts.contains(port) && bindable(port)) {
+        clusterPorts.add(port);
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port left in " + CLUSTER_FIRST_PORT + ".." + CLUSTER_LAST_PORT);
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException busy) {
+      return false;
+    }
   }
 
   @Override
@@ -94,8 +182,10 @@ public final class ProcessLauncher implements Launcher {
     return CompletableFuture.supplyAsync(() -> {
       JvmProcess p = start(settings.name(), BenchParticipantMain.class.getName(), settings.toArgs());
       Matcher m = ready(p, PARTICIPANT_READY);
-      return started(p, settings.name(), Role.PARTICIPANT, Integer.parseInt(m.group(2)),
-          Integer.parseInt(m.group(3)));
+      // The participant's ops server is the bench's own, plain HTTP on loopback even under TLS.
+      Started s = started(p, settings.name(), Role.PARTICIPANT, Integer.parseInt(m.group(2)),
+          Integer.parseInt(m.group(3)), Map.of());
+      return new Started(s.endpoint(), s.node(), s.stop(), Integer.parseInt(m.group(3)));
     }, starter);
   }
 
@@ -126,11 +216,20 @@ public final class ProcessLauncher implements Launcher {
     return m;
   }
 
-  private static Started started(JvmProcess p, String name, Role role, int grpcPort, int opsPort) {
-    Node node = new Node(name, role, OptionalLong.of(p.pid()), Optional.of(PromMetrics.scraping(
-        URI.create("http://127.0.0.1:" + opsPort + "/metrics"), PromMetrics.SYNCS)));
+  /** @param settings the server's settings: with {@code tls.ca}, its ops endpoint is HTTPS under that CA */
+  private static Started started(JvmProcess p, String name, Role role, int grpcPort, int opsPort,
+      Map<String, String> settings) {
+    Node node = new Node(name, role, OptionalLong.of(p.pid()), Optional.of(opsMetrics(opsPort, settings,
+        List.of(PromMetrics.SYNCS))));
     // SIGTERM: the servers close their logs cleanly, which keeps the shutdown quiet.
     return new Started(new Endpoint("127.0.0.1", grpcPort), node, p::stop);
+  }
+
+  /** Scrapes {@code metrics} from the ops endpoint on {@code opsPort}: HTTPS when the server runs TLS. */
+  static Node.SyncCounter opsMetrics(int opsPort, Map<String, String> settings, List<String> metrics) {
+    Optional<Path> ca = Optional.ofNullable(settings.get("tls.ca")).filter(s -> !s.isBlank()).map(Path::of);
+    return PromMetrics.scraping(PromMetrics.client(ca), URI.create((ca.isPresent() ? "https" : "http")
+        + "://127.0.0.1:" + opsPort + "/metrics"), metrics);
   }
 
   /** A port of the range free now (Hazelcast needs a fixed port; the rest of the bench uses port 0). */

@@ -1,7 +1,12 @@
 package io.pledge.bench.sut;
 
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.tls.TlsOptions;
+import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -15,9 +20,36 @@ public final class SystemUnderTest implements AutoCloseable {
   private final List<Node> nodes = new ArrayList<>(List.of(Node.client()));
   private final List<Endpoint> participants = new ArrayList<>();
   private final List<AutoCloseable> stops = new ArrayList<>();
+  private final List<Endpoint> coordinatorCluster = new ArrayList<>();
+  private final List<Probe> probes = new ArrayList<>();
+  private final Map<String, Integer> participantOps = new HashMap<>();
   private Endpoint coordinator;
   private Endpoint locks;
   private Endpoint echo;
+  private CoordinatorCluster cluster;
+  private TlsOptions clientTls;
+
+  /** A coordinator cluster: the client is given every member; {@link #coordinator()} names the first. */
+  public SystemUnderTest coordinatorCluster(CoordinatorCluster c) {
+    cluster = c;
+    coordinatorCluster.addAll(c.endpoints());
+    coordinator = coordinatorCluster.get(0);
+    nodes.addAll(c.nodes());
+    stops.add(c);
+    return this;
+  }
+
+  /** The clients' TLS (mutual: their certificate is their identity); plaintext when never set. */
+  public SystemUnderTest clientTls(TlsOptions tls) {
+    clientTls = tls;
+    return this;
+  }
+
+  /** A counter of the scenario's own, read around the window. */
+  public SystemUnderTest probe(Probe probe) {
+    probes.add(probe);
+    return this;
+  }
 
   public SystemUnderTest coordinator(Launcher.Started s) {
     coordinator = add(s);
@@ -26,7 +58,19 @@ public final class SystemUnderTest implements AutoCloseable {
 
   public SystemUnderTest participant(Launcher.Started s) {
     participants.add(add(s));
+    if (s.opsPort() > 0) {
+      participantOps.put(s.node().name(), s.opsPort());
+    }
     return this;
+  }
+
+  /** A counter of participant {@code name}'s {@code /metrics}, summed over its series. */
+  public Node.SyncCounter participantMetric(String name, String metric) {
+    Integer port = participantOps.get(name);
+    if (port == null) {
+      return OptionalDouble::empty;
+    }
+    return PromMetrics.scraping(URI.create("http://127.0.0.1:" + port + "/metrics"), metric);
   }
 
   public SystemUnderTest locks(Launcher.Started s) {
@@ -78,6 +122,24 @@ public final class SystemUnderTest implements AutoCloseable {
 
   public Optional<Endpoint> coordinator() {
     return Optional.ofNullable(coordinator);
+  }
+
+  /** Every coordinator endpoint: the cluster's members, or the one coordinator. */
+  public List<Endpoint> coordinators() {
+    return !coordinatorCluster.isEmpty() ? List.copyOf(coordinatorCluster)
+        : coordinator().map(List::of).orElse(List.of());
+  }
+
+  public Optional<CoordinatorCluster> cluster() {
+    return Optional.ofNullable(cluster);
+  }
+
+  public Optional<TlsOptions> clientTls() {
+    return Optional.ofNullable(clientTls);
+  }
+
+  public List<Probe> probes() {
+    return List.copyOf(probes);
   }
 
   public List<Endpoint> participants() {

@@ -2,10 +2,12 @@ package io.pledge.bench.workload;
 
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.GrpcTransport;
+import io.pledge.common.tls.TlsOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.grpc.client.GrpcClient;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
@@ -26,7 +28,12 @@ final class Clients<T> {
   }
 
   static Clients<GrpcClient> grpc(Vertx vertx, int n) {
-    return of(n, i -> GrpcTransport.client(vertx, new HttpClientOptions()));
+    return grpc(vertx, n, Optional.empty());
+  }
+
+  /** Over TLS when {@code tls} is given (the client's certificate its identity). */
+  static Clients<GrpcClient> grpc(Vertx vertx, int n, Optional<TlsOptions> tls) {
+    return of(n, i -> GrpcTransport.client(vertx, new HttpClientOptions(), tls));
   }
 
   static Clients<CallSessions> sessions(Vertx vertx, int n) {

@@ -3,9 +3,11 @@ package io.pledge.bench.workload;
 import io.pledge.bench.load.Operation;
 import io.pledge.bench.load.Outcome;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.lock.client.LockClient;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The lock service alone: an exclusive acquire (waiting up to 10 s) then its release, through {@link LockClient}.
@@ -21,7 +23,13 @@ public final class LockWorkload implements Workload {
   private final int hotLocks;
 
   public LockWorkload(Vertx vertx, Endpoint lockService, int connections, int hotLocks) {
-    this.clients = Clients.of(connections, i -> LockClient.create(vertx, lockService));
+    this(vertx, lockService, connections, hotLocks, Optional.empty());
+  }
+
+  /** @param tls the client's TLS (its certificate its identity, role lock-user); empty: plaintext */
+  public LockWorkload(Vertx vertx, Endpoint lockService, int connections, int hotLocks, Optional<TlsOptions> tls) {
+    this.clients = Clients.of(connections, i -> tls.isPresent() ? LockClient.create(vertx, lockService, tls)
+        : LockClient.create(vertx, lockService));
     this.hotLocks = hotLocks;
   }
 

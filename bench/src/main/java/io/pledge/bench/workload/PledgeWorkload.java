@@ -3,13 +3,17 @@ package io.pledge.bench.workload;
 import io.pledge.bench.load.Operation;
 import io.pledge.bench.load.Outcome;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.tls.TlsOptions;
 import io.pledge.participant.client.TransactionClient;
 import io.pledge.participant.client.TxOutcome;
 import io.pledge.participant.propagation.TxPropagation;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * A Pledge transaction as a client service runs one: Begin, the work call to every participant in parallel with
@@ -19,13 +23,28 @@ import java.util.List;
  */
 public final class PledgeWorkload implements Workload {
 
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+
   private final Clients<TransactionClient> coordinator;
   private final WorkCalls work;
 
   public PledgeWorkload(Vertx vertx, Endpoint coordinatorEndpoint, List<Endpoint> participants, int connections) {
-    this.coordinator = Clients.of(connections,
-        i -> TransactionClient.create(vertx, coordinatorEndpoint, Duration.ofSeconds(30)));
-    this.work = new WorkCalls(vertx, participants, connections);
+    this(vertx, List.of(coordinatorEndpoint), participants, connections, Optional.empty());
+  }
+
+  /**
+   * @param coordinators the coordinator, or every member of a coordinator cluster (the client follows the leader)
+   * @param tls the client's TLS, to the coordinator and the participants alike; empty: plaintext
+   */
+  public PledgeWorkload(Vertx vertx, List<Endpoint> coordinators, List<Endpoint> participants, int connections,
+      Optional<TlsOptions> tls) {
+    if (coordinators.size() > 1 && tls.isPresent()) {
+      throw new IllegalArgumentException("the bench's cluster client runs plaintext");
+    }
+    this.coordinator = Clients.of(connections, i -> coordinators.size() > 1
+        ? TransactionClient.create(vertx, coordinators, CALL_TIMEOUT, new HttpClientOptions(), Map.of())
+        : TransactionClient.create(vertx, coordinators.get(0), CALL_TIMEOUT, tls));
+    this.work = new WorkCalls(vertx, participants, connections, tls);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.pledge.bench.v1.BenchWorkGrpcClient;
 import io.pledge.bench.v1.WorkRequest;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.Rpc;
+import io.pledge.common.tls.TlsOptions;
 import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,6 +13,7 @@ import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The work one operation does, the same in a Pledge transaction and in the no-coordinator baseline, so that the
@@ -26,7 +28,11 @@ final class WorkCalls implements AutoCloseable {
   private final List<SocketAddress> participants;
 
   WorkCalls(Vertx vertx, List<Endpoint> participants, int connections) {
-    this.clients = Clients.grpc(vertx, connections);
+    this(vertx, participants, connections, Optional.empty());
+  }
+
+  WorkCalls(Vertx vertx, List<Endpoint> participants, int connections, Optional<TlsOptions> tls) {
+    this.clients = Clients.grpc(vertx, connections, tls);
     this.participants = participants.stream().map(Endpoint::toSocketAddress).toList();
   }
 

@@ -43,4 +43,36 @@ class ScenariosTest {
         () -> Scenarios.select(List.of("3p")));
     assertTrue(e.getMessage().contains("narayana-2p"), e.getMessage());
   }
+
+  @Test
+  void variantsMakeTheCallsOfThePlainScenarioTheyAreComparedWith() {
+    // TLS, PostgreSQL and a cluster change how the calls travel or what a branch costs, not how many there are.
+    for (String variant : List.of("2p-tls", "2p-postgres", "2p-cluster", "2p-cluster-failover")) {
+      assertEquals(10, calls(variant), variant);
+    }
+    assertEquals(2, calls("locks-uncontended-tls"));
+    Scenario.Setup tls = Scenarios.select(List.of("2p-tls")).get(0).setup();
+    assertTrue(tls.tls() && tls.coordinators() == 1 && tls.store() == Scenario.Store.H2, tls.toString());
+    assertEquals(Scenario.Store.POSTGRES, Scenarios.select(List.of("2p-postgres")).get(0).setup().store());
+    Scenario.Setup failover = Scenarios.select(List.of("2p-cluster-failover")).get(0).setup();
+    assertEquals(3, failover.coordinators());
+    assertEquals(5, failover.leaderKills());
+    assertEquals(Scenario.Setup.STANDARD, Scenarios.select(List.of("2p")).get(0).setup());
+  }
+
+  @Test
+  void aSetupThatCannotRunIsRefusedWithItsReason() {
+    IllegalArgumentException even = assertThrows(IllegalArgumentException.class,
+        () -> new Scenario.Setup(Scenario.Store.H2, false, 2, 0));
+    assertTrue(even.getMessage().contains("3 or 5"), even.getMessage());
+    IllegalArgumentException kills = assertThrows(IllegalArgumentException.class,
+        () -> new Scenario.Setup(Scenario.Store.H2, false, 1, 5));
+    assertTrue(kills.getMessage().contains("cluster"), kills.getMessage());
+  }
+
+  @Test
+  void medianOfFailoverTimes() {
+    assertEquals(2.0, FailoverRun.median(List.of(1.0, 2.0, 9.0)));
+    assertEquals(2.5, FailoverRun.median(List.of(1.0, 2.0, 3.0, 9.0)));
+  }
 }
