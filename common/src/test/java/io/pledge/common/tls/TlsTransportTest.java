@@ -152,6 +152,15 @@ class TlsTransportTest {
    * Both sides' files are replaced while calls run: no call fails, new connections present the new certificates
    * (the server's seen by a new client, the client's seen by the server once its idle connection is closed).
    */
+  /** Linux x86-64 (what Pledge ships the native library for, and what CI runs) gets BoringSSL, not the JDK's TLS. */
+  @Test
+  void boringSslIsTheEngineWhereItsNativeLibraryShips() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux")
+        && System.getProperty("os.arch").matches("amd64|x86_64"), "the native library ships for Linux x86-64 only");
+    assertTrue(TlsOptions.engine() instanceof io.vertx.core.net.OpenSSLEngineOptions,
+        "netty-tcnative did not load: " + io.netty.handler.ssl.OpenSsl.unavailabilityCause());
+  }
+
   @Test
   void rotationWhileCallsRunFailsNoCall() throws Exception {
     SocketAddress at = serve(identity("server", ca));
