@@ -20,7 +20,7 @@ import java.util.Optional;
 public record CoordinatorOptions(String nodeId, String host, int grpcPort, int httpPort, Path dataDir,
     int logMaxBatch, Duration logCommitDelay, Duration logRetention, Duration purgeInterval, ProtocolSettings protocol,
     Optional<Endpoint> lockService, int maxConcurrentStreams, Limits limits, EndpointAllowList endpointAllow,
-    int maxParticipantSeries, Optional<ClusterOptions> cluster) {
+    int maxParticipantSeries, Optional<ClusterOptions> cluster, java.util.OptionalInt adminPort) {
 
   public static final ConfigKey<String> NODE_ID = ConfigKey.string("node.id", "coord-0",
       "this coordinator's id: the first part of every transaction id it issues; keep it stable across restarts");
@@ -30,6 +30,9 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
       "gRPC port of the TransactionCoordinator service (0 picks a free port)");
   public static final ConfigKey<Integer> HTTP_PORT = ConfigKey.integer("http.port", 7401,
       "HTTP port of /metrics and /health (0 picks a free port)");
+  public static final ConfigKey<String> ADMIN_PORT = ConfigKey.string("admin.port", "",
+      "serve CoordinatorAdmin on this port only (0 picks a free port), with the same TLS and policy; empty: on"
+          + " grpc.port beside the TransactionCoordinator");
   public static final ConfigKey<String> DATA_DIR = ConfigKey.string("data.dir", "data/coordinator",
       "directory of the transaction log (an H2 database)");
   public static final ConfigKey<Duration> DEFAULT_TX_TIMEOUT = ConfigKey.duration("tx.default-timeout",
@@ -98,7 +101,7 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
       8 * 1024 * 1024, "bytes of one Raft log segment file (purging removes whole segments)");
 
   /** The coordinator's keys, then TLS's ({@link TlsOptions#KEYS}: read by {@link CoordinatorServer}). */
-  public static final List<ConfigKey<?>> KEYS = withTls(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, DATA_DIR,
+  public static final List<ConfigKey<?>> KEYS = withTls(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, ADMIN_PORT, DATA_DIR,
       DEFAULT_TX_TIMEOUT, MAX_TX_TIMEOUT, PREPARE_TIMEOUT, CALL_TIMEOUT, RETRY_BASE, RETRY_CAP, LOG_MAX_BATCH,
       LOG_COMMIT_DELAY, LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY, LOCK_SERVICE,
       MAX_CONCURRENT_STREAMS, MAX_OPEN, MAX_OPEN_PER_CALLER, MAX_PARTICIPANTS, MAX_LABEL_BYTES, ENDPOINT_ALLOW,
@@ -118,6 +121,9 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
     }
     checkPort("grpc.port", grpcPort);
     checkPort("http.port", httpPort);
+    if (adminPort.isPresent()) {
+      checkPort("admin.port", adminPort.getAsInt());
+    }
     if (logMaxBatch < 1) {
       throw new IllegalArgumentException("log.max-batch must be positive");
     }
@@ -143,7 +149,7 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
         c.get(PURGE_INTERVAL), protocol,
         c.get(LOCK_SERVICE).isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(c.get(LOCK_SERVICE))),
         c.get(MAX_CONCURRENT_STREAMS), limits(c), EndpointAllowList.parse(c.get(ENDPOINT_ALLOW)),
-        c.get(MAX_PARTICIPANT_SERIES), cluster(c, dataDir));
+        c.get(MAX_PARTICIPANT_SERIES), cluster(c, dataDir), adminPort(c.get(ADMIN_PORT)));
   }
 
   private static Limits limits(Config c) {
@@ -166,6 +172,17 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
     Path storage = c.get(CLUSTER_STORAGE_DIR).isBlank() ? dataDir.resolve("raft") : Path.of(c.get(CLUSTER_STORAGE_DIR));
     return Optional.of(new ClusterOptions(c.get(NODE_ID), peers, c.get(CLUSTER_NODE_ID), c.get(CLUSTER_RAFT_PORT),
         storage, c.get(CLUSTER_ELECTION_TIMEOUT), c.get(CLUSTER_SNAPSHOT_THRESHOLD), c.get(CLUSTER_LOG_SEGMENT_SIZE)));
+  }
+
+  private static java.util.OptionalInt adminPort(String text) {
+    if (text.isBlank()) {
+      return java.util.OptionalInt.empty();
+    }
+    try {
+      return java.util.OptionalInt.of(Integer.parseInt(text.trim()));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("admin.port '" + text + "' is not a port number (or empty: on grpc.port)");
+    }
   }
 
   private static void checkPort(String key, int port) {

@@ -62,6 +62,8 @@ public final class CoordinatorServer extends VerticleBase {
   private TransactionManager manager;
   private LockReleaser locks;
   private HttpServer grpcHttpServer;
+  /** CoordinatorAdmin's own server when {@code admin.port} is set; otherwise it is served on the gRPC port. */
+  private HttpServer adminHttpServer;
   private OpsServer ops;
   private long purgeTimer = -1;
   private RaftNode raft;
@@ -121,9 +123,11 @@ public final class CoordinatorServer extends VerticleBase {
           CoordinatorGrpcService coordinator = new CoordinatorGrpcService(manager, options.endpointAllow());
           grpc.addService(TransactionCoordinatorGrpcService.of(coordinator));
           SessionRoutes.coordinator(coordinator).bindTo(grpc);
-          grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(manager)));
-          return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()),
-              options.maxConcurrentStreams(), tls).requestHandler(grpc).listen();
+          GrpcServer admin = options.adminPort().isPresent() ? GrpcTransport.grpcServer(vertx, policy) : grpc;
+          admin.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(manager)));
+          return listenAdmin(admin::handle).compose(v -> GrpcTransport.server(vertx, new HttpServerOptions()
+              .setHost(options.host()).setPort(options.grpcPort()), options.maxConcurrentStreams(), tls)
+              .requestHandler(grpc).listen());
         }).compose(http -> {
           grpcHttpServer = http;
           // Recovery runs after the servers listen: until it is done, requests get UNAVAILABLE and /health 503.
@@ -185,15 +189,22 @@ public final class CoordinatorServer extends VerticleBase {
       CoordinatorGrpcService coordinator = new CoordinatorGrpcService(leadership::require, options.endpointAllow());
       grpc.addService(TransactionCoordinatorGrpcService.of(coordinator));
       SessionRoutes.coordinator(coordinator).bindTo(grpc);
-      grpc.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(leadership::require, vertx, raft)));
-      return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort()),
-          options.maxConcurrentStreams(), tls).requestHandler(request -> {
+      GrpcServer admin = options.adminPort().isPresent() ? GrpcTransport.grpcServer(vertx, policy) : grpc;
+      admin.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(leadership::require, vertx, raft)));
+      return listenAdmin(request -> {
+        if (leadership.current() == null) {
+          notLeader(request);
+        } else {
+          admin.handle(request);
+        }
+      }).compose(v -> GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host())
+          .setPort(options.grpcPort()), options.maxConcurrentStreams(), tls).requestHandler(request -> {
             if (leadership.current() == null) {
               notLeader(request);
             } else {
               grpc.handle(request);
             }
-          }).listen();
+          }).listen());
     }).compose(http -> {
       grpcHttpServer = http;
       leadership.start();
@@ -217,7 +228,7 @@ public final class CoordinatorServer extends VerticleBase {
     if (m != null) {
       return m.isReady();
     }
-    return raft.leaderId().isPresent() && raft.lastAppliedIndex() >= raft.commitIndex();
+    return raft.followerCaughtUp();
   }
 
   /**
@@ -260,10 +271,12 @@ public final class CoordinatorServer extends VerticleBase {
     if (leadership != null) {
       leadership.stop();
     }
-    Future<Void> grpcClosed = grpcHttpServer == null ? Future.succeededFuture() : grpcHttpServer.close();
+    Future<Void> grpcClosed = Future.join(grpcHttpServer == null ? Future.succeededFuture() : grpcHttpServer.close(),
+        adminHttpServer == null ? Future.succeededFuture() : adminHttpServer.close()).mapEmpty();
     Future<Void> opsClosed = ops == null ? Future.succeededFuture() : ops.close();
     return Future.join(grpcClosed, opsClosed).eventually(() -> channel == null ? Future.succeededFuture()
-        : channel.close()).eventually(() -> locks == null ? Future.succeededFuture() : locks.close()).eventually(() -> vertx.executeBlocking(() -> {
+        : channel.close()).eventually(() -> locks == null ? Future.succeededFuture() : locks.close())
+        .eventually(() -> vertx.executeBlocking(() -> {
           if (log != null) {
             log.close();
           }
@@ -282,6 +295,27 @@ public final class CoordinatorServer extends VerticleBase {
 
   public int grpcPort() {
     return grpcHttpServer.actualPort();
+  }
+
+  /** The port CoordinatorAdmin is served on: its own ({@code admin.port}) or the gRPC port. */
+  public int adminPort() {
+    return adminHttpServer == null ? grpcPort() : adminHttpServer.actualPort();
+  }
+
+  /**
+   * With {@code admin.port} set, serves CoordinatorAdmin on a server of its own (same host, TLS and policy), so that
+   * a NetworkPolicy or firewall can keep operators' calls apart from applications'; otherwise nothing to do.
+   */
+  private Future<Void> listenAdmin(io.vertx.core.Handler<HttpServerRequest> handler) {
+    if (options.adminPort().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host())
+        .setPort(options.adminPort().getAsInt()), options.maxConcurrentStreams(), tls).requestHandler(handler)
+        .listen().map(http -> {
+          adminHttpServer = http;
+          return null;
+        });
   }
 
   public int httpPort() {

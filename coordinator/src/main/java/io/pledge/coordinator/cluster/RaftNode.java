@@ -59,6 +59,8 @@ public final class RaftNode implements AutoCloseable {
   private final RaftPeerId selfId;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
+  /** Entries a follower may be behind the leader's commit and still read ready (see followerCaughtUp). */
+  static final long READY_SLACK_ENTRIES = 100;
 
   private RaftNode(ClusterOptions options, H2TxLog h2, CoordinatorStateMachine stateMachine, RaftServer server,
       RaftGroup group, RaftProperties props, Parameters parameters) {
@@ -179,6 +181,44 @@ public final class RaftNode implements AutoCloseable {
     } catch (IOException e) {
       return -1;
     }
+  }
+
+  /**
+   * The leader's commit index as this member last heard it (Ratis sends the group's commit infos with its append
+   * requests), or -1 when it knows no leader or has heard nothing from it yet. Unlike {@link #commitIndex()}, it
+   * counts entries this member's log does not hold yet: how far behind a member catching up really is.
+   */
+  public long leaderCommitIndex() {
+    Optional<String> leader = leaderId();
+    if (leader.isEmpty()) {
+      return -1;
+    }
+    try {
+      for (org.apache.ratis.proto.RaftProtos.CommitInfoProto c : server.getDivision(groupId).getCommitInfos()) {
+        if (RaftPeerId.valueOf(c.getServer().getId()).toString().equals(leader.get())) {
+          return c.getCommitIndex();
+        }
+      }
+      return -1;
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * A member that does not lead is ready to answer (/health/ready) once it knows a leader and has applied what
+   * the leader had committed when it last heard from it, within {@code slack} entries (so that steady replication
+   * under load, always a few entries behind, does not flap it). Pure, for the test.
+   */
+  public static boolean followerCaughtUp(boolean knowsLeader, long applied, long ownCommit, long leaderCommit,
+      long slack) {
+    return knowsLeader && applied >= ownCommit && leaderCommit >= 0 && applied >= leaderCommit - slack;
+  }
+
+  /** {@link #followerCaughtUp} for this member now. */
+  public boolean followerCaughtUp() {
+    return followerCaughtUp(leaderId().isPresent(), lastAppliedIndex(), commitIndex(), leaderCommitIndex(),
+        READY_SLACK_ENTRIES);
   }
 
   /**
