@@ -85,12 +85,6 @@ public final class RaftTxLog implements TxLog {
 
   @Override
   public CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
-      long deadlineMillis) {
-    return writeIntent(id, participants, onePhase, deadlineMillis, Info.NONE);
-  }
-
-  @Override
-  public CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
       long deadlineMillis, Info info) {
     return done(submit(new Intent(id, participants, onePhase, deadlineMillis, info)));
   }
@@ -103,11 +97,6 @@ public final class RaftTxLog implements TxLog {
   @Override
   public CompletionStage<Void> forceAbort(TxId id, AbortReason reason) {
     return done(submit(new Abort(id, reason)));
-  }
-
-  @Override
-  public CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason) {
-    return writeEnd(id, outcome, reason, Info.NONE);
   }
 
   @Override

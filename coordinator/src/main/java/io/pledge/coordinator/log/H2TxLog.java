@@ -63,12 +63,6 @@ public final class H2TxLog implements TxLog {
 
   @Override
   public CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
-      long deadlineMillis) {
-    return writeIntent(id, participants, onePhase, deadlineMillis, Info.NONE);
-  }
-
-  @Override
-  public CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
       long deadlineMillis, Info info) {
     long now = clock.getAsLong();
     return store.submit(Durability.WRITTEN, c -> {
@@ -114,11 +108,6 @@ public final class H2TxLog implements TxLog {
       }
     }
     keepOnly(c, id, participants);
-  }
-
-  @Override
-  public CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason) {
-    return writeEnd(id, outcome, reason, Info.NONE);
   }
 
   @Override

@@ -39,13 +39,6 @@ public final class InMemoryTxLog implements TxLog {
 
   @Override
   public synchronized CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
-      long deadlineMillis) {
-    records.put(id, new LoggedTx(id, Kind.INTENT, onePhase, deadlineMillis, clock.getAsLong(), participants, null));
-    return CompletableFuture.completedFuture(null);
-  }
-
-  @Override
-  public synchronized CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
       long deadlineMillis, Info info) {
     records.put(id, new LoggedTx(id, Kind.INTENT, onePhase, deadlineMillis, clock.getAsLong(), participants, null,
         Set.of(), info));
@@ -55,7 +48,7 @@ public final class InMemoryTxLog implements TxLog {
   @Override
   public synchronized CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason, Info info) {
     LoggedTx before = records.get(id);
-    writeEnd(id, outcome, reason);
+    end(id, outcome, reason);
     if (before == null) {
       LoggedTx end = records.get(id);
       records.put(id, new LoggedTx(id, end.kind(), end.onePhase(), end.deadlineMillis(), end.updatedAtMillis(),
@@ -75,13 +68,11 @@ public final class InMemoryTxLog implements TxLog {
     return CompletableFuture.completedFuture(null);
   }
 
-  @Override
-  public synchronized CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason) {
+  private void end(TxId id, Outcome outcome, AbortReason reason) {
     LoggedTx before = records.get(id);
     records.put(id, new LoggedTx(id, outcome == Outcome.COMMITTED ? Kind.COMMITTED : Kind.ROLLED_BACK,
         before != null && before.onePhase(), before == null ? 0 : before.deadlineMillis(), clock.getAsLong(),
         before == null ? List.of() : before.participants(), reason, Set.of(), before == null ? null : before.info()));
-    return CompletableFuture.completedFuture(null);
   }
 
   @Override

@@ -30,8 +30,19 @@ public interface TxLog extends AutoCloseable {
   /** Increments and forces the boot epoch; called once at start, before any transaction id is handed out. */
   CompletionStage<Long> nextEpoch();
 
-  /** The participant list of a transaction about to prepare (or one-phase commit). Written, not forced. */
-  CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis);
+  /**
+   * The participant list of a transaction about to prepare (or one-phase commit), with the transaction's
+   * {@link Info} (its owner among it: an implementation that dropped it would let anyone act on the transaction once
+   * it left memory). Written, not forced.
+   */
+  CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase, long deadlineMillis,
+      Info info);
+
+  /** {@link #writeIntent(TxId, List, boolean, long, Info)} with nothing beside the protocol. */
+  default CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
+      long deadlineMillis) {
+    return writeIntent(id, participants, onePhase, deadlineMillis, Info.NONE);
+  }
 
   /**
    * What a record keeps beside the protocol, for lookups once the transaction left memory: when it began, its
@@ -51,21 +62,18 @@ public interface TxLog extends AutoCloseable {
     }
   }
 
-  /** {@link #writeIntent(TxId, List, boolean, long)} with the transaction's {@link Info}. */
-  default CompletionStage<Void> writeIntent(TxId id, List<Participant> participants, boolean onePhase,
-      long deadlineMillis, Info info) {
-    return writeIntent(id, participants, onePhase, deadlineMillis);
-  }
-
   /** The commit decision, with the participants phase 2 must reach. Forced. */
   CompletionStage<Void> forceCommit(TxId id, List<Participant> participants);
 
-  /** The END record once every participant acknowledged. Written, not forced: losing it only repeats phase 2. */
-  CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason);
+  /**
+   * The END record once every participant acknowledged; {@code info} is kept when there was no record before.
+   * Written, not forced: losing it only repeats phase 2.
+   */
+  CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason, Info info);
 
-  /** {@link #writeEnd(TxId, Outcome, AbortReason)}; {@code info} is kept when there was no record before. */
-  default CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason, Info info) {
-    return writeEnd(id, outcome, reason);
+  /** {@link #writeEnd(TxId, Outcome, AbortReason, Info)} with nothing beside the protocol. */
+  default CompletionStage<Void> writeEnd(TxId id, Outcome outcome, AbortReason reason) {
+    return writeEnd(id, outcome, reason, Info.NONE);
   }
 
   /**
