@@ -3,6 +3,7 @@ package io.pledge.bench.scenario;
 import io.pledge.bench.participant.BenchParticipantSettings;
 import io.pledge.bench.sut.BenchPostgres;
 import io.pledge.bench.sut.BenchTls;
+import io.pledge.common.tls.ThrowawayPki;
 import io.pledge.bench.sut.CoordinatorCluster;
 import io.pledge.bench.sut.Launcher;
 import io.pledge.bench.sut.Probe;
@@ -38,9 +39,9 @@ public final class LaunchingDeployer implements Deployer {
     SystemUnderTest sut = new SystemUnderTest();
     Scenario.Setup setup = scenario.setup();
     try {
-      Optional<BenchTls> tls = setup.tls() ? Optional.of(BenchTls.create(dataDir.resolve(scenario.name())
+      Optional<ThrowawayPki> tls = setup.tls() ? Optional.of(BenchTls.create(dataDir.resolve(scenario.name())
           .resolve("tls"))) : Optional.empty();
-      tls.ifPresent(t -> sut.clientTls(t.client()));
+      tls.ifPresent(t -> sut.clientTls(BenchTls.client(t)));
       switch (scenario.kind()) {
         case ECHO, ECHO_SESSION -> sut.echo(launcher.echoServer().get());
         case LOCKS -> sut.locks(launcher.lockService(tls.map(t -> t.settings("lock-service", "lock-service"))
@@ -76,7 +77,7 @@ public final class LaunchingDeployer implements Deployer {
   }
 
   private void participants(SystemUnderTest sut, Scenario scenario, Endpoint coordinator, Optional<Endpoint> locks,
-      Optional<BenchTls> tls) throws Exception {
+      Optional<ThrowawayPki> tls) throws Exception {
     int n = scenario.participants().size();
     List<String> names = new ArrayList<>();
     for (int i = 0; i < n; i++) {

@@ -37,7 +37,7 @@ final class BankProcess implements AutoCloseable {
     this(name, dir, coordinator, locks, accounts, initialBalance, List.of());
   }
 
-  /** @param extra further flags: {@code --db=jdbc:postgresql://...}, the bank's tls.* ({@link DemoTls}) */
+  /** @param extra further flags: {@code --db=jdbc:postgresql://...}, the bank's tls.* ({@link DemoTls}, {@code ThrowawayPki.flags}) */
   BankProcess(String name, Path dir, Endpoint coordinator, Endpoint locks, int accounts, long initialBalance,
       List<String> extra) throws IOException {
     this(name, dir, List.of(coordinator), locks, accounts, initialBalance, extra);

@@ -3,6 +3,7 @@ package io.pledge.examples.bank;
 import io.pledge.common.config.Cli;
 import io.pledge.common.config.Config;
 import io.pledge.common.grpc.Endpoint;
+import io.pledge.common.tls.ThrowawayPki;
 import io.pledge.common.tls.TlsOptions;
 import io.pledge.coordinator.CoordinatorOptions;
 import io.pledge.coordinator.CoordinatorServer;
@@ -70,7 +71,7 @@ public final class DemoMain {
         options.concurrency(), format(options.duration()), BANK_A,
         BANK_B, options.coordinators() > 1 ? ", " + options.coordinators() + " coordinators" : "", dir);
     // Mutual TLS unless --plaintext: a throwaway CA and one certificate per process, made now (DemoTls).
-    Optional<DemoTls> tls = options.plaintext() ? Optional.empty() : Optional.of(DemoTls.create(dir.resolve("tls")));
+    Optional<ThrowawayPki> tls = options.plaintext() ? Optional.empty() : Optional.of(DemoTls.create(dir.resolve("tls")));
     System.out.println(tls.map(t -> "mutual TLS on every port, certificates from a throwaway CA in " + t.dir()
         + " (--plaintext turns it off)").orElse("plaintext: no TLS on any port (--plaintext)"));
     Vertx vertx = Vertx.vertx();
@@ -87,7 +88,7 @@ public final class DemoMain {
       tls.ifPresent(t -> lockSettings.putAll(t.settings("lock-service", "lock-service")));
       lockServer = LockServer.start(Config.of(LockServiceOptions.ALL, lockSettings));
       Endpoint locks = new Endpoint("127.0.0.1", lockServer.grpcPort());
-      Optional<TlsOptions> driver = tls.flatMap(t -> t.client("driver", "driver"));
+      Optional<TlsOptions> driver = tls.map(t -> t.client("driver", "driver"));
       List<Endpoint> coords;
       if (options.coordinators() == 1) {
         Map<String, String> coordSettings = new HashMap<>(Map.of("grpc.port", "0", "http.port", "0", "data.dir",
