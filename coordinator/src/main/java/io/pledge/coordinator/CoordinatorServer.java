@@ -125,9 +125,7 @@ public final class CoordinatorServer extends VerticleBase {
           SessionRoutes.coordinator(coordinator).bindTo(grpc);
           GrpcServer admin = options.adminPort().isPresent() ? GrpcTransport.grpcServer(vertx, policy) : grpc;
           admin.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(manager)));
-          return listenAdmin(admin::handle).compose(v -> GrpcTransport.server(vertx, new HttpServerOptions()
-              .setHost(options.host()).setPort(options.grpcPort()), options.maxConcurrentStreams(), tls)
-              .requestHandler(grpc).listen());
+          return listenAdmin(admin::handle).compose(v -> listen(options.grpcPort(), grpc::handle));
         }).compose(http -> {
           grpcHttpServer = http;
           // Recovery runs after the servers listen: until it is done, requests get UNAVAILABLE and /health 503.
@@ -191,20 +189,7 @@ public final class CoordinatorServer extends VerticleBase {
       SessionRoutes.coordinator(coordinator).bindTo(grpc);
       GrpcServer admin = options.adminPort().isPresent() ? GrpcTransport.grpcServer(vertx, policy) : grpc;
       admin.addService(CoordinatorAdminGrpcService.of(new AdminGrpcService(leadership::require, vertx, raft)));
-      return listenAdmin(request -> {
-        if (leadership.current() == null) {
-          notLeader(request);
-        } else {
-          admin.handle(request);
-        }
-      }).compose(v -> GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host())
-          .setPort(options.grpcPort()), options.maxConcurrentStreams(), tls).requestHandler(request -> {
-            if (leadership.current() == null) {
-              notLeader(request);
-            } else {
-              grpc.handle(request);
-            }
-          }).listen());
+      return listenAdmin(leaderOnly(admin)).compose(v -> listen(options.grpcPort(), leaderOnly(grpc)));
     }).compose(http -> {
       grpcHttpServer = http;
       leadership.start();
@@ -310,12 +295,27 @@ public final class CoordinatorServer extends VerticleBase {
     if (options.adminPort().isEmpty()) {
       return Future.succeededFuture();
     }
-    return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host())
-        .setPort(options.adminPort().getAsInt()), options.maxConcurrentStreams(), tls).requestHandler(handler)
-        .listen().map(http -> {
-          adminHttpServer = http;
-          return null;
-        });
+    return listen(options.adminPort().getAsInt(), handler).map(http -> {
+      adminHttpServer = http;
+      return null;
+    });
+  }
+
+  /** A gRPC server on this coordinator's host and {@code port}, with its stream bound and TLS. */
+  private Future<HttpServer> listen(int port, io.vertx.core.Handler<HttpServerRequest> handler) {
+    return GrpcTransport.server(vertx, new HttpServerOptions().setHost(options.host()).setPort(port),
+        options.maxConcurrentStreams(), tls).requestHandler(handler).listen();
+  }
+
+  /** A cluster member's requests: served by {@code server} while this member leads, else UNAVAILABLE naming it. */
+  private io.vertx.core.Handler<HttpServerRequest> leaderOnly(GrpcServer server) {
+    return request -> {
+      if (leadership.current() == null) {
+        notLeader(request);
+      } else {
+        server.handle(request);
+      }
+    };
   }
 
   public int httpPort() {
