@@ -90,6 +90,10 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--in-process", description = "run every server in this JVM instead of separate JVMs")
   boolean inProcess;
 
+  @Option(names = "--long-path", description = "Pledge transactions call Begin and their participants call Enlist,"
+      + " as before the short path (reserved ids, enlistment reported in the work calls' answers)")
+  boolean longPath;
+
   @Option(names = "--coordinator", paramLabel = "HOST:PORT", description = "use a running coordinator")
   String coordinator;
 
@@ -195,7 +199,7 @@ public final class BenchMain implements Callable<Integer> {
     try (Deployer deployer = deployer(vertx, data)) {
       deployment = deployer.description();
       ScenarioRunner runner = new ScenarioRunner(vertx, deployer, new ScenarioRunner.Plan(load, connections, curve,
-          curveRates, Duration.ofMillis(Math.min(warmup.toMillis(), 2000))), data, console::println);
+          curveRates, Duration.ofMillis(Math.min(warmup.toMillis(), 2000)), longPath), data, console::println);
       for (Scenario s : selected) {
         try {
           all.addAll(runner.run(s));

@@ -76,6 +76,40 @@ public final class CoordinatorTestClient implements AutoCloseable {
     return Await.result(commitAsync(txId));
   }
 
+  /** Any call of the contract, as it is (for requests the helpers here do not build). */
+  public <Req, Resp> Future<Resp> callAsync(io.vertx.grpc.common.ServiceMethod<Resp, Req> method, Req request) {
+    return Rpc.call(client, address, method, request, TIMEOUT);
+  }
+
+  public io.pledge.api.v1.ReserveTransactionIdsResponse reserve(int count) {
+    return Await.result(callAsync(TransactionCoordinatorGrpcClient.ReserveTransactionIds,
+        io.pledge.api.v1.ReserveTransactionIdsRequest.newBuilder().setCount(count).build()));
+  }
+
+  /** The i-th id (from 0) of a reserved block. */
+  public static String id(io.pledge.api.v1.ReserveTransactionIdsResponse block, int i) {
+    return block.getTxIdPrefix() + (block.getFirstSequence() + i);
+  }
+
+  /** Commit on the short path: {@code reported} are the participants that answered with their enlistment. */
+  public Future<CommitResponse> commitAsync(String txId, java.util.List<TestParticipant> reported) {
+    CommitRequest.Builder b = CommitRequest.newBuilder().setTxId(txId);
+    reported.forEach(p -> b.addParticipants(io.pledge.api.v1.EnlistedParticipant.newBuilder()
+        .setParticipantId(p.id()).setEndpoint(p.endpoint())));
+    return callAsync(TransactionCoordinatorGrpcClient.Commit, b.build());
+  }
+
+  public CommitResponse commit(String txId, java.util.List<TestParticipant> reported) {
+    return Await.result(commitAsync(txId, reported));
+  }
+
+  public Outcome rollback(String txId, java.util.List<TestParticipant> reported) {
+    RollbackRequest.Builder b = RollbackRequest.newBuilder().setTxId(txId);
+    reported.forEach(p -> b.addParticipants(io.pledge.api.v1.EnlistedParticipant.newBuilder()
+        .setParticipantId(p.id()).setEndpoint(p.endpoint())));
+    return Await.result(callAsync(TransactionCoordinatorGrpcClient.Rollback, b.build())).getOutcome();
+  }
+
   public Future<Outcome> rollbackAsync(String txId) {
     return Rpc.call(client, address, TransactionCoordinatorGrpcClient.Rollback,
         RollbackRequest.newBuilder().setTxId(txId).build(), TIMEOUT).map(r -> r.getOutcome());

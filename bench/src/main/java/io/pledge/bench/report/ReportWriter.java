@@ -68,7 +68,8 @@ public final class ReportWriter {
           .append(" | ").append(opt(r.syncsPerTx(Role.COORDINATOR), 3, hasRole(r, Role.COORDINATOR)))
           .append(" | ").append(opt(r.syncsPerTx(Role.PARTICIPANT), 3, hasRole(r, Role.PARTICIPANT)))
           .append(" | ").append(opt(scale(r.totalCpuPerTx(), 1000), 3, true))
-          .append(" | ").append(r.scenario().roundTrips())
+          .append(" | ").append(r.measuredCalls().isPresent() ? num(r.measuredCalls().getAsDouble(), 2)
+              : Integer.toString(r.scenario().roundTrips()))
           .append(" |\n");
     }
     return b.toString();
@@ -93,7 +94,9 @@ public final class ReportWriter {
     b.append("Latency is commit latency of committed transactions (lock pairs, echo calls) in milliseconds; syncs/tx"
         + " are device syncs of the group-committed logs per finished transaction (participants summed); CPU ms/tx"
         + " is user+system CPU of every measured process (client included) per finished transaction; calls/tx is"
-        + " the calls one transaction makes on loopback (Pledge's own as frames on call sessions).\n\n");
+        + " the calls one transaction makes on loopback (Pledge's own as frames on call sessions): for Pledge"
+        + " scenarios as counted by the client and the participants over the window (phase 2 batched, a share of"
+        + " each id reservation), plus the lock service's calls; for the others by construction.\n\n");
     b.append("## Against the baselines\n\n").append(ratios()).append("\n");
     b.append("## Per process\n\n| scenario | process | role | CPU s | CPU ms/tx | peak RSS MB |\n"
         + "|---|---|---|--:|--:|--:|\n");
@@ -153,14 +156,14 @@ public final class ReportWriter {
     Optional<ScenarioResult> session = main("echo-session");
     if (unary.isPresent() && session.isPresent()) {
       // The transport's ceiling for this mix of calls: the time each kind takes at its own ceiling, added up.
-      int all = pledge.get().scenario().roundTrips();
+      double all = pledge.get().measuredCalls().orElse(pledge.get().scenario().roundTrips());
       int u = pledge.get().scenario().unaryCalls();
       double perUnary = unary.get().load().committedPerSecond();
       double perFrame = session.get().load().committedPerSecond();
       double ceiling = 1 / (u / perUnary + (all - u) / perFrame);
       b.append(String.format(Locale.ROOT,
           "- loopback gRPC ceiling: %.0f unary calls/s, %.0f call-session frames/s; a 2-participant transaction"
-              + " makes %d unary calls (the service's work calls) and %d frames (Pledge's), so the transport alone"
+              + " makes %d unary calls (the service's work calls) and %.2f frames (Pledge's), so the transport alone"
               + " allows **%.0f tx/s**; Pledge reaches %.0f%% of it%n",
           perUnary, perFrame, u, all - u, ceiling, 100 * tps / ceiling));
     }

@@ -34,6 +34,23 @@ public record ScenarioResult(Scenario scenario, String point, int concurrency, d
     this(scenario, point, concurrency, rate, load, processes, nodes, List.of(), Map.of());
   }
 
+  /**
+   * Calls per finished transaction as measured: the probes named "calls: ..." (the client's, the participants'),
+   * plus the lock service's calls, which nothing counts (an Acquire per writing participant and the coordinator's
+   * ReleaseAll). Empty when the scenario has no call probes.
+   */
+  public OptionalDouble measuredCalls() {
+    List<ProbeSample> calls = probes.stream().filter(p -> p.name().startsWith("calls: ")).toList();
+    if (calls.isEmpty() || calls.stream().anyMatch(p -> perTx(p).isEmpty())) {
+      return OptionalDouble.empty();
+    }
+    double sum = calls.stream().mapToDouble(p -> perTx(p).getAsDouble()).sum();
+    if (scenario.locks()) {
+      sum += scenario.participants().stream().filter(p -> !p.readOnly()).count() + 1;
+    }
+    return OptionalDouble.of(sum);
+  }
+
   /** A probe's movement per finished transaction, scaled. */
   public OptionalDouble perTx(ProbeSample p) {
     OptionalDouble v = perTx(p.delta());

@@ -33,12 +33,18 @@ public final class ScenarioRunner {
    * @param curveConcurrency closed-loop curve points (concurrencies)
    * @param curveRates open-loop curve points (operations per second); used instead when the load is open-loop
    * @param curveWarmup warm-up of each further curve point (the system is warm already)
+   * @param longPath Pledge transactions call Begin and their participants Enlist (before issue 16's short path)
    */
   public record Plan(LoadSettings load, int connections, List<Integer> curveConcurrency, List<Double> curveRates,
-      Duration curveWarmup) {
+      Duration curveWarmup, boolean longPath) {
     public Plan {
       curveConcurrency = List.copyOf(curveConcurrency);
       curveRates = List.copyOf(curveRates);
+    }
+
+    public Plan(LoadSettings load, int connections, List<Integer> curveConcurrency, List<Double> curveRates,
+        Duration curveWarmup) {
+      this(load, connections, curveConcurrency, curveRates, curveWarmup, false);
     }
   }
 
@@ -64,16 +70,22 @@ public final class ScenarioRunner {
       out.accept(String.format(Locale.ROOT, "  (system up in %.1f s)", (System.nanoTime() - deploying) / 1e9));
       List<Node> nodes = new ArrayList<>(sut.nodes());
       nodes.addAll(workload.nodes());
+      List<Probe> probes = new ArrayList<>(sut.probes());
+      probes.addAll(workload.probes());
+      if (scenario.kind() == Scenario.Kind.PLEDGE) {
+        probes.add(sut.participantCalls());
+      }
       if (scenario.setup().leaderKills() > 0) {
         results.add(new FailoverRun(vertx, scenario, plan.load(), sut.cluster().orElseThrow(), out)
-            .run(workload, nodes, sut.probes()));
+            .run(workload, nodes, probes));
         return results;
       }
-      results.add(measure(scenario, "", plan.load(), workload, nodes, sut.probes()));
+      results.add(measure(scenario, "", plan.load(), workload, nodes, probes));
       if (scenario.name().equals(Scenarios.HEADLINE)) {
         for (LoadSettings point : curvePoints()) {
           String name = point.openLoop() ? "r" + (long) point.rate() : "c" + point.concurrency();
-          results.add(measure(scenario, name, point, workload, nodes, List.of()));
+          results.add(measure(scenario, name, point, workload, nodes,
+              probes.stream().filter(p -> p.name().startsWith("calls: ")).toList()));
         }
       }
     }
@@ -109,7 +121,7 @@ public final class ScenarioRunner {
     int connections = plan.connections();
     return switch (s.kind()) {
       case PLEDGE -> new PledgeWorkload(vertx, sut.coordinators(), sut.participants(), connections,
-          sut.clientTls());
+          sut.clientTls(), !plan.longPath());
       case DIRECT -> new DirectWorkload(vertx, sut.participants(), connections);
       case ECHO -> new EchoWorkload(vertx, sut.echo().orElseThrow(), connections, false);
       case ECHO_SESSION -> new EchoWorkload(vertx, sut.echo().orElseThrow(), connections, true);

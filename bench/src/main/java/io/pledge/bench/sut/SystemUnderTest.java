@@ -73,6 +73,26 @@ public final class SystemUnderTest implements AutoCloseable {
     return PromMetrics.scraping(URI.create("http://127.0.0.1:" + port + "/metrics"), metric);
   }
 
+  /**
+   * Calls the participants served (Prepare, Complete, phase-2 Commit and Rollback) and made (Enlist), all together:
+   * their {@code pledge_participant_rpc_calls_total}. Empty when a participant has no ops endpoint.
+   */
+  public Probe participantCalls() {
+    List<Node.SyncCounter> each = participantOps.keySet().stream()
+        .map(name -> participantMetric(name, "pledge_participant_rpc_calls_total")).toList();
+    return new Probe("calls: participants (served, and Enlist)", () -> {
+      double sum = 0;
+      for (Node.SyncCounter c : each) {
+        OptionalDouble v = c.read();
+        if (v.isEmpty()) {
+          return OptionalDouble.empty();
+        }
+        sum += v.getAsDouble();
+      }
+      return each.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(sum);
+    });
+  }
+
   public SystemUnderTest locks(Launcher.Started s) {
     locks = add(s);
     return this;

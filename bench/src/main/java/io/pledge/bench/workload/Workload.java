@@ -18,6 +18,11 @@ public interface Workload extends AutoCloseable {
     return List.of();
   }
 
+  /** Counters the workload keeps itself (calls it made), read around the window like the system's probes. */
+  default List<io.pledge.bench.sut.Probe> probes() {
+    return List.of();
+  }
+
   @Override
   void close();
 }

@@ -15,14 +15,14 @@ class ScenariosTest {
 
   @Test
   void roundTripsPerTransaction() {
-    // Begin, Commit, 2 work calls, 2 Enlists, 2 Prepares, 2 phase-2 Commits.
-    assertEquals(10, calls("2p"));
-    // Begin, Commit, work, Enlist, one-phase Commit.
-    assertEquals(5, calls("1p"));
+    // The short path, nothing batched: Commit, 2 work calls, 2 Prepares, 2 phase-2 Commits (no Begin, no Enlist).
+    assertEquals(7, calls("2p"));
+    // Commit, work, one-phase Commit.
+    assertEquals(3, calls("1p"));
     // The read-only participant gets no phase-2 Commit.
-    assertEquals(9, calls("2p-readonly"));
+    assertEquals(6, calls("2p-readonly"));
     // Plus an Acquire per participant and the coordinator's ReleaseAll.
-    assertEquals(13, calls("2p-locks"));
+    assertEquals(10, calls("2p-locks"));
     assertEquals(2, calls("direct-2p"));
   }
 

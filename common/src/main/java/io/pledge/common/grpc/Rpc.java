@@ -33,6 +33,17 @@ public final class Rpc {
    */
   public static <Req, Resp> Future<Resp> call(GrpcClient client, SocketAddress address,
       ServiceMethod<Resp, Req> method, Req request, Duration timeout, Map<String, String> metadata) {
+    return call(client, address, method, request, timeout, metadata, headers -> { });
+  }
+
+  /**
+   * Like {@link #call(GrpcClient, SocketAddress, ServiceMethod, Object, Duration, Map)}, handing the response's
+   * headers to {@code responseHeaders} when they arrive (before the response completes, also when its status is an
+   * error).
+   */
+  public static <Req, Resp> Future<Resp> call(GrpcClient client, SocketAddress address,
+      ServiceMethod<Resp, Req> method, Req request, Duration timeout, Map<String, String> metadata,
+      java.util.function.Consumer<MultiMap> responseHeaders) {
     long millis = Math.max(1, timeout.toMillis());
     AtomicReference<GrpcClientRequest<Req, Resp>> sent = new AtomicReference<>();
     return client.request(address, method).compose(req -> {
@@ -42,7 +53,10 @@ public final class Rpc {
         MultiMap headers = req.headers();
         metadata.forEach(headers::set);
       }
-      return req.end(request).compose(v -> req.response()).compose(Rpc::last);
+      return req.end(request).compose(v -> req.response()).compose(response -> {
+        responseHeaders.accept(response.headers());
+        return last(response);
+      });
     })
         // The deadline above is only sent to the server (Vert.x's client schedules no timer of its own), and no
         // deadline covers getting a stream at all: a frozen server (SIGSTOP, a stalled VM) keeps its TCP

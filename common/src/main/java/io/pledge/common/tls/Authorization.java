@@ -26,7 +26,7 @@ public final class Authorization {
   static {
     Map<String, Set<Role>> t = new LinkedHashMap<>();
     String tc = "pledge.v1.TransactionCoordinator/";
-    for (String m : new String[] {"Begin", "Commit", "Rollback", "GetTransaction"}) {
+    for (String m : new String[] {"Begin", "ReserveTransactionIds", "Commit", "Rollback", "GetTransaction"}) {
       t.put(tc + m, EnumSet.of(Role.CLIENT, Role.OPERATOR));
     }
     t.put(tc + "Enlist", EnumSet.of(Role.PARTICIPANT));

@@ -82,6 +82,7 @@ public final class TransactionManager {
   private final TxLookup lookup;
   private final Limits limits;
   private final Map<String, Integer> openByCaller = new java.util.HashMap<>();
+  private final IdBlocks blocks;
   private long epoch;
   private long sequence;
   private long reaperTimer = -1;
@@ -109,7 +110,16 @@ public final class TransactionManager {
     this.clock = clock;
     this.effects = new EffectRunner(vertx, context, log, channel, settings, metrics, this);
     this.lookup = new TxLookup(nodeId, log, context);
+    this.blocks = new IdBlocks(MAX_ID_BLOCKS, MAX_ID_BLOCKS_PER_CALLER, settings.finishedInMemory().toMillis());
   }
+
+  /** Blocks of reserved transaction ids held at most (a block is a bit per id: 4096 blocks are about 0.6 MB). */
+  static final int MAX_ID_BLOCKS = 4096;
+  /**
+   * Unexpired blocks with ids left one caller (a remote host) may hold: a client needs one in use and one ahead, and a
+   * host may run many clients.
+   */
+  static final int MAX_ID_BLOCKS_PER_CALLER = 64;
 
   /**
    * Takes a new epoch, finishes what the log left unfinished (COMMIT without END: phase 2 again; an intent without
@@ -187,20 +197,9 @@ public final class TransactionManager {
    */
   public Future<TxView> begin(long timeoutMillis, Map<String, String> labels, String caller, String owner) {
     requireReady();
-    int labelBytes = labelBytes(labels);
-    if (labelBytes > limits.labelBytes()) {
-      return fail(Code.RESOURCE_EXHAUSTED, "labels take " + labelBytes + " bytes, more than the bound of "
-          + limits.labelBytes() + " (setting limits.label-bytes)");
-    }
-    int open = txs.size() - finished.size();
-    if (open >= limits.openTransactions()) {
-      return fail(Code.RESOURCE_EXHAUSTED, "the coordinator holds " + open + " unfinished transactions, the bound"
-          + " (setting limits.open-transactions); commit or roll back some, or try again later");
-    }
-    int byCaller = openByCaller.getOrDefault(caller, 0);
-    if (byCaller >= limits.openPerCaller()) {
-      return fail(Code.RESOURCE_EXHAUSTED, "caller " + caller + " has " + byCaller + " unfinished transactions, the"
-          + " bound per caller (setting limits.open-transactions-per-caller); commit or roll back some first");
+    CoordinatorException over = overLimits(caller, labels);
+    if (over != null) {
+      return Future.failedFuture(over);
     }
     if (timeoutMillis < 0 || timeoutMillis > settings.maxTxTimeout().toMillis()) {
       return fail(Code.INVALID_ARGUMENT, "timeout_ms " + timeoutMillis + " is out of range 0.."
@@ -210,15 +209,138 @@ public final class TransactionManager {
     long timeout = timeoutMillis == 0 ? settings.defaultTxTimeout().toMillis() : timeoutMillis;
     long now = clock.getAsLong();
     TxId id = new TxId(nodeId, epoch, ++sequence);
-    Entry entry = new Entry(new Transaction(id, now, now + timeout, labels, owner));
+    Entry entry = open(id, now, now + timeout, labels, owner, caller);
+    LOG.atDebug().addKeyValue("txId", id).addKeyValue("timeoutMs", timeout).log("begun");
+    return Future.succeededFuture(TxView.of(entry.tx));
+  }
+
+  private Entry open(TxId id, long now, long deadline, Map<String, String> labels, String owner, String caller) {
+    Entry entry = new Entry(new Transaction(id, now, deadline, labels, owner));
     entry.caller = caller;
     openByCaller.merge(caller, 1, Integer::sum);
     txs.put(id, entry);
-    deadlines.add(new Deadline(now + timeout, id));
+    deadlines.add(new Deadline(deadline, id));
     metrics.begun();
     metrics.moved(null, TxState.ACTIVE);
-    LOG.atDebug().addKeyValue("txId", id).addKeyValue("timeoutMs", timeout).log("begun");
-    return Future.succeededFuture(TxView.of(entry.tx));
+    return entry;
+  }
+
+  /** The bound that opening one more transaction for {@code caller} would pass, or null. */
+  private CoordinatorException overLimits(String caller, Map<String, String> labels) {
+    int labelBytes = labelBytes(labels);
+    if (labelBytes > limits.labelBytes()) {
+      return new CoordinatorException(Code.RESOURCE_EXHAUSTED, "labels take " + labelBytes + " bytes, more than the"
+          + " bound of " + limits.labelBytes() + " (setting limits.label-bytes)");
+    }
+    int open = txs.size() - finished.size();
+    if (open >= limits.openTransactions()) {
+      return new CoordinatorException(Code.RESOURCE_EXHAUSTED, "the coordinator holds " + open + " unfinished"
+          + " transactions, the bound (setting limits.open-transactions); commit or roll back some, or try again"
+          + " later");
+    }
+    int byCaller = openByCaller.getOrDefault(caller, 0);
+    if (byCaller >= limits.openPerCaller()) {
+      return new CoordinatorException(Code.RESOURCE_EXHAUSTED, "caller " + caller + " has " + byCaller
+          + " unfinished transactions, the bound per caller (setting limits.open-transactions-per-caller); commit"
+          + " or roll back some first");
+    }
+    return null;
+  }
+
+  /** A block of transaction ids for a client to begin transactions with, no call each. */
+  public record IdBlock(String prefix, long firstSequence, int count, long expiresAtMillis,
+      long defaultTimeoutMillis) {}
+
+  /**
+   * Reserves {@code count} ids for {@code owner} (see {@link IdBlocks}): each begins a transaction when a Commit,
+   * Rollback or Enlist first names it, before the block expires. A block lives twice the default transaction
+   * timeout: a client starts a transaction from it only while at least the transaction's timeout is left.
+   */
+  public Future<IdBlock> reserveIds(int count, String caller, String owner) {
+    requireReady();
+    if (count < 1 || count > IdBlocks.MAX_BLOCK) {
+      return fail(Code.INVALID_ARGUMENT, "count " + count + " is out of range 1.." + IdBlocks.MAX_BLOCK);
+    }
+    long now = clock.getAsLong();
+    String refusal = blocks.refusal(caller, now);
+    if (refusal != null) {
+      return fail(Code.RESOURCE_EXHAUSTED, refusal);
+    }
+    long lifetime = 2 * settings.defaultTxTimeout().toMillis();
+    long first = sequence + 1;
+    sequence += count;
+    IdBlocks.Block block = blocks.add(first, count, now + lifetime, owner, caller);
+    LOG.atDebug().addKeyValue("first", first).addKeyValue("count", count).addKeyValue("caller", caller)
+        .log("reserved transaction ids");
+    return Future.succeededFuture(new IdBlock(nodeId + ":" + epoch + ":", first, count, block.expiresAtMillis(),
+        settings.defaultTxTimeout().toMillis()));
+  }
+
+  /** Where an id not in memory stands with the blocks: only ids of this epoch can be in one. */
+  private IdBlocks.State blockState(TxId id) {
+    return id.node().equals(nodeId) && id.epoch() == epoch ? blocks.state(id.sequence(), clock.getAsLong())
+        : IdBlocks.State.UNKNOWN;
+  }
+
+  /**
+   * Begins the transaction of a free reserved id for the {@code call} naming it first: its owner is the block's,
+   * its deadline the block's expiry. Fails, claiming nothing, when {@code by} may not act for the block's owner or a
+   * bound would be passed.
+   */
+  private Future<Entry> claim(TxId id, Optional<Principal> by, String call, Map<String, String> labels) {
+    IdBlocks.Block block = blocks.blockOf(id.sequence());
+    CoordinatorException refused = refused(by, block.owner(), call, id);
+    if (refused == null) {
+      refused = overLimits(block.caller(), labels);
+    }
+    if (refused != null) {
+      return Future.failedFuture(refused);
+    }
+    long now = clock.getAsLong();
+    blocks.claim(id.sequence(), now);
+    Entry entry = open(id, now, block.expiresAtMillis(), labels, block.owner(), block.caller());
+    LOG.atDebug().addKeyValue("txId", id).addKeyValue("by", call).log("begun from a reserved id");
+    return Future.succeededFuture(entry);
+  }
+
+  private static Decision expiredUnused(TxId id) {
+    return new Decision(Outcome.ABORTED, io.pledge.coordinator.state.AbortReason.of(
+        io.pledge.coordinator.state.AbortCause.TRANSACTION_TIMEOUT, "transaction id " + id + " was reserved and"
+            + " its block expired before anything named it (presumed abort)"));
+  }
+
+  /**
+   * Enlists the participants a client reports (they answered its work calls with "pledge-enlisted" instead of
+   * calling Enlist) into an ACTIVE transaction: all of them or, when one conflicts or passes the bound, none.
+   */
+  private CoordinatorException enlistReported(Entry entry, List<Participant> reported) {
+    if (reported.isEmpty() || entry.tx.state() != TxState.ACTIVE) {
+      // Not ACTIVE: a repeated Commit (they were enlisted by the first) or one the transaction no longer takes, whose
+      // answer is its decision; a participant left out of it drops its unprepared branch at the deadline.
+      return null;
+    }
+    Map<String, Participant> enlisted = new java.util.HashMap<>();
+    entry.tx.participants().forEach(p -> enlisted.put(p.id(), p));
+    int added = 0;
+    for (Participant p : reported) {
+      Participant there = enlisted.get(p.id());
+      if (there == null) {
+        added++;
+        enlisted.put(p.id(), p);
+      } else if (!there.endpoint().equals(p.endpoint())) {
+        return new CoordinatorException(Code.FAILED_PRECONDITION, "participant " + p.id() + " is already enlisted"
+            + " with endpoint " + there.endpoint() + ", not " + p.endpoint());
+      }
+    }
+    if (entry.tx.participants().size() + added > limits.participantsPerTransaction()) {
+      return new CoordinatorException(Code.RESOURCE_EXHAUSTED, "transaction " + entry.tx.id() + " would have "
+          + (entry.tx.participants().size() + added) + " participants, more than the bound (setting"
+          + " limits.participants-per-transaction)");
+    }
+    for (Participant p : reported) {
+      apply(entry, new TxEvent.Enlist(p));
+    }
+    return null;
   }
 
   /** Whether an Enlist changed anything, and the transaction's deadline. */
@@ -227,6 +349,15 @@ public final class TransactionManager {
   public Future<Enlisted> enlist(TxId id, Participant participant) {
     requireReady();
     Entry entry = txs.get(id);
+    if (entry == null && blockState(id) == IdBlocks.State.FREE) {
+      // A service that enlists by a call under a reserved id begins its transaction (its caller is a participant,
+      // not the owner: Enlist's own check is the participant's identity).
+      return claim(id, Optional.empty(), "Enlist", Map.of()).compose(claimed -> enlist(id, participant));
+    }
+    if (entry == null && blockState(id) == IdBlocks.State.EXPIRED) {
+      return fail(Code.FAILED_PRECONDITION, "cannot enlist participant " + participant.id() + ": "
+          + expiredUnused(id).reason().detail());
+    }
     if (entry == null) {
       return lookup.find(id, sequence, epoch).compose(view -> fail(Code.FAILED_PRECONDITION,
           "cannot enlist participant " + participant.id() + ": transaction " + id + " is " + view.state()));
@@ -265,9 +396,32 @@ public final class TransactionManager {
    * the transaction's owner nor an operator ({@link Ownership}).
    */
   public Future<Decision> commit(TxId id, java.util.Set<String> expectedParticipants, Optional<Principal> by) {
+    return commit(id, expectedParticipants, List.of(), Map.of(), by);
+  }
+
+  /**
+   * Like {@link #commit(TxId, Set, Optional)}, enlisting first the participants the client reports ({@code
+   * reported}, see {@link #enlistReported}); the first Commit of a reserved id begins its transaction with {@code
+   * labels}.
+   */
+  public Future<Decision> commit(TxId id, java.util.Set<String> expectedParticipants, List<Participant> reported,
+      Map<String, String> labels, Optional<Principal> by) {
     requireReady();
     Entry entry = txs.get(id);
+    if (entry == null) {
+      IdBlocks.State state = blockState(id);
+      if (state == IdBlocks.State.FREE) {
+        return claim(id, by, "Commit", labels)
+            .compose(claimed -> commit(id, expectedParticipants, reported, labels, by));
+      }
+      if (state == IdBlocks.State.EXPIRED) {
+        return Future.succeededFuture(expiredUnused(id));
+      }
+    }
     CoordinatorException refused = entry == null ? null : refused(by, entry.tx.owner(), "Commit", id);
+    if (refused == null && entry != null) {
+      refused = enlistReported(entry, reported);
+    }
     if (refused != null) {
       return Future.failedFuture(refused);
     }
@@ -304,9 +458,26 @@ public final class TransactionManager {
 
   /** Like {@link #rollback(TxId)}, asked by {@code by}: only the owner or an operator ({@link Ownership}). */
   public Future<Outcome> rollback(TxId id, Optional<Principal> by) {
+    return rollback(id, List.of(), by);
+  }
+
+  /** Like {@link #rollback(TxId, Optional)}; the participants the client reports are told as the enlisted ones. */
+  public Future<Outcome> rollback(TxId id, List<Participant> reported, Optional<Principal> by) {
     requireReady();
     Entry entry = txs.get(id);
+    if (entry == null) {
+      IdBlocks.State state = blockState(id);
+      if (state == IdBlocks.State.FREE) {
+        return claim(id, by, "Rollback", Map.of()).compose(claimed -> rollback(id, reported, by));
+      }
+      if (state == IdBlocks.State.EXPIRED) {
+        return Future.succeededFuture(Outcome.ABORTED);
+      }
+    }
     CoordinatorException refused = entry == null ? null : refused(by, entry.tx.owner(), "Rollback", id);
+    if (refused == null && entry != null) {
+      refused = enlistReported(entry, reported);
+    }
     if (refused != null) {
       return Future.failedFuture(refused);
     }
@@ -334,6 +505,16 @@ public final class TransactionManager {
       // An abort not yet replicated is not an outcome: a new leader might still commit.
       return Future.succeededFuture(entry.abortReplicated != null ? Outcome.PENDING : entry.tx.state().outcome());
     }
+    switch (blockState(id)) {
+      case FREE -> {
+        // Reserved and not begun yet: its client may still commit it, as a Begun transaction while ACTIVE.
+        return Future.succeededFuture(Outcome.PENDING);
+      }
+      case EXPIRED -> {
+        return Future.succeededFuture(Outcome.ABORTED);
+      }
+      default -> { }
+    }
     return lookup.outcome(id, sequence, epoch);
   }
 
@@ -345,6 +526,19 @@ public final class TransactionManager {
   public Future<TxView> get(TxId id, Optional<Principal> by) {
     requireReady();
     Entry entry = txs.get(id);
+    if (entry == null && blockState(id) != IdBlocks.State.UNKNOWN) {
+      IdBlocks.Block block = blocks.blockOf(id.sequence());
+      CoordinatorException refused = refused(by, block.owner(), "GetTransaction", id);
+      if (refused != null) {
+        return Future.failedFuture(refused);
+      }
+      if (blockState(id) == IdBlocks.State.FREE) {
+        return fail(Code.NOT_FOUND, "transaction id " + id + " is reserved and nothing has named it yet: it has not"
+            + " begun");
+      }
+      return Future.succeededFuture(new TxView(id, TxState.ROLLED_BACK, 0, block.expiresAtMillis(), Map.of(),
+          List.of(), expiredUnused(id).reason(), block.owner()));
+    }
     return (entry != null ? Future.succeededFuture(TxView.of(entry.tx)) : lookup.find(id, sequence, epoch))
         .compose(view -> owned(by, view, "GetTransaction"));
   }
@@ -555,6 +749,7 @@ public final class TransactionManager {
         apply(entry, new TxEvent.TimedOut());
       }
     }
+    blocks.prune(now);
     long horizon = now - settings.finishedInMemory().toMillis();
     while (!finished.isEmpty()
         && (finished.peek().atMillis() < horizon || finished.size() > settings.maxFinishedInMemory())) {

@@ -6,6 +6,8 @@ import io.pledge.api.v1.CommitRequest;
 import io.pledge.api.v1.CommitResponse;
 import io.pledge.api.v1.EnlistRequest;
 import io.pledge.api.v1.EnlistResponse;
+import io.pledge.api.v1.ReserveTransactionIdsRequest;
+import io.pledge.api.v1.ReserveTransactionIdsResponse;
 import io.pledge.api.v1.GetOutcomeRequest;
 import io.pledge.api.v1.GetOutcomeResponse;
 import io.pledge.api.v1.GetTransactionRequest;
@@ -76,6 +78,41 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
   }
 
   @Override
+  public Future<ReserveTransactionIdsResponse> reserveTransactionIds(ReserveTransactionIdsRequest request) {
+    String owner = GrpcGuard.principal().map(Principal::identity).orElse("");
+    return guarded(() -> managers.get().reserveIds(request.getCount(), GrpcGuard.caller(), owner)
+        .map(block -> ReserveTransactionIdsResponse.newBuilder().setTxIdPrefix(block.prefix())
+            .setFirstSequence(block.firstSequence()).setCount(block.count())
+            .setExpiresEpochMs(block.expiresAtMillis()).setDefaultTimeoutMs(block.defaultTimeoutMillis()).build()));
+  }
+
+  /**
+   * The participants a Commit or Rollback reports: each valid and within participant.endpoint-allow, bounded in
+   * number. Unlike Enlist, the caller is the client, not the participant: the participant's consent is its branch,
+   * since it votes yes only on work it did under this transaction (docs/security.md, "The short path").
+   */
+  private List<Participant> reported(List<io.pledge.api.v1.EnlistedParticipant> list) {
+    if (list.size() > Requests.MAX_EXPECTED_PARTICIPANTS) {
+      throw new IllegalArgumentException("too many participants: " + list.size() + " (at most "
+          + Requests.MAX_EXPECTED_PARTICIPANTS + ")");
+    }
+    List<Participant> out = new java.util.ArrayList<>(list.size());
+    for (io.pledge.api.v1.EnlistedParticipant p : list) {
+      out.add(allowed(Requests.participant(p.getParticipantId(), p.getEndpoint())));
+    }
+    return out;
+  }
+
+  private Participant allowed(Participant participant) {
+    if (!endpointAllow.allows(Endpoint.parse(participant.endpoint()))) {
+      throw new CoordinatorException(CoordinatorException.Code.PERMISSION_DENIED, "endpoint "
+          + participant.endpoint() + " of participant " + participant.id()
+          + " is not allowed by participant.endpoint-allow (" + endpointAllow + ")");
+    }
+    return participant;
+  }
+
+  @Override
   public Future<EnlistResponse> enlist(EnlistRequest request) {
     return guarded(() -> {
       TxId id = Requests.txId(request.getTxId());
@@ -88,12 +125,7 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
             + " of its certificate's SAN URI, or the first label of its DNS name); " + by.get().identity()
             + " is not " + participant.id());
       }
-      if (!endpointAllow.allows(Endpoint.parse(participant.endpoint()))) {
-        throw new CoordinatorException(CoordinatorException.Code.PERMISSION_DENIED, "endpoint "
-            + participant.endpoint() + " of participant " + participant.id()
-            + " is not allowed by participant.endpoint-allow (" + endpointAllow + ")");
-      }
-      return managers.get().enlist(id, participant)
+      return managers.get().enlist(id, allowed(participant))
           .map(e -> EnlistResponse.newBuilder().setAlreadyEnlisted(e.alreadyEnlisted())
               .setDeadlineEpochMs(e.deadlineMillis()).build());
     });
@@ -103,7 +135,8 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
   public Future<CommitResponse> commit(CommitRequest request) {
     Optional<Principal> by = GrpcGuard.principal();
     return guarded(() -> managers.get().commit(Requests.txId(request.getTxId()),
-        Requests.expectedParticipants(request.getExpectedParticipantsList()), by).map(decision -> {
+        Requests.expectedParticipants(request.getExpectedParticipantsList()),
+        reported(request.getParticipantsList()), Requests.labels(request.getLabelsMap()), by).map(decision -> {
       CommitResponse.Builder b = CommitResponse.newBuilder().setOutcome(Protos.outcome(decision.outcome()));
       if (decision.reason() != null) {
         b.setAbortReason(Protos.abortReason(decision.reason()));
@@ -115,7 +148,8 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
   @Override
   public Future<RollbackResponse> rollback(RollbackRequest request) {
     Optional<Principal> by = GrpcGuard.principal();
-    return guarded(() -> managers.get().rollback(Requests.txId(request.getTxId()), by)
+    return guarded(() -> managers.get().rollback(Requests.txId(request.getTxId()),
+        reported(request.getParticipantsList()), by)
         .map(outcome -> RollbackResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build()));
   }
 

@@ -12,6 +12,7 @@ import io.pledge.common.grpc.LeaderEndpoints;
 import io.pledge.common.tls.TlsOptions;
 import io.pledge.common.grpc.Rpc;
 import io.pledge.common.grpc.RpcException;
+import io.pledge.participant.propagation.TxPropagation;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
@@ -71,6 +72,31 @@ public final class TransactionClient implements AutoCloseable {
   };
   /** A coordinator cluster's members; null for a single coordinator. */
   private LeaderEndpoints cluster;
+
+  /** Ids reserved per ReserveTransactionIds call. */
+  static final int ID_BLOCK = 256;
+  /** Transactions begun on the short path and not answered yet, kept at most (see {@link #begin}). */
+  static final int MAX_STARTED = 100_000;
+
+  /** Whether transactions begin from reserved ids and collect enlistments from answers (the short path). */
+  private volatile boolean shortPath = true;
+  /** Guarded by itself. */
+  private final ReservedIds ids = new ReservedIds();
+  private final java.util.concurrent.atomic.LongAdder callsMade = new java.util.concurrent.atomic.LongAdder();
+  /** A transaction begun here on the short path, until Commit or Rollback is answered. */
+  private static final class Started {
+    final long deadlineMillis;
+    final Map<String, String> labels;
+    /** Participant id -> endpoint, as the answers of its calls reported them. */
+    final Map<String, String> enlisted = new LinkedHashMap<>();
+
+    Started(long deadlineMillis, Map<String, String> labels) {
+      this.deadlineMillis = deadlineMillis;
+      this.labels = labels;
+    }
+  }
+  /** Guarded by itself. */
+  private final Map<String, Started> started = new java.util.HashMap<>();
 
   private TransactionClient(CallSessions calls, Endpoint coordinator, Duration callTimeout) {
     this.calls = calls;
@@ -132,11 +158,93 @@ public final class TransactionClient implements AutoCloseable {
     return begin(Duration.ZERO, Map.of());
   }
 
-  /** @param timeout how long it may stay unfinished before the coordinator aborts it; zero for the default */
+  /**
+   * Turns the short path off (on by default): every transaction then begins with a Begin call and its participants
+   * enlist by calling the coordinator, as before issue 16. For a coordinator that does not know
+   * ReserveTransactionIds, or to compare.
+   */
+  public TransactionClient shortPath(boolean on) {
+    this.shortPath = on;
+    return this;
+  }
+
+  /**
+   * Begins a transaction. On the short path (the default) this is no call: the id comes from a block reserved ahead
+   * (ReserveTransactionIds, one call per {@value #ID_BLOCK} transactions), and the coordinator first hears of the
+   * transaction at its Commit or Rollback, which carries the participants that reported joining it to {@link
+   * #call(String, String, Function)}. Without a usable block (the first transaction, a timeout longer than a block
+   * has left, a coordinator that refuses reservations) it is a Begin call.
+   *
+   * @param timeout how long it may stay unfinished before it is aborted; zero for the coordinator's default
+   */
   public Future<String> begin(Duration timeout, Map<String, String> labels) {
     if (timeout.isNegative()) {
       return Future.failedFuture(new IllegalArgumentException("timeout must not be negative"));
     }
+    if (shortPath) {
+      long now = System.currentTimeMillis();
+      ReservedIds.Taken taken;
+      boolean reserve;
+      synchronized (ids) {
+        taken = ids.take(timeout.toMillis(), now);
+        reserve = ids.shouldReserve(now);
+        if (reserve) {
+          ids.reserving();
+        }
+      }
+      Future<Void> reserved = reserve ? reserve() : Future.succeededFuture();
+      if (taken != null) {
+        return Future.succeededFuture(track(taken, labels));
+      }
+      if (reserve) {
+        // The first transaction (or the first after a block ran dry) waits for the block it asked for.
+        return reserved.transform(ar -> {
+          ReservedIds.Taken now2;
+          synchronized (ids) {
+            now2 = ids.take(timeout.toMillis(), System.currentTimeMillis());
+          }
+          return now2 != null ? Future.succeededFuture(track(now2, labels)) : beginCall(timeout, labels);
+        });
+      }
+    }
+    return beginCall(timeout, labels);
+  }
+
+  private String track(ReservedIds.Taken taken, Map<String, String> labels) {
+    synchronized (started) {
+      if (started.size() >= MAX_STARTED) {
+        // Transactions begun and never committed nor rolled back: drop those past their deadline (the coordinator
+        // refuses them by now); if none is, this client is leaking transactions.
+        long now = System.currentTimeMillis();
+        started.values().removeIf(st -> st.deadlineMillis + 2 * ReservedIds.CLOCK_SLACK_MILLIS < now);
+        if (started.size() >= MAX_STARTED) {
+          throw new IllegalStateException(MAX_STARTED + " transactions begun by this client are neither committed"
+              + " nor rolled back");
+        }
+      }
+      started.put(taken.txId(), new Started(taken.deadlineMillis(), Map.copyOf(labels)));
+    }
+    return taken.txId();
+  }
+
+  private Future<Void> reserve() {
+    return call("", TransactionCoordinatorGrpcClient.ReserveTransactionIds,
+        io.pledge.api.v1.ReserveTransactionIdsRequest.newBuilder().setCount(ID_BLOCK).build())
+        .transform(ar -> {
+          synchronized (ids) {
+            if (ar.succeeded()) {
+              var r = ar.result();
+              ids.reserved(new ReservedIds.Block(r.getTxIdPrefix(), r.getFirstSequence(), r.getCount(),
+                  r.getExpiresEpochMs(), r.getDefaultTimeoutMs()));
+            } else {
+              ids.failed(System.currentTimeMillis() + 1_000);
+            }
+          }
+          return Future.<Void>succeededFuture();
+        });
+  }
+
+  private Future<String> beginCall(Duration timeout, Map<String, String> labels) {
     BeginRequest request = BeginRequest.newBuilder().setTimeoutMs(timeout.toMillis()).putAllLabels(labels).build();
     return call("", TransactionCoordinatorGrpcClient.Begin, request).map(r -> r.getTxId());
   }
@@ -158,6 +266,71 @@ public final class TransactionClient implements AutoCloseable {
     }
     return result.onFailure(e -> mark(txId, what, "call " + what + " failed (" + e.getMessage() + "); the callee"
         + " may have done its work or may not have joined"));
+  }
+
+  /**
+   * A call to another service under {@code txId} on the short path. {@code call} gets a {@link TxCall}: it sends
+   * {@link TxCall#headers()} with its request (gRPC metadata or HTTP headers) and hands the answer's headers to
+   * {@link TxCall#answered} before it completes. A participant that joins names itself in them, and Commit carries
+   * it, so it never calls Enlist. A failure marks the transaction rollback-only, as {@link #call(String, String,
+   * Supplier)}; so does a success whose answer was not handed over, since a participant may have joined unseen.
+   * For a transaction this client did not begin on the short path it is that plain call, with the plain header.
+   */
+  public <T> Future<T> call(String txId, String what, Function<TxCall, Future<T>> call) {
+    Objects.requireNonNull(txId, "txId");
+    Objects.requireNonNull(what, "what");
+    Started st;
+    synchronized (started) {
+      st = started.get(txId);
+    }
+    TxCall tx = new TxCall(txId, st);
+    return call(txId, what, () -> call.apply(tx)).compose(result -> {
+      if (st != null && !tx.answered) {
+        mark(txId, what, "call " + what + " succeeded, but its answer's headers were not handed to"
+            + " TxCall.answered: a participant may have joined unseen, so the transaction cannot commit");
+      }
+      return Future.succeededFuture(result);
+    });
+  }
+
+  /** One call under a transaction on the short path: what to send, and where the answer's headers go. */
+  public final class TxCall {
+    private final String txId;
+    private final Started started;
+    private volatile boolean answered;
+
+    private TxCall(String txId, Started started) {
+      this.txId = txId;
+      this.started = started;
+    }
+
+    /** The headers to send: the transaction id and, on the short path, the deadline and the report flag. */
+    public Map<String, String> headers() {
+      Map<String, String> headers = new LinkedHashMap<>(TxPropagation.metadata(txId));
+      if (started != null) {
+        headers.put(TxPropagation.ENLIST_HEADER, TxPropagation.REPORT);
+        headers.put(TxPropagation.DEADLINE_HEADER, Long.toString(started.deadlineMillis));
+      }
+      return headers;
+    }
+
+    /** The answer's headers (also of a failed answer): the participants that joined are kept for Commit. */
+    public void answered(io.vertx.core.MultiMap responseHeaders) {
+      answered = true;
+      if (started == null) {
+        return;
+      }
+      List<Map.Entry<String, String>> joined;
+      try {
+        joined = TxPropagation.enlisted(responseHeaders);
+      } catch (IllegalArgumentException e) {
+        mark(txId, "", "an answer's " + TxPropagation.ENLISTED + " header is malformed: " + e.getMessage());
+        return;
+      }
+      synchronized (TransactionClient.this.started) {
+        joined.forEach(p -> started.enlisted.put(p.getKey(), p.getValue()));
+      }
+    }
   }
 
   /**
@@ -217,9 +390,19 @@ public final class TransactionClient implements AutoCloseable {
           "ABORT_CAUSE_PARTICIPANT_MISSING", "rolled back by the client: " + doomed.get())));
     }
     Duration deadline = callTimeout.compareTo(MIN_COMMIT_TIMEOUT) > 0 ? callTimeout : MIN_COMMIT_TIMEOUT;
-    return call(txId, TransactionCoordinatorGrpcClient.Commit, CommitRequest.newBuilder().setTxId(txId)
-        .addAllExpectedParticipants(expectedParticipants).build(), deadline)
-        .recover(failure -> Future.failedFuture(outcomeUnknown(txId, failure))).compose(r -> r.getOutcome() == Outcome.OUTCOME_COMMITTED
+    CommitRequest.Builder request = CommitRequest.newBuilder().setTxId(txId)
+        .addAllExpectedParticipants(expectedParticipants);
+    synchronized (started) {
+      Started st = started.get(txId);
+      if (st != null) {
+        st.enlisted.forEach((id, endpoint) -> request.addParticipants(enlisted(id, endpoint)));
+        request.putAllLabels(st.labels);
+      }
+    }
+    return call(txId, TransactionCoordinatorGrpcClient.Commit, request.build(), deadline)
+        .recover(failure -> Future.failedFuture(outcomeUnknown(txId, failure)))
+        .onSuccess(r -> answeredDefinitely(txId, r.getAbortReason()))
+        .compose(r -> r.getOutcome() == Outcome.OUTCOME_COMMITTED
             ? Future.succeededFuture(new TxOutcome(txId, TxOutcome.Status.COMMITTED, "", ""))
             : r.getOutcome() == Outcome.OUTCOME_ABORTED
                 ? Future.succeededFuture(new TxOutcome(txId, TxOutcome.Status.ABORTED,
@@ -230,7 +413,15 @@ public final class TransactionClient implements AutoCloseable {
 
   /** Aborts the transaction (idempotent on an aborted one); fails with {@link TransactionFinishedException} after a commit. */
   public Future<TxOutcome> rollback(String txId) {
-    return call(txId, TransactionCoordinatorGrpcClient.Rollback, RollbackRequest.newBuilder().setTxId(txId).build())
+    RollbackRequest.Builder request = RollbackRequest.newBuilder().setTxId(txId);
+    synchronized (started) {
+      Started st = started.get(txId);
+      if (st != null) {
+        st.enlisted.forEach((id, endpoint) -> request.addParticipants(enlisted(id, endpoint)));
+      }
+    }
+    return call(txId, TransactionCoordinatorGrpcClient.Rollback, request.build())
+        .onSuccess(r -> answeredDefinitely(txId, io.pledge.api.v1.AbortReason.getDefaultInstance()))
         .map(r -> new TxOutcome(txId, TxOutcome.Status.ABORTED, "ABORT_CAUSE_ROLLBACK_REQUESTED", ""));
   }
 
@@ -251,6 +442,22 @@ public final class TransactionClient implements AutoCloseable {
           ? commit(txId).map(outcome -> new TxResult<>(outcome, ar.result(), null))
           : rollback(txId).map(outcome -> new TxResult<T>(outcome, null, ar.cause())));
     });
+  }
+
+  private static io.pledge.api.v1.EnlistedParticipant enlisted(String id, String endpoint) {
+    return io.pledge.api.v1.EnlistedParticipant.newBuilder().setParticipantId(id).setEndpoint(endpoint).build();
+  }
+
+  /** A definite answer: the transaction's short-path record is no longer needed (a repeat is answered from there). */
+  private void answeredDefinitely(String txId, io.pledge.api.v1.AbortReason reason) {
+    synchronized (started) {
+      started.remove(txId);
+    }
+    if (reason.getCause() == io.pledge.api.v1.AbortCause.ABORT_CAUSE_COORDINATOR_RESTARTED) {
+      synchronized (ids) {
+        ids.epochEnded(txId);
+      }
+    }
   }
 
   /**
@@ -276,8 +483,14 @@ public final class TransactionClient implements AutoCloseable {
     return call(txId, method, request, callTimeout);
   }
 
+  /** Calls made to the coordinator (Begin, ReserveTransactionIds, Commit, ...), for measurements. */
+  public long callsMade() {
+    return callsMade.sum();
+  }
+
   private <Req extends MessageLite, Resp> Future<Resp> call(String txId, ServiceMethod<Resp, Req> method,
       Req request, Duration timeout) {
+    callsMade.increment();
     Future<Resp> answer = cluster == null ? calls.call(coordinator.toSocketAddress(), method, request, timeout)
         : cluster.call(timeout, leader -> calls.call(leader.toSocketAddress(), method, request, timeout));
     return answer.recover(failure -> Future.failedFuture(ClientErrors.map(txId, Rpc.toRpcException(failure))));

@@ -97,6 +97,8 @@ public final class ParticipantNode {
     private final Map<String, ResourceManager> resources = new LinkedHashMap<>();
     private LeaseCheck leases = LeaseCheck.NONE;
     private MeterRegistry registry = new SimpleMeterRegistry();
+    /** Enlist calls made; created with the node (on its context), before the first enlistment. */
+    private io.micrometer.core.instrument.Counter enlists;
     private HttpServerOptions serverOptions = new HttpServerOptions();
     private HttpClientOptions coordinatorTransport = new HttpClientOptions();
     private Map<String, String> coordinatorCredentials = Map.of();
@@ -219,7 +221,7 @@ public final class ParticipantNode {
             // with a policy, callers authorized.
             GrpcServer grpc = GrpcGuard.server(GrpcServer.server(vertx,
                 new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES)), MAX_MESSAGE_BYTES, policy);
-            ParticipantEndpointService service = new ParticipantEndpointService(engine);
+            ParticipantEndpointService service = new ParticipantEndpointService(engine, registry);
             grpc.addService(ParticipantGrpcService.of(service));
             SessionRoutes.participant(service).bindTo(grpc);
             TlsReload.warnIfPlaintext("participant endpoint", options.host(),
@@ -279,6 +281,10 @@ public final class ParticipantNode {
 
     private Future<Long> enlist(CallSessions calls, LeaderEndpoints cluster, String txId, String participantId,
         String endpoint) {
+      if (enlists == null) {
+        enlists = ParticipantEndpointService.calls(registry, "Enlist");
+      }
+      enlists.increment();
       EnlistRequest request =
           EnlistRequest.newBuilder().setTxId(txId).setParticipantId(participantId).setEndpoint(endpoint).build();
       if (cluster != null) {
@@ -302,6 +308,22 @@ public final class ParticipantNode {
           + " characters, got " + (txId == null ? "null" : txId.length() + " characters")));
     }
     return engine.join(txId, participantId);
+  }
+
+  /**
+   * Like {@link #join}, on the short path: the client collects this participant's enlistment from the answer (the
+   * {@code pledge-enlisted} header, see {@link io.pledge.participant.propagation.TxPropagation#ENLISTED}) and
+   * sends it with its Commit, so nothing is asked of the coordinator here. {@code deadlineMillis} (epoch
+   * milliseconds, 0 when unknown) is the transaction's deadline, after which an unprepared branch is rolled back.
+   * Only for a caller that does collect it: a participant whose answer is lost is left out of the commit, and its
+   * work is rolled back at the deadline while the others' may commit.
+   */
+  public Future<Void> joinReported(String participantId, String txId, long deadlineMillis) {
+    if (txId == null || txId.isBlank() || txId.length() > BranchRecord.MAX_TX_ID) {
+      return Future.failedFuture(new IllegalArgumentException("transaction id must be 1.." + BranchRecord.MAX_TX_ID
+          + " characters, got " + (txId == null ? "null" : txId.length() + " characters")));
+    }
+    return engine.join(txId, participantId, () -> Future.succeededFuture(deadlineMillis));
   }
 
   /** Where the coordinator reaches this endpoint (host:port). */

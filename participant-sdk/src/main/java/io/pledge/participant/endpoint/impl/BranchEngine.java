@@ -140,8 +140,16 @@ public final class BranchEngine {
 
   /** The service works for {@code txId}: enlists the first time, fails once the branch is finished. */
   public Future<Void> join(String txId, String participantId) {
+    return join(txId, participantId, () -> enlistment.enlist(txId, participantId));
+  }
+
+  /**
+   * Like {@link #join(String, String)} with another way to enlist: {@code enlist} runs the first time and answers
+   * the deadline (the short path answers the client's, calling nobody).
+   */
+  public Future<Void> join(String txId, String participantId, Supplier<Future<Long>> enlist) {
     return run(txId, participantId, BranchCall.JOIN, state -> switch (Barrier.decide(state, BranchCall.JOIN)) {
-      case ENLIST -> enlistment.enlist(txId, participantId).map(deadline -> {
+      case ENLIST -> enlist.get().map(deadline -> {
         move(txId, participantId, BranchState.ACTIVE);
         long delay = activeTimeout.toMillis();
         if (deadline > 0) {

@@ -1,5 +1,8 @@
 package io.pledge.participant.endpoint.impl;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import io.pledge.api.v1.BranchCommitRequest;
 import io.pledge.api.v1.BranchCompletion;
 import io.pledge.api.v1.BranchCompletionResult;
@@ -32,14 +35,39 @@ public final class ParticipantEndpointService extends ParticipantService {
   /** Most branches one Complete call may carry (the coordinator sends at most this many). */
   public static final int MAX_COMPLETIONS = 1024;
 
+  /**
+   * Calls of the Participant service served, by rpc (bounded: the four below), and the Enlist calls this participant
+   * made ({@code rpc="Enlist"}, counted by the node): what a transaction costs in calls, as the bench reports it.
+   */
+  public static final String CALLS = "pledge.participant.rpc.calls";
+
   private final BranchEngine engine;
+  private final Counter prepares;
+  private final Counter commits;
+  private final Counter rollbacks;
+  private final Counter completes;
 
   public ParticipantEndpointService(BranchEngine engine) {
+    this(engine, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+  }
+
+  public ParticipantEndpointService(BranchEngine engine, MeterRegistry registry) {
     this.engine = engine;
+    this.prepares = calls(registry, "Prepare");
+    this.commits = calls(registry, "Commit");
+    this.rollbacks = calls(registry, "Rollback");
+    this.completes = calls(registry, "Complete");
+  }
+
+  /** The counter of {@link #CALLS} for {@code rpc}. */
+  public static Counter calls(MeterRegistry registry, String rpc) {
+    return Counter.builder(CALLS).tag("rpc", rpc)
+        .description("Participant calls served by rpc, and Enlist calls made to the coordinator").register(registry);
   }
 
   @Override
   public Future<PrepareResponse> prepare(PrepareRequest request) {
+    prepares.increment();
     String bad = invalid(request.getTxId(), request.getParticipantId());
     if (bad != null) {
       return Rpc.fail(GrpcStatus.INVALID_ARGUMENT, bad);
@@ -50,6 +78,7 @@ public final class ParticipantEndpointService extends ParticipantService {
 
   @Override
   public Future<BranchCommitResponse> commit(BranchCommitRequest request) {
+    commits.increment();
     String bad = invalid(request.getTxId(), request.getParticipantId());
     if (bad != null) {
       return Rpc.fail(GrpcStatus.INVALID_ARGUMENT, bad);
@@ -63,6 +92,7 @@ public final class ParticipantEndpointService extends ParticipantService {
 
   @Override
   public Future<BranchRollbackResponse> rollback(BranchRollbackRequest request) {
+    rollbacks.increment();
     String bad = invalid(request.getTxId(), request.getParticipantId());
     if (bad != null) {
       return Rpc.fail(GrpcStatus.INVALID_ARGUMENT, bad);
@@ -73,6 +103,7 @@ public final class ParticipantEndpointService extends ParticipantService {
 
   @Override
   public Future<CompleteBranchesResponse> complete(CompleteBranchesRequest request) {
+    completes.increment();
     int n = request.getBranchesCount();
     if (n == 0 || n > MAX_COMPLETIONS) {
       return Rpc.fail(GrpcStatus.INVALID_ARGUMENT, "a Complete call carries 1.." + MAX_COMPLETIONS + " branches, got "
