@@ -2,7 +2,6 @@ package io.pledge.chaos;
 
 import io.pledge.participant.client.TransactionClient;
 import io.pledge.participant.client.TxOutcome;
-import io.pledge.participant.propagation.TxPropagation;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -197,17 +196,21 @@ public final class Workload {
     String txId = pending.txId();
     String what = bank + " POST " + path;
     return waitFor(lane, pending, what,
-        () -> client.call(txId, what, () -> send(txId, bank, path, account, amount)));
+        () -> client.call(txId, what, call -> send(call, bank, path, account, amount)));
   }
 
-  private Future<Void> send(String txId, String bank, String path, int account, long amount) {
-    RequestOptions request = TxPropagation.attach(new RequestOptions().setMethod(HttpMethod.POST)
+  /** On the SDK's short path: the bank's answer names its participant, and the client's Commit carries it. */
+  private Future<Void> send(TransactionClient.TxCall call, String bank, String path, int account, long amount) {
+    RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
         .setHost("127.0.0.1").setPort(cluster.httpPort(bank))
-        .setURI(path + "?account=" + account + "&amount=" + amount).setTimeout(5_000), txId);
-    return http.request(request).compose(req -> req.send()).compose(resp -> resp.body().compose(body ->
-        resp.statusCode() == 200 ? Future.<Void>succeededFuture()
-            : Future.<Void>failedFuture(new IllegalStateException(bank + " answered " + resp.statusCode() + ": "
-                + body.toString().strip()))));
+        .setURI(path + "?account=" + account + "&amount=" + amount).setTimeout(5_000);
+    call.headers().forEach(request::putHeader);
+    return http.request(request).compose(req -> req.send()).compose(resp -> {
+      call.answered(resp.headers());
+      return resp.body().compose(body -> resp.statusCode() == 200 ? Future.<Void>succeededFuture()
+          : Future.<Void>failedFuture(new IllegalStateException(bank + " answered " + resp.statusCode() + ": "
+              + body.toString().strip())));
+    });
   }
 
   public void close() {

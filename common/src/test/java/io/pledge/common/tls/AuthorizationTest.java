@@ -47,6 +47,7 @@ class AuthorizationTest {
   /** The table as issue 14 states it, written out independently of the code's. */
   static final Map<String, Set<Role>> EXPECTED = Map.ofEntries(
       Map.entry("pledge.v1.TransactionCoordinator/Begin", EnumSet.of(Role.CLIENT, Role.OPERATOR)),
+      Map.entry("pledge.v1.TransactionCoordinator/ReserveTransactionIds", EnumSet.of(Role.CLIENT, Role.OPERATOR)),
       Map.entry("pledge.v1.TransactionCoordinator/Commit", EnumSet.of(Role.CLIENT, Role.OPERATOR)),
       Map.entry("pledge.v1.TransactionCoordinator/Rollback", EnumSet.of(Role.CLIENT, Role.OPERATOR)),
       Map.entry("pledge.v1.TransactionCoordinator/GetTransaction", EnumSet.of(Role.CLIENT, Role.OPERATOR)),

@@ -162,7 +162,9 @@ public final class BankService {
     }
     String tx = txId.get();
     String lock = options.name() + "/account/" + account;
-    node.join(options.name(), tx)
+    // On the short path (the client's SDK asked for it) this joins without calling the coordinator and names the
+    // bank's participant in the answer's pledge-enlisted header, which the client's Commit carries.
+    TxPropagation.join(node, options.name(), req)
         .compose(v -> locks.exclusive(tx, lock, options.lockWait())
             .compose(handle -> xa.work(tx, c -> debit ? accounts.debit(c, account, amount)
                 : accounts.credit(c, account, amount)))

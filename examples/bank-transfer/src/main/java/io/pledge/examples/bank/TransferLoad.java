@@ -2,7 +2,6 @@ package io.pledge.examples.bank;
 
 import io.pledge.participant.client.TransactionClient;
 import io.pledge.participant.client.TxResult;
-import io.pledge.participant.propagation.TxPropagation;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -147,15 +146,22 @@ final class TransferLoad {
    * to a slow bank whose enlistment had not reached the coordinator yet let a careless commit credit one bank alone.)
    */
   private Future<Void> call(BankProcess bank, String path, int account, long amount, String txId) {
-    return client.call(txId, bank.name() + " POST " + path, () -> send(bank, path, account, amount, txId));
+    return client.call(txId, bank.name() + " POST " + path, call -> send(bank, path, account, amount, call));
   }
 
-  private Future<Void> send(BankProcess bank, String path, int account, long amount, String txId) {
-    RequestOptions request = TxPropagation.attach(new RequestOptions().setMethod(HttpMethod.POST)
+  /**
+   * On the SDK's short path: the request carries the SDK's headers, and the answer's (the bank names its
+   * participant in pledge-enlisted) go back to the SDK, whose Commit carries them: no Enlist, no Begin.
+   */
+  private Future<Void> send(BankProcess bank, String path, int account, long amount, TransactionClient.TxCall call) {
+    RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
         .setHost("127.0.0.1").setPort(bank.httpPort()).setURI(path + "?account=" + account + "&amount=" + amount)
-        .setTimeout(5_000), txId);
-    return http.request(request).compose(req -> req.send()).compose(resp -> resp.body().compose(body ->
-        resp.statusCode() == 200 ? Future.<Void>succeededFuture()
-            : Future.failedFuture(new Refused(bank.name(), resp.statusCode(), body.toString()))));
+        .setTimeout(5_000);
+    call.headers().forEach(request::putHeader);
+    return http.request(request).compose(req -> req.send()).compose(resp -> {
+      call.answered(resp.headers());
+      return resp.body().compose(body -> resp.statusCode() == 200 ? Future.<Void>succeededFuture()
+          : Future.failedFuture(new Refused(bank.name(), resp.statusCode(), body.toString())));
+    });
   }
 }

@@ -155,7 +155,8 @@ public final class ServiceHost {
       error(req, 400, "BAD_REQUEST", e.getMessage());
       return;
     }
-    node.join(domain.name(), tx).onComplete(joined -> {
+    // Either path: Enlist, or (a client on the SDK's short path) no call and the participant named in the answer.
+    TxPropagation.join(node, domain.name(), req).onComplete(joined -> {
       if (joined.failed()) {
         // Not part of the transaction (unknown, finished, coordinator down): nothing was done, nothing to mark.
         boolean down = joined.cause() instanceof RpcException e && e.status() == GrpcStatus.UNAVAILABLE;
