@@ -194,7 +194,11 @@ public final class TransactionClient implements AutoCloseable {
       }
       Future<Void> reserved = reserve ? reserve() : Future.succeededFuture();
       if (taken != null) {
-        return Future.succeededFuture(track(taken, labels));
+        try {
+          return Future.succeededFuture(track(taken, labels));
+        } catch (IllegalStateException e) {
+          return Future.failedFuture(e);
+        }
       }
       if (reserve) {
         // The first transaction (or the first after a block ran dry) waits for the block it asked for.
