@@ -9,6 +9,13 @@ public enum Action {
   ENLIST,
   RUN_PREPARE,
   RUN_COMMIT,
+  /**
+   * Phase-2 commit of a branch with no trace here, at a resource whose prepare is its own durable record
+   * ({@code ResourceManager.durablePrepare}): the yes came from that record, which the resource's commit may have
+   * consumed before a crash lost the unforced COMMITTED record. Adopt the branch as PREPARED and commit it by id
+   * (idempotent at the resource).
+   */
+  RUN_RECOVERED_COMMIT,
   RUN_ONE_PHASE,
   RUN_ROLLBACK,
   /** Rollback before any prepare: remember it, so that a late prepare votes no and a late join fails. */

@@ -11,6 +11,22 @@ public final class Barrier {
   private Barrier() {}
 
   public static Action decide(BranchState state, BranchCall call) {
+    return decide(state, call, false);
+  }
+
+  /**
+   * @param durablePrepare the resource's prepare is its own durable record ({@code ResourceManager.durablePrepare}):
+   *     the endpoint forced no PREPARED record, so a phase-2 commit may find no trace of a branch that voted yes.
+   *     Only that cell differs: everything else the log's records did, the in-memory state (and at restart the
+   *     branches the resource's {@code recover()} lists, adopted as PREPARED) does.
+   */
+  public static Action decide(BranchState state, BranchCall call, boolean durablePrepare) {
+    if (durablePrepare && state == BranchState.UNKNOWN && call == BranchCall.COMMIT) {
+      // The coordinator commits only after our yes, and the yes came from the resource's prepared branch: it is
+      // still prepared there (commit it) or was committed before a crash lost the COMMITTED record (an idempotent
+      // commit by id). Nothing else removes it: a rollback would contradict the coordinator's own decision.
+      return Action.RUN_RECOVERED_COMMIT;
+    }
     return switch (call) {
       case JOIN -> switch (state) {
         case UNKNOWN -> Action.ENLIST;
