@@ -17,7 +17,8 @@ public final class Barrier {
   /**
    * @param durablePrepare the resource's prepare is its own durable record ({@code ResourceManager.durablePrepare}):
    *     the endpoint forced no PREPARED record, so a phase-2 commit may find no trace of a branch that voted yes.
-   *     Only that cell differs: everything else the log's records did, the in-memory state (and at restart the
+   *     Two cells differ (a commit or a rollback of a branch with no trace here goes to the resource by id);
+   *     everything else the log's records did, the in-memory state (and at restart the
    *     branches the resource's {@code recover()} lists, adopted as PREPARED) does.
    */
   public static Action decide(BranchState state, BranchCall call, boolean durablePrepare) {
@@ -26,6 +27,12 @@ public final class Barrier {
       // still prepared there (commit it) or was committed before a crash lost the COMMITTED record (an idempotent
       // commit by id). Nothing else removes it: a rollback would contradict the coordinator's own decision.
       return Action.RUN_RECOVERED_COMMIT;
+    }
+    if (durablePrepare && state == BranchState.UNKNOWN && call == BranchCall.ROLLBACK) {
+      // Recorded as before (a late prepare votes no), and the resource is told too: whatever it may hold under this
+      // id without our knowing (a branch its recover() could not list to us, say one prepared under another
+      // database role) is rolled back or the call fails and is retried, instead of staying prepared unseen.
+      return Action.RUN_ROLLBACK;
     }
     return switch (call) {
       case JOIN -> switch (state) {

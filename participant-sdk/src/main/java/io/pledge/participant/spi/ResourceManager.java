@@ -55,10 +55,11 @@ public interface ResourceManager {
    *       and succeed without effect on one already finished (the contract above).</li>
    * </ul>
    * The endpoint then votes yes without forcing its PREPARED record; after a restart it adopts every branch
-   * {@link #recover} lists as PREPARED and resolves it with the coordinator (never rolls it back on its own), and a
+   * {@link #recover} lists as PREPARED and resolves it with the coordinator (never rolls it back on its own). A
    * phase-2 commit of a branch it has no trace of commits by id (the resource's commit may have finished before a
-   * crash lost the endpoint's unforced COMMITTED record). One-phase commit still forces its COMMITTING record: that
-   * is the participant's own decision, which no resource records. The default (false) keeps the forced record.
+   * crash lost the endpoint's unforced COMMITTED record); a rollback of one goes to the resource by id too. One-phase
+   * commit still forces its COMMITTING record: that is the participant's own decision, which no resource records.
+   * The default (false) keeps the forced record.
    */
   default boolean durablePrepare() {
     return false;

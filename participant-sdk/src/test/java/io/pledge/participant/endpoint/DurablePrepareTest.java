@@ -144,7 +144,7 @@ class DurablePrepareTest {
     calls.rollback("tx-1", DURABLE);
     assertEquals(Vote.VOTE_NO, prepare("tx-1", DURABLE));
     assertThrows(Exception.class, () -> node.join(DURABLE, "tx-1").await(10, TimeUnit.SECONDS));
-    assertTrue(durable.calls.isEmpty(), "the resource never prepared: " + durable.calls);
+    assertEquals(List.of("rollback tx-1"), durable.calls, "told to roll back by id, never prepared");
   }
 
   /**

@@ -226,7 +226,7 @@ public final class BranchEngine {
    *       lists the branch and the log has no trace, so the coordinator's retried Commit finds UNKNOWN and the
    *       barrier answers {@link Action#RUN_RECOVERED_COMMIT}: commit by id, which the resource does at most once
    *       (XA: a second commit of the Xid is "no such branch", taken as done), then the record. The same window of a
-   *       rollback ends in a retried Rollback on UNKNOWN, recorded without effect (the resource holds nothing).</li>
+   *       rollback ends in a retried Rollback on UNKNOWN: rolled back by id (nothing left to do) and recorded.</li>
    * </ul>
    * The one-phase path is unchanged: its COMMITTING record is the participant's own decision and stays forced.
    */
