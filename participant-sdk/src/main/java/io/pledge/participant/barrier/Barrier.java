@@ -17,8 +17,8 @@ public final class Barrier {
   /**
    * @param durablePrepare the resource's prepare is its own durable record ({@code ResourceManager.durablePrepare}):
    *     the endpoint forced no PREPARED record, so a phase-2 commit may find no trace of a branch that voted yes.
-   *     Two cells differ (a commit or a rollback of a branch with no trace here goes to the resource by id);
-   *     everything else the log's records did, the in-memory state (and at restart the
+   *     Three cells differ: a commit or a rollback of a branch with no trace here goes to the resource by id, and a
+   *     one-phase commit of a PREPARED branch forces its decision first; everything else the log's records did, the in-memory state (and at restart the
    *     branches the resource's {@code recover()} lists, adopted as PREPARED) does.
    */
   public static Action decide(BranchState state, BranchCall call, boolean durablePrepare) {
@@ -27,6 +27,11 @@ public final class Barrier {
       // still prepared there (commit it) or was committed before a crash lost the COMMITTED record (an idempotent
       // commit by id). Nothing else removes it: a rollback would contradict the coordinator's own decision.
       return Action.RUN_RECOVERED_COMMIT;
+    }
+    if (durablePrepare && state == BranchState.PREPARED && call == BranchCall.COMMIT_ONE_PHASE) {
+      // With a forced PREPARED record, that record stands until COMMITTED replaces it; without one, only a forced
+      // COMMITTING keeps "no trace here" meaning "never decided to commit" for a one-phase retry.
+      return Action.DECIDE_AND_COMMIT;
     }
     if (durablePrepare && state == BranchState.UNKNOWN && call == BranchCall.ROLLBACK) {
       // Recorded as before (a late prepare votes no), and the resource is told too: whatever it may hold under this

@@ -36,7 +36,9 @@ public enum BranchState {
   private static final Map<BranchState, Set<BranchState>> NEXT = Map.of(
       UNKNOWN, EnumSet.of(ACTIVE, PREPARED, ROLLED_BACK),
       ACTIVE, EnumSet.of(PREPARED, COMMITTING, ROLLED_BACK, READ_ONLY),
-      PREPARED, EnumSet.of(COMMITTED, ROLLED_BACK),
+      // PREPARED -> COMMITTING: a one-phase commit of a branch whose only record is the resource's (Action
+      // DECIDE_AND_COMMIT).
+      PREPARED, EnumSet.of(COMMITTING, COMMITTED, ROLLED_BACK),
       COMMITTING, EnumSet.of(COMMITTED),
       COMMITTED, EnumSet.noneOf(BranchState.class),
       ROLLED_BACK, EnumSet.noneOf(BranchState.class),

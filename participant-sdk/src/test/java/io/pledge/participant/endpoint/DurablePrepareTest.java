@@ -203,6 +203,30 @@ class DurablePrepareTest {
   }
 
   /**
+   * A one-phase attempt that crashed after the resource prepared but before the participant's decision was forced
+   * leaves a branch that the restart adopts as PREPARED. The coordinator's one-phase retry must force the decision
+   * (COMMITTING) before the resource commits: here the process "dies" right after the resource's commit, and the
+   * next restart still finishes the commit and answers the retry COMMITTED. Committing without the forced decision
+   * left no trace anywhere, and the retry was answered ABORTED for a committed branch.
+   */
+  @Test
+  void aOnePhaseRetryOfAnAdoptedBranchForcesItsDecisionBeforeTheResourceCommits() throws Exception {
+    node.close().await(10, TimeUnit.SECONDS);
+    durable.holdPrepared("tx-1p").hangAfterCommit("tx-1p");
+    node = startNode().await(20, TimeUnit.SECONDS);
+    long before = logSyncs();
+    Future<?> lost = calls.commitAsync("tx-1p", DURABLE, true);
+    await().atMost(Duration.ofSeconds(10)).until(() -> durable.calls.contains("commit tx-1p"));
+    assertEquals(1, logSyncs() - before, "the decision was forced before the resource committed");
+    node.close().await(10, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(lost::isComplete);
+
+    node = startNode().await(20, TimeUnit.SECONDS);
+    assertTrue(durable.recover().await(5, TimeUnit.SECONDS).isEmpty(), "the resource committed it");
+    assertEquals(Outcome.OUTCOME_COMMITTED, calls.commit("tx-1p", DURABLE, true).getOutcome());
+  }
+
+  /**
    * The endpoint listens before start-up recovery has heard the resource's {@code recover()}: a repeated Prepare
    * that arrives then waits for it, and answers yes, instead of taking "no trace here" for "never worked for".
    */

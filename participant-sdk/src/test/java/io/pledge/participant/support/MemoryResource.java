@@ -90,6 +90,14 @@ public final class MemoryResource implements ResourceManager {
     failCommit.remove(txId);
   }
 
+  private final Set<String> hangAfterCommit = ConcurrentHashMap.newKeySet();
+
+  /** The next commit of {@code txId} applies, then never answers: the process "dies" right after it. */
+  public MemoryResource hangAfterCommit(String txId) {
+    hangAfterCommit.add(txId);
+    return this;
+  }
+
   @Override
   public Future<Void> commit(String txId) {
     calls.add("commit " + txId);
@@ -97,6 +105,9 @@ public final class MemoryResource implements ResourceManager {
       return Future.failedFuture(new IllegalStateException("commit failed for now"));
     }
     held.remove(txId);
+    if (hangAfterCommit.remove(txId)) {
+      return io.vertx.core.Promise.<Void>promise().future();
+    }
     return Future.succeededFuture();
   }
 

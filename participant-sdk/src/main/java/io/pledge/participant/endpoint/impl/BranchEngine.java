@@ -228,7 +228,8 @@ public final class BranchEngine {
    *       (XA: a second commit of the Xid is "no such branch", taken as done), then the record. The same window of a
    *       rollback ends in a retried Rollback on UNKNOWN: rolled back by id (nothing left to do) and recorded.</li>
    * </ul>
-   * The one-phase path is unchanged: its COMMITTING record is the participant's own decision and stays forced.
+   * The one-phase path is unchanged: its COMMITTING record is the participant's own decision and stays forced, also
+   * for a branch adopted PREPARED after a crash of a one-phase attempt ({@link Action#DECIDE_AND_COMMIT}).
    */
   private Future<Vote> votedYesUnlogged(String txId, String participantId, Vote vote) {
     move(txId, participantId, BranchState.PREPARED);
@@ -264,6 +265,11 @@ public final class BranchEngine {
             BranchState.COMMITTED)).map(true);
       }
       case RUN_ONE_PHASE -> runOnePhase(txId, participantId);
+      case DECIDE_AND_COMMIT -> log.committing(txId, participantId)
+          .onSuccess(v -> move(txId, participantId, BranchState.COMMITTING))
+          .compose(v -> resource(participantId).commit(txId))
+          .compose(v -> finish(txId, participantId, BranchState.COMMITTED))
+          .map(true);
       case ACK -> Future.succeededFuture(true);
       case ANSWER_ABORTED -> Future.succeededFuture(false);
       default -> reject(txId, state, call);
