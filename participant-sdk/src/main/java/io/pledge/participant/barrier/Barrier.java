@@ -18,8 +18,9 @@ public final class Barrier {
    * @param durablePrepare the resource's prepare is its own durable record ({@code ResourceManager.durablePrepare}):
    *     the endpoint forced no PREPARED record, so a phase-2 commit may find no trace of a branch that voted yes.
    *     Three cells differ: a commit or a rollback of a branch with no trace here goes to the resource by id, and a
-   *     one-phase commit of a PREPARED branch forces its decision first; everything else the log's records did, the in-memory state (and at restart the
-   *     branches the resource's {@code recover()} lists, adopted as PREPARED) does.
+   *     one-phase commit of a PREPARED branch forces its decision first. Everything else the log's records did, the
+   *     in-memory state does (and at restart the branches the resource's {@code recover()} lists, adopted as
+   *     PREPARED).
    */
   public static Action decide(BranchState state, BranchCall call, boolean durablePrepare) {
     if (durablePrepare && state == BranchState.UNKNOWN && call == BranchCall.COMMIT) {

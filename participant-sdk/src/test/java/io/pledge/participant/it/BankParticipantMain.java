@@ -173,7 +173,8 @@ public final class BankParticipantMain {
             .put("total", balances.getLong("total")).put("balances", balances.getJsonObject("balances"))
             .put("openBranches", xa.openBranches()).put("liveBranches", live.succeeded() ? live.result() : -1)
             .put("connectionsOpened", xa.connectionsOpened())
-            .put("prepares", prepare.count()).put("participantLogSyncs", (long) logSyncs).put("prepareMeanMs", prepare.mean(TimeUnit.MILLISECONDS)).encode()));
+            .put("prepares", prepare.count()).put("participantLogSyncs", (long) logSyncs)
+            .put("prepareMeanMs", prepare.mean(TimeUnit.MILLISECONDS)).encode()));
       });
     }
 
