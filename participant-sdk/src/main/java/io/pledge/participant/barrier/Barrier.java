@@ -11,6 +11,35 @@ public final class Barrier {
   private Barrier() {}
 
   public static Action decide(BranchState state, BranchCall call) {
+    return decide(state, call, false);
+  }
+
+  /**
+   * @param durablePrepare the resource's prepare is its own durable record ({@code ResourceManager.durablePrepare}):
+   *     the endpoint forced no PREPARED record, so a phase-2 commit may find no trace of a branch that voted yes.
+   *     Three cells differ: a commit or a rollback of a branch with no trace here goes to the resource by id, and a
+   *     one-phase commit of a PREPARED branch forces its decision first. Everything else the log's records did, the
+   *     in-memory state does (and at restart the branches the resource's {@code recover()} lists, adopted as
+   *     PREPARED).
+   */
+  public static Action decide(BranchState state, BranchCall call, boolean durablePrepare) {
+    if (durablePrepare && state == BranchState.UNKNOWN && call == BranchCall.COMMIT) {
+      // The coordinator commits only after our yes, and the yes came from the resource's prepared branch: it is
+      // still prepared there (commit it) or was committed before a crash lost the COMMITTED record (an idempotent
+      // commit by id). Nothing else removes it: a rollback would contradict the coordinator's own decision.
+      return Action.RUN_RECOVERED_COMMIT;
+    }
+    if (durablePrepare && state == BranchState.PREPARED && call == BranchCall.COMMIT_ONE_PHASE) {
+      // With a forced PREPARED record, that record stands until COMMITTED replaces it; without one, only a forced
+      // COMMITTING keeps "no trace here" meaning "never decided to commit" for a one-phase retry.
+      return Action.DECIDE_AND_COMMIT;
+    }
+    if (durablePrepare && state == BranchState.UNKNOWN && call == BranchCall.ROLLBACK) {
+      // Recorded as before (a late prepare votes no), and the resource is told too: whatever it may hold under this
+      // id without our knowing (a branch its recover() could not list to us, say one prepared under another
+      // database role) is rolled back or the call fails and is retried, instead of staying prepared unseen.
+      return Action.RUN_ROLLBACK;
+    }
     return switch (call) {
       case JOIN -> switch (state) {
         case UNKNOWN -> Action.ENLIST;

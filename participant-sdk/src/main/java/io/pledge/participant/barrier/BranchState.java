@@ -15,7 +15,12 @@ public enum BranchState {
   UNKNOWN,
   /** The service did work for the transaction; nothing is durable yet. */
   ACTIVE,
-  /** The resource prepared and the PREPARED record is forced: the outcome is the coordinator's alone. */
+  /**
+   * The resource prepared and the yes vote is durable: the outcome is the coordinator's alone. Durable through the
+   * forced PREPARED record, or, for a resource whose prepare is its own record ({@code ResourceManager
+   * .durablePrepare}), through the resource's prepared branch (then this state lives in memory only, and a restart
+   * rebuilds it from the resource's {@code recover()}: the step UNKNOWN to PREPARED).
+   */
   PREPARED,
   /**
    * One-phase commit: the resource prepared and this participant decided to commit (the coordinator delegated the
@@ -29,9 +34,11 @@ public enum BranchState {
   READ_ONLY;
 
   private static final Map<BranchState, Set<BranchState>> NEXT = Map.of(
-      UNKNOWN, EnumSet.of(ACTIVE, ROLLED_BACK),
+      UNKNOWN, EnumSet.of(ACTIVE, PREPARED, ROLLED_BACK),
       ACTIVE, EnumSet.of(PREPARED, COMMITTING, ROLLED_BACK, READ_ONLY),
-      PREPARED, EnumSet.of(COMMITTED, ROLLED_BACK),
+      // PREPARED -> COMMITTING: a one-phase commit of a branch whose only record is the resource's (Action
+      // DECIDE_AND_COMMIT).
+      PREPARED, EnumSet.of(COMMITTING, COMMITTED, ROLLED_BACK),
       COMMITTING, EnumSet.of(COMMITTED),
       COMMITTED, EnumSet.noneOf(BranchState.class),
       ROLLED_BACK, EnumSet.noneOf(BranchState.class),

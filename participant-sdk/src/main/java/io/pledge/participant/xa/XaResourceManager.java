@@ -347,6 +347,22 @@ public final class XaResourceManager implements ResourceManager, AutoCloseable {
     }));
   }
 
+  /**
+   * An XA prepare is the database's own durable record of the branch (PostgreSQL's {@code PREPARE TRANSACTION} is
+   * synced to its WAL before it returns; H2 writes it to its file), and {@link #recover} lists the branch by its
+   * {@link PledgeXid}, which carries the transaction and participant ids: the endpoint need not force a PREPARED
+   * record of its own (issue 16). It rests on what the database promises: on PostgreSQL, {@code recover()} lists
+   * only the connecting role's branches, so the participant must connect as the same role after a restart. H2
+   * hands its prepare to the file system at once only with {@code WRITE_DELAY=0} (an embedded H2 with the default
+   * delay can lose it to {@code kill -9}) and never syncs it (a power loss can lose it): a prepared branch the
+   * database lost was lost before this change too (the endpoint's record then only named a branch the database no
+   * longer had, and the commit by id found "no such branch").
+   */
+  @Override
+  public boolean durablePrepare() {
+    return true;
+  }
+
   @Override
   public Future<Set<String>> recover() {
     return toFuture(CompletableFuture.supplyAsync(recovery::recover, phaseExecutor));

@@ -47,6 +47,34 @@ class BarrierTest {
     }
   }
 
+  /**
+   * A resource whose prepare is its own durable record (issue 16): the same table but three cells. A phase-2 commit of
+   * a branch with no trace here is a yes whose COMMITTED record a crash lost after the resource committed: commit by
+   * id instead of refusing. A rollback of such a branch is recorded as before and also goes to the resource by id
+   * (which may hold a branch it could not list). A one-phase commit of a branch PREPARED only by the resource's record
+   * forces the decision first. Everything else (duplicate prepares, a rollback that
+   * overtakes its prepare, one-phase) decides exactly as with the forced record.
+   */
+  @Test
+  void aDurablePrepareChangesOnlyTheCommitOfAnUnknownBranch() {
+    for (BranchState state : BranchState.values()) {
+      for (BranchCall call : BranchCall.values()) {
+        Action expected = state == BranchState.UNKNOWN && call == BranchCall.COMMIT ? Action.RUN_RECOVERED_COMMIT
+            : state == BranchState.UNKNOWN && call == BranchCall.ROLLBACK ? Action.RUN_ROLLBACK
+            : state == BranchState.PREPARED && call == BranchCall.COMMIT_ONE_PHASE ? Action.DECIDE_AND_COMMIT
+            : EXPECTED.get(state).get(call);
+        assertEquals(expected, Barrier.decide(state, call, true), state + " x " + call);
+        assertEquals(EXPECTED.get(state).get(call), Barrier.decide(state, call, false), state + " x " + call);
+      }
+    }
+    // Adopted from the resource's recover() at restart, and the recovered commit's path through PREPARED.
+    assertTrue(BranchState.UNKNOWN.canMoveTo(BranchState.PREPARED));
+    assertTrue(BranchState.PREPARED.canMoveTo(BranchState.COMMITTED));
+    assertTrue(BranchState.PREPARED.canMoveTo(BranchState.COMMITTING));
+    // The one-phase decision stays the participant's own (forced COMMITTING): an unknown branch answers ABORTED.
+    assertEquals(Action.ANSWER_ABORTED, Barrier.decide(BranchState.UNKNOWN, BranchCall.COMMIT_ONE_PHASE, true));
+  }
+
   @Test
   void everyActionThatMovesTheBranchMovesItLegally() {
     for (BranchState state : BranchState.values()) {

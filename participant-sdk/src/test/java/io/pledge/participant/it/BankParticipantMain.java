@@ -60,13 +60,15 @@ public final class BankParticipantMain {
   static final ConfigKey<String> JDBC_PASSWORD = ConfigKey.string("bank.jdbc-password", "postgres", "its password");
   static final ConfigKey<Integer> THREADS = ConfigKey.integer("bank.threads", 16, "XA work threads");
   static final ConfigKey<Integer> POOL = ConfigKey.integer("bank.pool-size", 32, "XA connection pool size");
+  static final ConfigKey<Boolean> DURABLE_PREPARE = ConfigKey.bool("bank.durable-prepare", true,
+      "false: hide the XA adapter's durable prepare, so the endpoint forces its PREPARED record (as before issue 16)");
 
   private BankParticipantMain() {}
 
   public static void main(String[] args) throws Exception {
     List<ConfigKey<?>> keys = new ArrayList<>(ParticipantOptions.KEYS);
     keys.addAll(List.of(HTTP_PORT, STALL, CRASH_AT, CRASH_AFTER, ACCOUNTS, INITIAL, PARTICIPANT_ID, JDBC_URL,
-        JDBC_USER, JDBC_PASSWORD, THREADS, POOL));
+        JDBC_USER, JDBC_PASSWORD, THREADS, POOL, DURABLE_PREPARE));
     Config config = Config.load(keys, args, System.getenv());
     ParticipantOptions options = ParticipantOptions.from(config);
     String participant = config.get(PARTICIPANT_ID);
@@ -81,8 +83,9 @@ public final class BankParticipantMain {
     XaPool pool = XaPool.create(new XaPool.Settings(postgres ? PGXADataSource.class : JdbcDataSource.class, url,
         user, password, config.get(POOL), Duration.ofSeconds(10), Map.of()));
     XaResourceManager xa = XaResourceManager.create(vertx, pool, participant, config.get(THREADS));
-    ResourceManager resource = config.get(STALL) ? new Stalling(xa)
-        : new CrashPoint(xa, config.get(CRASH_AT), config.get(CRASH_AFTER));
+    boolean durable = config.get(DURABLE_PREPARE);
+    ResourceManager resource = config.get(STALL) ? new Stalling(xa, durable)
+        : new CrashPoint(xa, config.get(CRASH_AT), config.get(CRASH_AFTER), durable);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     ParticipantNode node = ParticipantNode.builder(vertx, options).resource(participant, resource).registry(registry)
         .start()
@@ -163,12 +166,15 @@ public final class BankParticipantMain {
         Set<String> prepared = ar.result().resultAt(0);
         JsonObject balances = ar.result().resultAt(1);
         Timer prepare = registry.get("pledge.participant.prepare.latency").timer();
+        // Device syncs of the participant log: forced PREPARED (and one-phase COMMITTING) records.
+        double logSyncs = registry.get("pledge.log.syncs").tag("log", "participant").counter().count();
         node.liveBranches().onComplete(live -> req.response().end(new JsonObject()
             .put("inDoubt", node.inDoubt()).put("xaPrepared", prepared.size())
             .put("total", balances.getLong("total")).put("balances", balances.getJsonObject("balances"))
             .put("openBranches", xa.openBranches()).put("liveBranches", live.succeeded() ? live.result() : -1)
             .put("connectionsOpened", xa.connectionsOpened())
-            .put("prepares", prepare.count()).put("prepareMeanMs", prepare.mean(TimeUnit.MILLISECONDS)).encode()));
+            .put("prepares", prepare.count()).put("participantLogSyncs", (long) logSyncs)
+            .put("prepareMeanMs", prepare.mean(TimeUnit.MILLISECONDS)).encode()));
       });
     }
 
@@ -192,9 +198,11 @@ public final class BankParticipantMain {
     private final String point;
     private final int after;
     private final AtomicInteger reached = new AtomicInteger();
+    private final boolean durable;
 
-    CrashPoint(ResourceManager delegate, String point, int after) {
+    CrashPoint(ResourceManager delegate, String point, int after, boolean durable) {
       this.delegate = delegate;
+      this.durable = durable;
       this.point = point;
       this.after = after;
     }
@@ -241,14 +249,21 @@ public final class BankParticipantMain {
     public Future<Void> startupCheck() {
       return delegate.startupCheck();
     }
+
+    @Override
+    public boolean durablePrepare() {
+      return delegate.durablePrepare() && durable;
+    }
   }
 
   /** Prepares normally, then never finishes phase 2: the window a crash test kills in. */
   private static final class Stalling implements ResourceManager {
     private final ResourceManager delegate;
+    private final boolean durable;
 
-    Stalling(ResourceManager delegate) {
+    Stalling(ResourceManager delegate, boolean durable) {
       this.delegate = delegate;
+      this.durable = durable;
     }
 
     @Override
@@ -276,6 +291,11 @@ public final class BankParticipantMain {
     @Override
     public Future<Void> startupCheck() {
       return delegate.startupCheck();
+    }
+
+    @Override
+    public boolean durablePrepare() {
+      return delegate.durablePrepare() && durable;
     }
   }
 }

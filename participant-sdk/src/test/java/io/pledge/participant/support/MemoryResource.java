@@ -18,6 +18,29 @@ public final class MemoryResource implements ResourceManager {
   private final Set<String> held = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, Future<?>> gates = new ConcurrentHashMap<>();
 
+  private volatile boolean durable;
+  private volatile Future<?> recoverGate = Future.succeededFuture();
+
+  /**
+   * Declares {@link #durablePrepare}: a yes keeps the branch "prepared" here ({@link #recover} lists it until its
+   * commit or rollback), standing for an XA database's own prepared branch.
+   */
+  public MemoryResource durable() {
+    durable = true;
+    return this;
+  }
+
+  /** {@link #recover} answers only once {@code gate} completes (a database slow to list its branches at start). */
+  public MemoryResource recoverGate(Future<?> gate) {
+    recoverGate = gate;
+    return this;
+  }
+
+  @Override
+  public boolean durablePrepare() {
+    return durable;
+  }
+
   /** The vote for {@code txId} is only cast once {@code gate} completes. */
   public MemoryResource gate(String txId, Future<?> gate) {
     gates.put(txId, gate);
@@ -39,7 +62,11 @@ public final class MemoryResource implements ResourceManager {
   public Future<Vote> prepare(String txId) {
     calls.add("prepare " + txId);
     Future<?> gate = gates.getOrDefault(txId, Future.succeededFuture());
-    return gate.transform(ignored -> vote(txId));
+    return gate.transform(ignored -> vote(txId)).onSuccess(vote -> {
+      if (durable && vote.kind() == Vote.Kind.YES) {
+        held.add(txId);
+      }
+    });
   }
 
   private Future<Vote> vote(String txId) {
@@ -63,6 +90,14 @@ public final class MemoryResource implements ResourceManager {
     failCommit.remove(txId);
   }
 
+  private final Set<String> hangAfterCommit = ConcurrentHashMap.newKeySet();
+
+  /** The next commit of {@code txId} applies, then never answers: the process "dies" right after it. */
+  public MemoryResource hangAfterCommit(String txId) {
+    hangAfterCommit.add(txId);
+    return this;
+  }
+
   @Override
   public Future<Void> commit(String txId) {
     calls.add("commit " + txId);
@@ -70,6 +105,9 @@ public final class MemoryResource implements ResourceManager {
       return Future.failedFuture(new IllegalStateException("commit failed for now"));
     }
     held.remove(txId);
+    if (hangAfterCommit.remove(txId)) {
+      return io.vertx.core.Promise.<Void>promise().future();
+    }
     return Future.succeededFuture();
   }
 
@@ -82,7 +120,7 @@ public final class MemoryResource implements ResourceManager {
 
   @Override
   public Future<Set<String>> recover() {
-    return Future.succeededFuture(Set.copyOf(held));
+    return recoverGate.transform(ignored -> Future.succeededFuture(Set.copyOf(held)));
   }
 
   public long count(String call) {

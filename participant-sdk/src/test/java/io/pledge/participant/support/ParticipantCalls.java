@@ -40,10 +40,13 @@ public final class ParticipantCalls implements AutoCloseable {
     return prepareAsync(txId, participantId).await(20, TimeUnit.SECONDS);
   }
 
-  public BranchCommitResponse commit(String txId, String participantId, boolean onePhase) throws Exception {
+  public Future<BranchCommitResponse> commitAsync(String txId, String participantId, boolean onePhase) {
     return Rpc.call(client, address, ParticipantGrpcClient.Commit, BranchCommitRequest.newBuilder().setTxId(txId)
-        .setParticipantId(participantId).setOnePhase(onePhase).build(), Duration.ofSeconds(10))
-        .await(20, TimeUnit.SECONDS);
+        .setParticipantId(participantId).setOnePhase(onePhase).build(), Duration.ofSeconds(10));
+  }
+
+  public BranchCommitResponse commit(String txId, String participantId, boolean onePhase) throws Exception {
+    return commitAsync(txId, participantId, onePhase).await(20, TimeUnit.SECONDS);
   }
 
   public Future<Void> rollbackAsync(String txId, String participantId) {

@@ -95,6 +95,14 @@ public final class BranchEngine {
   private final Silence silence;
   private final java.time.Duration silenceTimeout;
   private final long silenceTimer;
+  /** Participants whose resource's prepare is its own durable record: no forced PREPARED record of ours. */
+  private final java.util.Set<String> durablePrepare;
+  /**
+   * Open once start-up recovery has adopted the prepared branches those resources hold ({@link #recoveryDone}):
+   * until then a call for such a participant waits before it reads a branch's state, because "no trace here" is
+   * only true once the resource's {@code recover()} has been heard. Open from the start when there is none.
+   */
+  private final Promise<Void> recovered = Promise.promise();
 
   /**
    * @param activeTimeout how long a branch may stay ACTIVE (worked for, not prepared) before it is rolled back
@@ -113,6 +121,11 @@ public final class BranchEngine {
     this.silenceTimer = context.owner().setPeriodic(period, id -> context.runOnContext(v -> checkSilence()));
     this.activeTimeout = activeTimeout;
     this.resources = Map.copyOf(resources);
+    this.durablePrepare = java.util.Set.copyOf(resources.entrySet().stream()
+        .filter(e -> e.getValue().durablePrepare()).map(Map.Entry::getKey).toList());
+    if (durablePrepare.isEmpty()) {
+      recovered.complete();
+    }
     this.log = log;
     this.leases = leases;
     this.enlistment = enlistment;
@@ -166,7 +179,8 @@ public final class BranchEngine {
 
   public Future<Vote> prepare(String txId, String participantId) {
     long start = System.nanoTime();
-    return run(txId, participantId, BranchCall.PREPARE, state -> switch (Barrier.decide(state, BranchCall.PREPARE)) {
+    return run(txId, participantId, BranchCall.PREPARE, state -> switch (decide(participantId, state,
+        BranchCall.PREPARE)) {
       case RUN_PREPARE -> runPrepare(txId, participantId);
       case VOTE_YES -> Future.succeededFuture(Vote.yes());
       case VOTE_READ_ONLY -> Future.succeededFuture(Vote.readOnly());
@@ -184,8 +198,10 @@ public final class BranchEngine {
   private Future<Vote> runPrepare(String txId, String participantId) {
     ResourceManager rm = resource(participantId);
     return vote(txId, rm).compose(vote -> switch (vote.kind()) {
+      // The resource's prepared branch is the durable record of this yes: see votedYesUnlogged.
+      case YES -> durablePrepare.contains(participantId) ? votedYesUnlogged(txId, participantId, vote)
       // Force the record before the yes leaves: a yes the coordinator counted must survive kill -9.
-      case YES -> log.prepared(txId, participantId)
+          : log.prepared(txId, participantId)
           .map(v -> {
             move(txId, participantId, BranchState.PREPARED);
             return vote;
@@ -199,6 +215,33 @@ public final class BranchEngine {
       // A no voter may abort on its own: nothing was promised.
       case NO -> abortLocally(txId, participantId, vote);
     });
+  }
+
+  /**
+   * A yes at a resource whose prepare is its own durable record ({@link ResourceManager#durablePrepare}): nothing is
+   * written here, the branch is PREPARED in memory and the vote leaves. Why no outcome can be lost or doubled:
+   * <ul>
+   *   <li>Crash after the resource prepared, before or after the vote left: the resource still holds the branch, so
+   *       the restart adopts it as PREPARED from {@code recover()} (StartupRecovery) and asks the coordinator, as
+   *       for a logged branch. If the yes never arrived, the coordinator aborted (a prepare that fails is a no) or is
+   *       still waiting (PENDING; its Prepare again now answers yes from the adopted state); if it arrived, the
+   *       coordinator's decision stands. Either way the branch ends as the coordinator decided. (The logged path
+   *       rolled such a branch back at once, knowing no yes had left; here that is not known, so it asks.)</li>
+   *   <li>A Prepare repeated after the yes: PREPARED in memory (or adopted after a restart) answers yes again. A
+   *       Rollback that overtook the Prepare left ROLLED_BACK (memory, and the log), so the Prepare votes no without
+   *       touching the resource, as before.</li>
+   *   <li>Crash after the resource committed, before the (unforced) COMMITTED record: {@code recover()} no longer
+   *       lists the branch and the log has no trace, so the coordinator's retried Commit finds UNKNOWN and the
+   *       barrier answers {@link Action#RUN_RECOVERED_COMMIT}: commit by id, which the resource does at most once
+   *       (XA: a second commit of the Xid is "no such branch", taken as done), then the record. The same window of a
+   *       rollback ends in a retried Rollback on UNKNOWN: rolled back by id (nothing left to do) and recorded.</li>
+   * </ul>
+   * The one-phase path is unchanged: its COMMITTING record is the participant's own decision and stays forced, also
+   * for a branch adopted PREPARED after a crash of a one-phase attempt ({@link Action#DECIDE_AND_COMMIT}).
+   */
+  private Future<Vote> votedYesUnlogged(String txId, String participantId, Vote vote) {
+    move(txId, participantId, BranchState.PREPARED);
+    return Future.succeededFuture(vote);
   }
 
   /** The resource's vote, unless a lock lease was lost (then no); a failed prepare is a no too. */
@@ -219,10 +262,22 @@ public final class BranchEngine {
   /** Phase 2 commit, or one-phase commit; completes with true when committed, false when (one-phase) aborted. */
   public Future<Boolean> commit(String txId, String participantId, boolean onePhase) {
     BranchCall call = onePhase ? BranchCall.COMMIT_ONE_PHASE : BranchCall.COMMIT;
-    return run(txId, participantId, call, state -> switch (Barrier.decide(state, call)) {
+    return run(txId, participantId, call, state -> switch (decide(participantId, state, call)) {
       case RUN_COMMIT -> resource(participantId).commit(txId).compose(v -> finish(txId, participantId,
           BranchState.COMMITTED)).map(true);
+      case RUN_RECOVERED_COMMIT -> {
+        LOG.atInfo().addKeyValue("txId", txId).addKeyValue("participantId", participantId)
+            .log("commit of a branch with no trace here: committing by id at the resource, which prepared it");
+        move(txId, participantId, BranchState.PREPARED);
+        yield resource(participantId).commit(txId).compose(v -> finish(txId, participantId,
+            BranchState.COMMITTED)).map(true);
+      }
       case RUN_ONE_PHASE -> runOnePhase(txId, participantId);
+      case DECIDE_AND_COMMIT -> log.committing(txId, participantId)
+          .onSuccess(v -> move(txId, participantId, BranchState.COMMITTING))
+          .compose(v -> resource(participantId).commit(txId))
+          .compose(v -> finish(txId, participantId, BranchState.COMMITTED))
+          .map(true);
       case ACK -> Future.succeededFuture(true);
       case ANSWER_ABORTED -> Future.succeededFuture(false);
       default -> reject(txId, state, call);
@@ -252,7 +307,8 @@ public final class BranchEngine {
   }
 
   public Future<Void> rollback(String txId, String participantId) {
-    return run(txId, participantId, BranchCall.ROLLBACK, state -> switch (Barrier.decide(state, BranchCall.ROLLBACK)) {
+    return run(txId, participantId, BranchCall.ROLLBACK, state -> switch (decide(participantId, state,
+        BranchCall.ROLLBACK)) {
       case RUN_ROLLBACK -> rollbackResource(txId, participantId);
       // Remembered (in the log) so that the prepare it overtook votes no and a late join fails.
       case RECORD_ROLLBACK -> finish(txId, participantId, BranchState.ROLLED_BACK);
@@ -279,6 +335,36 @@ public final class BranchEngine {
           .log("branch not prepared by the transaction's deadline: rolling it back");
       return rollbackResource(txId, participantId);
     });
+  }
+
+  private Action decide(String participantId, BranchState state, BranchCall call) {
+    return Barrier.decide(state, call, durablePrepare.contains(participantId));
+  }
+
+  /**
+   * Start-up recovery found {@code txId} prepared in the resource of {@code participantId}, which declares
+   * {@link ResourceManager#durablePrepare}, and no record of it in the log: the branch voted yes (or was about to)
+   * with the resource's record alone. It is PREPARED here from now on, and stays in memory until its outcome.
+   * Called before {@link #recoveryDone}, so no call has read the branch's state yet.
+   */
+  public Future<Void> adoptPrepared(String txId, String participantId) {
+    if (!durablePrepare.contains(participantId)) {
+      return Future.failedFuture(new IllegalArgumentException("participant " + participantId
+          + " keeps its own PREPARED records: a branch without one was never voted yes"));
+    }
+    return onContext(() -> {
+      Entry entry = live.computeIfAbsent(new Key(txId, participantId), k -> new Entry());
+      if (entry.state == null || entry.state == BranchState.UNKNOWN) {
+        entry.state = BranchState.UNKNOWN;
+        move(txId, participantId, BranchState.PREPARED);
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Start-up recovery has adopted every prepared branch the resources hold: calls may read branch states now. */
+  public void recoveryDone() {
+    context.runOnContext(v -> recovered.tryComplete());
   }
 
   /** Tells {@link Silence} about every open branch that heard nothing for the silence timeout. */
@@ -353,10 +439,13 @@ public final class BranchEngine {
     if (entry.state != null) {
       return Future.succeededFuture(entry.state);
     }
-    return log.find(key.txId(), key.participantId()).map(found -> {
-      entry.state = found.map(BranchRecord::state).orElse(BranchState.UNKNOWN);
-      return entry.state;
-    });
+    Future<Void> ready = durablePrepare.contains(key.participantId()) ? recovered.future()
+        : Future.succeededFuture();
+    return ready.compose(v -> entry.state != null ? Future.succeededFuture(entry.state)
+        : log.find(key.txId(), key.participantId()).map(found -> {
+          entry.state = found.map(BranchRecord::state).orElse(BranchState.UNKNOWN);
+          return entry.state;
+        }));
   }
 
   private void move(String txId, String participantId, BranchState next) {

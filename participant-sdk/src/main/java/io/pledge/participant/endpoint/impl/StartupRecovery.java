@@ -18,10 +18,15 @@ import org.slf4j.LoggerFactory;
  * coordinator, without waiting for it here), and reconciles what each resource still holds prepared
  * ({@code ResourceManager.recover()}, for XA the in-doubt Xids) with the log.
  *
- * <p>A resource branch prepared without a PREPARED record in the log never got a yes vote out (the record is
- * forced before the vote), so under presumed abort the coordinator cannot have committed it: it is rolled back at
- * once. A resource branch whose record says COMMITTED or ROLLED_BACK only missed its phase 2 before the crash: it
- * is finished the way the log says.
+ * <p>A resource branch prepared without a PREPARED record in the log: at a resource that keeps the forced record,
+ * it never got a yes vote out (the record is forced before the vote), so under presumed abort the coordinator cannot
+ * have committed it: it is rolled back at once. At a resource whose prepare is its own durable record
+ * ({@code ResourceManager.durablePrepare}) it is exactly what a yes vote leaves behind: it is adopted as PREPARED
+ * and resolved with the coordinator like a logged branch. A resource branch whose record says COMMITTED or
+ * ROLLED_BACK only missed its phase 2 before the crash: it is finished the way the log says.
+ *
+ * <p>Once every resource was heard, the engine is told ({@code recoveryDone}): calls for a participant with a
+ * durable prepare wait for that, since before it "no trace of this branch" may only mean "not adopted yet".
  */
 public final class StartupRecovery {
 
@@ -67,12 +72,18 @@ public final class StartupRecovery {
           return Future.all(each).mapEmpty();
         }));
       }
-      return Future.all(reconciled).mapEmpty();
-    });
+      return Future.all(reconciled).<Void>mapEmpty();
+    }).andThen(done -> engine.recoveryDone());
   }
 
   private Future<Void> reconcile(String txId, String participantId) {
     return log.find(txId, participantId).compose((Optional<BranchRecord> record) -> {
+      if (record.isEmpty() && engine.resource(participantId).durablePrepare()) {
+        LOG.atInfo().addKeyValue("txId", txId).addKeyValue("participantId", participantId)
+            .log("resource branch prepared (its own durable record of a yes vote): asking the coordinator");
+        return engine.adoptPrepared(txId, participantId)
+            .onSuccess(v -> resolver.resolve(txId, participantId));
+      }
       boolean commit = record.map(r -> r.state() == BranchState.COMMITTED).orElse(false);
       LOG.atInfo().addKeyValue("txId", txId).addKeyValue("participantId", participantId)
           .addKeyValue("log", record.map(r -> r.state().name()).orElse("none"))
