@@ -68,4 +68,10 @@ public final class RollbackOnlyResource implements ResourceManager {
   public Future<Set<String>> recover() {
     return delegate.recover();
   }
+
+  /** As durable as what it wraps: the mark only ever turns a yes into a no, which needs no record. */
+  @Override
+  public boolean durablePrepare() {
+    return delegate.durablePrepare();
+  }
 }
