@@ -1,13 +1,11 @@
 package io.pledge.lock.cluster;
 
-import io.pledge.lock.table.Holder;
 import io.pledge.lock.table.LockOp;
 import io.pledge.lock.table.LockState;
 import io.pledge.lock.table.OwnerLocks;
 import io.pledge.lock.table.LockTable.Step;
 import io.pledge.lock.table.Reply;
 import io.pledge.lock.table.WaitEdge;
-import io.pledge.lock.table.Waiter;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
