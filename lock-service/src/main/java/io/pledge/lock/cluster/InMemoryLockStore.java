@@ -1,12 +1,11 @@
 package io.pledge.lock.cluster;
 
-import io.pledge.lock.table.Holder;
 import io.pledge.lock.table.LockOp;
 import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.OwnerLocks;
 import io.pledge.lock.table.LockTable.Step;
 import io.pledge.lock.table.Reply;
 import io.pledge.lock.table.WaitEdge;
-import io.pledge.lock.table.Waiter;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,6 +13,7 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +39,10 @@ public final class InMemoryLockStore implements LockStore {
   private final ConcurrentSkipListMap<String, LockState> locks = new ConcurrentSkipListMap<>();
   private final Map<String, WaitEdge> edges = new ConcurrentHashMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  /** The owner index (store context only). */
+  private final Map<String, OwnerLocks> owners = new HashMap<>();
+  private static final int SWEEP_EVERY = 1024;
+  private long marks;
 
   private record Listener(String waitIdPrefix, Context context, Consumer<LockState> sink) {}
 
@@ -61,7 +65,7 @@ public final class InMemoryLockStore implements LockStore {
       LockState next = step.state();
       if (current != null && next.version() == current.version() || current == null && next.isIdle()
           && next.lastToken() == 0) {
-        return new Reply(op.needsState(step.decision()) ? next : null, step.decision());
+        return Reply.of(op, state, next, step.decision());
       }
       LockState written = next.departedSince(state);
       locks.put(lock, written);
@@ -70,7 +74,7 @@ public final class InMemoryLockStore implements LockStore {
           l.context().runOnContext(v -> l.sink().accept(written));
         }
       }
-      return new Reply(op.needsState(step.decision()) ? written : null, step.decision());
+      return Reply.of(op, state, written, step.decision());
     }, caller);
   }
 
@@ -82,13 +86,48 @@ public final class InMemoryLockStore implements LockStore {
   @Override
   public Future<Set<String>> locksOf(String owner) {
     return onStore(() -> {
-      Set<String> out = new HashSet<>();
-      for (LockState s : locks.values()) {
-        if (s.holders().stream().map(Holder::owner).anyMatch(owner::equals)
-            || s.waiters().stream().map(Waiter::owner).anyMatch(owner::equals)) {
-          out.add(s.name());
-        }
+      OwnerLocks o = owners.get(owner);
+      return o == null ? Set.<String>of() : Set.copyOf(o.live(clock.getAsLong()).locks());
+    }, Vertx.currentContext());
+  }
+
+  @Override
+  public Future<Void> markOwner(String owner, String lock, long version, long until) {
+    return onStore(() -> {
+      long now = clock.getAsLong();
+      if (until > now) {
+        owners.put(owner, owners.getOrDefault(owner, OwnerLocks.EMPTY).live(now).mark(lock, version, until));
       }
+      if (++marks % SWEEP_EVERY == 0) {
+        // No time to live here: drop what has passed now and then, as expiry does in the cluster.
+        owners.replaceAll((k, v) -> v.live(now));
+        owners.values().removeIf(OwnerLocks::isEmpty);
+      }
+      return null;
+    }, Vertx.currentContext());
+  }
+
+  @Override
+  public Future<Void> unmarkOwner(String owner, Map<String, Long> versions) {
+    return onStore(() -> {
+      owners.computeIfPresent(owner, (k, v) -> {
+        OwnerLocks next = v.live(clock.getAsLong()).unmark(versions);
+        return next.isEmpty() ? null : next;
+      });
+      return null;
+    }, Vertx.currentContext());
+  }
+
+  /** Owners with an entry in the owner index (tests). */
+  public Future<Set<String>> indexedOwners() {
+    return onStore(() -> {
+      long now = clock.getAsLong();
+      Set<String> out = new HashSet<>();
+      owners.forEach((k, v) -> {
+        if (!v.live(now).isEmpty()) {
+          out.add(k);
+        }
+      });
       return Set.copyOf(out);
     }, Vertx.currentContext());
   }

@@ -15,7 +15,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -39,6 +41,7 @@ public final class LockEngine {
   private final LockStore store;
   private final LockMetrics metrics;
   private final Waits waits;
+  private final OwnerIndex index;
   private final WaitIds ids = WaitIds.random();
 
   /** A started acquire: its wait id (to cancel it) and its outcome. */
@@ -49,7 +52,8 @@ public final class LockEngine {
     this.context = context;
     this.store = store;
     this.metrics = metrics;
-    this.waits = new Waits(vertx, store, metrics, deadlockTimeout);
+    this.index = new OwnerIndex(store, metrics);
+    this.waits = new Waits(vertx, store, metrics, deadlockTimeout, index);
     store.onChange(ids.prefix(), waits::onState);
     store.onMembershipChange(waits::recheckAll);
   }
@@ -86,18 +90,25 @@ public final class LockEngine {
             case GRANTED, REENTERED, UPGRADED -> {
               if (w != null && !waits.grantedAtOnce(w)) {
                 // The caller went away (AcquireStream cancelled) while the processor ran: nobody takes this grant.
-                store.apply(lock, new LockOp.Release(owner, d.holder().token()));
+                store.apply(lock, new LockOp.Release(owner, d.holder().token()))
+                    .onSuccess(released -> index.follow(lock, owner, released, 0));
                 return Future.failedFuture(new LockFailure(Kind.CANCELLED, "CANCELLED: the acquire was cancelled"));
               }
               metrics.granted(start);
               log(lock, owner, "granted", d);
-              return Future.succeededFuture(d.holder());
+              // Recorded before the caller hears of the grant, so that a ReleaseAll it calls afterwards finds it.
+              return index.follow(lock, owner, reply, System.currentTimeMillis() + leaseMs)
+                  .map(v -> d.holder());
             }
             case QUEUED -> {
               // Tracked first, whatever happens to the caller: the wait is in the lock's queue now and must end
               // exactly once (granted, timed out or withdrawn). Telling the caller may fail (a stream cancelled
               // meanwhile); that withdraws the wait through the tracking, it never skips it.
               Future<Holder> outcome = onContext(() -> waits.queued(w, reply.state(), d.blockedBy(), wait));
+              // A wait is recorded until its deadline plus the lease its grant would get: a later grant needs no
+              // write of its own (renewals extend it). The caller hears of a grant only once the record is written.
+              Future<Void> recorded = index.follow(lock, owner, reply,
+                  System.currentTimeMillis() + wait.toMillis() + leaseMs);
               try {
                 onQueued.accept(d);
               } catch (RuntimeException e) {
@@ -105,7 +116,7 @@ public final class LockEngine {
                     .log("could not tell the caller it is queued: {}", e.toString());
                 cancel(id, "the caller could not be told it is queued (" + e.getMessage() + ")");
               }
-              return outcome;
+              return outcome.compose(h -> recorded.map(v -> h));
             }
             default -> {
               settleRefused(w);
@@ -157,7 +168,11 @@ public final class LockEngine {
         LOG.atInfo().addKeyValue("owner", owner).addKeyValue("lock", lock).addKeyValue("token", token)
             .log("lock re-asserted by its holder during the grace");
       }
-      return outcome(lock, owner, reply).map(h -> new Renewed(h, reasserted));
+      // A renewed lease is recorded as the new end of the owner's entry (a re-asserted lock, after a restart lost
+      // the index with the locks, is recorded anew).
+      Future<Void> recorded = reply.decision().code().ok()
+          ? index.follow(lock, owner, reply, System.currentTimeMillis() + leaseMs) : Future.succeededFuture();
+      return recorded.compose(v -> outcome(lock, owner, reply)).map(h -> new Renewed(h, reasserted));
     });
   }
 
@@ -170,7 +185,10 @@ public final class LockEngine {
   public Future<Integer> release(String lock, String owner, long token, String caller) {
     return store.apply(lock, new LockOp.Release(owner, token, caller)).compose(reply -> {
       countSideEffects(lock, reply);
-      return outcome(lock, owner, reply).map(h -> {
+      // Only when the owner left the lock (a reentrant release with holds left, or an upgrade still queued, stays).
+      Future<Void> forgotten = reply.decision().code().ok() && reply.ownerUntil() == 0
+          ? index.follow(lock, owner, reply, 0) : Future.succeededFuture();
+      return forgotten.compose(v -> outcome(lock, owner, reply)).map(h -> {
         metrics.released(1);
         log(lock, owner, "released", reply.decision());
         return h == null ? 0 : h.count();
@@ -182,18 +200,21 @@ public final class LockEngine {
   public record Released(List<String> locks, int cancelledWaits) {}
 
   /**
-   * Releases everything the owner holds and withdraws its waits. Idempotent. A lock the owner acquires while this
-   * runs may be missed: call it when the owner has stopped acquiring (a transaction's END).
+   * Releases everything the owner holds and withdraws its waits. Idempotent. Finds the locks through the owner index
+   * (a lookup; see {@link OwnerIndex} for what it may miss, which is then left to its lease). A lock the owner
+   * acquires while this runs may be missed: call it when the owner has stopped acquiring (a transaction's END).
    */
   public Future<Released> releaseAll(String owner) {
     return store.locksOf(owner).compose(names -> {
       List<String> locks = List.copyOf(names);
+      metrics.releaseAllScanned(locks.size());
       List<Future<Reply>> calls = new ArrayList<>();
       for (String name : locks) {
         calls.add(store.apply(name, new LockOp.ReleaseAll(owner)));
       }
-      return Future.all(calls).map(all -> {
+      return Future.all(calls).compose(all -> {
         List<String> released = new ArrayList<>();
+        Map<String, Long> left = new HashMap<>();
         int cancelled = 0;
         for (int i = 0; i < calls.size(); i++) {
           Reply r = calls.get(i).result();
@@ -201,13 +222,19 @@ public final class LockEngine {
           if (r.decision().holder() != null) {
             released.add(locks.get(i));
           }
+          if (r.version() >= 0) {
+            left.put(locks.get(i), r.version()); // a grant or wait recorded after this release stays
+          }
           cancelled += r.decision().position();
         }
-        metrics.released(released.size());
+        Released done = new Released(released, cancelled);
+        return index.released(owner, left).map(v -> done);
+      }).map(done -> {
+        metrics.released(done.locks().size());
         // Once per finished transaction when the coordinator releases at END: debug, like every grant and release.
-        LOG.atDebug().addKeyValue("owner", owner).addKeyValue("released", released.size())
-            .addKeyValue("cancelledWaits", cancelled).log("released all");
-        return new Released(released, cancelled);
+        LOG.atDebug().addKeyValue("owner", owner).addKeyValue("released", done.locks().size())
+            .addKeyValue("cancelledWaits", done.cancelledWaits()).log("released all");
+        return done;
       });
     });
   }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -34,8 +35,25 @@ public interface LockStore {
   /** The lock's stored state (empty for a lock never written); a plain read, no rule runs. */
   Future<LockState> read(String lock);
 
-  /** Names of the locks the owner holds or waits for (a query over the cluster). */
+  /**
+   * The locks the owner index lists for {@code owner} (one lookup, no scan of the locks): every lock it holds or
+   * waits for whose grant or wait was recorded ({@link #markOwner}), and possibly locks it has left meanwhile (a
+   * removal not yet done or lost: releasing them is a no-op). A lock whose record was lost is not listed; it ends with
+   * its lease. See {@link io.pledge.lock.table.OwnerLocks}.
+   */
   Future<Set<String>> locksOf(String owner);
+
+  /**
+   * Owner index: records that {@code owner} holds or waits for {@code lock} as of the lock state's {@code version},
+   * until {@code until} (wall-clock ms) at the latest. Kept like the locks (surviving a member's loss the same way).
+   */
+  Future<Void> markOwner(String owner, String lock, long version, long until);
+
+  /**
+   * Owner index: forgets the given locks of {@code owner}, each unless it was recorded after the version given for it
+   * (a later grant or wait). An owner left with nothing has no entry.
+   */
+  Future<Void> unmarkOwner(String owner, Map<String, Long> versions);
 
   /**
    * Up to {@code limit} locks that are held or awaited, named with {@code prefix}, after {@code after} (empty: from

@@ -48,6 +48,7 @@ final class Waits {
   private final LockStore store;
   private final LockMetrics metrics;
   private final DeadlockDetector detector;
+  private final OwnerIndex index;
   private final long deadlockTimeoutMs;
   /** Expected waits whose acquire processor has not answered yet, by lock (immutable lists) and by id. */
   private final ConcurrentHashMap<String, List<Wait>> pendingByLock = new ConcurrentHashMap<>();
@@ -92,8 +93,9 @@ final class Waits {
     }
   }
 
-  Waits(Vertx vertx, LockStore store, LockMetrics metrics, Duration deadlockTimeout) {
+  Waits(Vertx vertx, LockStore store, LockMetrics metrics, Duration deadlockTimeout, OwnerIndex index) {
     this.vertx = vertx;
+    this.index = index;
     this.store = store;
     this.metrics = metrics;
     this.deadlockTimeoutMs = deadlockTimeout.toMillis();
@@ -262,10 +264,12 @@ final class Waits {
       }
       Decision d = ar.result().decision();
       metrics.expired(d.expired().size());
+      forgetIfLeft(w, ar.result());
       if (d.code() == Decision.Code.GRANTED_BEFORE_CANCEL) {
         if (releaseIfGranted) {
           // The change reaches this server's other waits on the lock, if any, as any change does (onChange).
-          store.apply(w.lock, new LockOp.Release(w.owner, d.holder().token()));
+          store.apply(w.lock, new LockOp.Release(w.owner, d.holder().token()))
+              .onSuccess(released -> forgetIfLeft(w, released));
           w.promise.tryFail(new LockFailure(Kind.CANCELLED, "CANCELLED: " + reason));
         } else {
           metrics.granted(w.startNanos);
@@ -279,6 +283,13 @@ final class Waits {
       }
       onState(ar.result().state());
     });
+  }
+
+  /** The owner index forgets the lock if the wait's owner has left it (it may still hold it: an upgrade's wait). */
+  private void forgetIfLeft(Wait w, io.pledge.lock.table.Reply reply) {
+    if (reply.ownerUntil() == 0) {
+      index.follow(w.lock, w.owner, reply, 0);
+    }
   }
 
   private void forget(Wait w) {

@@ -10,6 +10,7 @@ import io.pledge.lock.table.Decision;
 import io.pledge.lock.table.Holder;
 import io.pledge.lock.table.LockMode;
 import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.OwnerLocks;
 import io.pledge.lock.table.Reply;
 import io.pledge.lock.table.WaitEdge;
 import io.pledge.lock.table.Waiter;
@@ -33,6 +34,7 @@ public final class CompactCodecs {
     compact.addSerializer(new DecisionCodec());
     compact.addSerializer(new ReplyCodec());
     compact.addSerializer(new WaitEdgeCodec());
+    compact.addSerializer(new OwnerLocksCodec());
     config.addDataSerializableFactory(LockDataFactory.FACTORY_ID, new LockDataFactory());
   }
 
@@ -40,6 +42,10 @@ public final class CompactCodecs {
   private static String identity(CompactReader in) {
     return in.getFieldKind("identity") == com.hazelcast.nio.serialization.FieldKind.NOT_AVAILABLE ? ""
         : in.readString("identity");
+  }
+
+  private static long optionalInt64(CompactReader in, String field) {
+    return in.getFieldKind(field) == FieldKind.INT64 ? in.readInt64(field) : Reply.UNKNOWN;
   }
 
   static final class HolderCodec implements CompactSerializer<Holder> {
@@ -191,13 +197,17 @@ public final class CompactCodecs {
   static final class ReplyCodec implements CompactSerializer<Reply> {
     @Override
     public Reply read(CompactReader in) {
-      return new Reply(in.readCompact("state"), in.readCompact("decision"));
+      // A member without the owner index answers without the two numbers: the index then leaves the lock alone.
+      return new Reply(in.readCompact("state"), in.readCompact("decision"), optionalInt64(in, "version"),
+          optionalInt64(in, "ownerUntil"));
     }
 
     @Override
     public void write(CompactWriter out, Reply r) {
       out.writeCompact("state", r.state());
       out.writeCompact("decision", r.decision());
+      out.writeInt64("version", r.version());
+      out.writeInt64("ownerUntil", r.ownerUntil());
     }
 
     @Override
@@ -235,6 +245,48 @@ public final class CompactCodecs {
     @Override
     public Class<WaitEdge> getCompactClass() {
       return WaitEdge.class;
+    }
+  }
+
+  /** An owner index entry as three parallel arrays (no nested schema per item). */
+  static final class OwnerLocksCodec implements CompactSerializer<OwnerLocks> {
+    @Override
+    public OwnerLocks read(CompactReader in) {
+      String[] locks = in.readArrayOfString("locks");
+      long[] versions = in.readArrayOfInt64("versions");
+      long[] untils = in.readArrayOfInt64("untils");
+      List<OwnerLocks.Item> items = new java.util.ArrayList<>(locks.length);
+      for (int i = 0; i < locks.length; i++) {
+        items.add(new OwnerLocks.Item(locks[i], versions[i], untils[i]));
+      }
+      return new OwnerLocks(items);
+    }
+
+    @Override
+    public void write(CompactWriter out, OwnerLocks o) {
+      int n = o.items().size();
+      String[] locks = new String[n];
+      long[] versions = new long[n];
+      long[] untils = new long[n];
+      for (int i = 0; i < n; i++) {
+        OwnerLocks.Item item = o.items().get(i);
+        locks[i] = item.lock();
+        versions[i] = item.version();
+        untils[i] = item.until();
+      }
+      out.writeArrayOfString("locks", locks);
+      out.writeArrayOfInt64("versions", versions);
+      out.writeArrayOfInt64("untils", untils);
+    }
+
+    @Override
+    public String getTypeName() {
+      return "pledge.lock.OwnerLocks";
+    }
+
+    @Override
+    public Class<OwnerLocks> getCompactClass() {
+      return OwnerLocks.class;
     }
   }
 }

@@ -15,6 +15,7 @@ import io.pledge.lock.table.Decision;
 import io.pledge.lock.table.LockOp;
 import io.pledge.lock.table.Reply;
 import io.pledge.lock.table.LockState;
+import io.pledge.lock.table.OwnerLocks;
 import io.pledge.lock.table.WaitEdge;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -28,6 +29,7 @@ import java.util.concurrent.Executor;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -36,14 +38,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lock table in a Hazelcast {@link IMap} (one entry per lock, changed only through entry processors), and the
- * wait-for graph in a second map (one entry per wait, with a TTL so that a crashed server's edges disappear).
+ * The lock table in a Hazelcast {@link IMap} (one entry per lock, changed only through entry processors), the
+ * wait-for graph in a second map (one entry per wait, with a TTL so that a crashed server's edges disappear), and the
+ * owner index in a third (one entry per owner with locks, {@link OwnerLocks}, with the TTL of its last lease).
  * Blocking Hazelcast calls (queries) run on worker threads; results come back on the engine's context.
  */
 public final class HazelcastLockStore implements LockStore {
 
   public static final String LOCKS_MAP = "pledge-locks";
   public static final String WAITS_MAP = "pledge-lock-waits";
+  public static final String OWNERS_MAP = "pledge-lock-owners";
   private static final Logger LOG = LoggerFactory.getLogger(HazelcastLockStore.class);
   /** Runs a completion callback on the thread that completed the call (it only hands over to a Vert.x context). */
   private static final Executor DIRECT = Runnable::run;
@@ -53,6 +57,7 @@ public final class HazelcastLockStore implements LockStore {
   private final Context context;
   private final IMap<String, LockState> locks;
   private final IMap<String, WaitEdge> waits;
+  private final IMap<String, OwnerLocks> owners;
   private final SerializationService serialization;
 
   /**
@@ -65,6 +70,7 @@ public final class HazelcastLockStore implements LockStore {
     this.context = context;
     this.locks = hazelcast.getMap(LOCKS_MAP);
     this.waits = hazelcast.getMap(WAITS_MAP);
+    this.owners = hazelcast.getMap(OWNERS_MAP);
     this.serialization = ((SerializationServiceSupport) hazelcast).getSerializationService();
   }
 
@@ -74,7 +80,8 @@ public final class HazelcastLockStore implements LockStore {
     Context caller = Vertx.currentContext() == null ? context : Vertx.currentContext();
     if (locks instanceof MapProxyImpl<String, LockState> proxy) {
       processor.setHazelcastInstance(hazelcast);
-      return onCaller(caller, proxy.executeOnKeyInternal(lock, processor));
+      return this.<Reply>onCaller(caller, proxy.executeOnKeyInternal(lock, processor))
+          .compose(HazelcastLockStore::decided);
     }
     // Client mode: Hazelcast's public future. Its callbacks run on Hazelcast's default async executor, where the
     // reply may be deserialized, and a Compact schema the client lacks is fetched with a blocking call: not on our
@@ -99,20 +106,33 @@ public final class HazelcastLockStore implements LockStore {
    * an executor: the callback runs where the response arrives and only hands over to the caller's context, which
    * deserializes the reply (members share their Compact schemas, so this never waits for one).
    */
-  private Future<Reply> onCaller(Context caller, CompletableFuture<?> call) {
-    Promise<Reply> promise = Promise.promise();
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> onCaller(Context caller, CompletableFuture<?> call) {
+    Promise<T> promise = Promise.promise();
     call.whenCompleteAsync((value, failure) -> caller.runOnContext(v -> {
       if (failure != null) {
         promise.fail(translate(failure));
         return;
       }
       try {
-        promise.complete((Reply) serialization.toObject(value));
+        promise.complete((T) serialization.toObject(value));
       } catch (RuntimeException e) {
         promise.fail(translate(e));
       }
     }), DIRECT);
-    return promise.future().compose(HazelcastLockStore::decided);
+    return promise.future();
+  }
+
+  /** Runs an owner-index processor on the member owning the owner's entry; completes on the caller's context. */
+  private <T> Future<T> onOwner(String owner, com.hazelcast.map.EntryProcessor<String, OwnerLocks, ?> processor) {
+    Context caller = Vertx.currentContext() == null ? context : Vertx.currentContext();
+    if (owners instanceof MapProxyImpl<String, OwnerLocks> proxy) {
+      return onCaller(caller, proxy.executeOnKeyInternal(owner, processor));
+    }
+    @SuppressWarnings("unchecked")
+    java.util.concurrent.CompletionStage<T> call = (java.util.concurrent.CompletionStage<T>) owners.submitToKey(owner,
+        processor);
+    return Future.fromCompletionStage(call, caller).recover(failure -> Future.failedFuture(translate(failure)));
   }
 
   @Override
@@ -124,8 +144,18 @@ public final class HazelcastLockStore implements LockStore {
 
   @Override
   public Future<Set<String>> locksOf(String owner) {
-    return context.<Set<String>>executeBlocking(() -> Set.copyOf(locks.keySet(new HeldOrAwaitedBy(owner))), false)
-        .recover(failure -> Future.failedFuture(translate(failure)));
+    return this.<OwnerLocks>onOwner(owner, new OwnerIndexProcessors.Read())
+        .map(o -> o == null ? Set.<String>of() : Set.copyOf(o.locks()));
+  }
+
+  @Override
+  public Future<Void> markOwner(String owner, String lock, long version, long until) {
+    return this.<Object>onOwner(owner, new OwnerIndexProcessors.Mark(lock, version, until)).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> unmarkOwner(String owner, Map<String, Long> versions) {
+    return this.<Object>onOwner(owner, new OwnerIndexProcessors.Unmark(Map.copyOf(versions))).mapEmpty();
   }
 
   @Override

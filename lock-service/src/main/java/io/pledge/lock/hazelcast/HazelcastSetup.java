@@ -23,8 +23,8 @@ public final class HazelcastSetup {
 
   /**
    * An embedded member: TCP-IP join with the given list (or Kubernetes discovery), multicast off, sync backups,
-   * split-brain protection on both maps, the lock-delay guard in the user context and fed by membership changes, and
-   * the member's authority (kept alive by an {@link AuthorityKeeper} the caller starts).
+   * split-brain protection on the three maps, the lock-delay guard in the user context and fed by membership changes,
+   * and the member's authority (kept alive by an {@link AuthorityKeeper} the caller starts).
    */
   public static Config member(io.pledge.common.config.Config options, LockGuard guard, MemberAuthority authority) {
     Config c = new Config();
@@ -56,7 +56,9 @@ public final class HazelcastSetup {
           .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
     }
     int backups = options.get(LockServiceOptions.BACKUPS);
-    for (String map : List.of(HazelcastLockStore.LOCKS_MAP, HazelcastLockStore.WAITS_MAP)) {
+    // The owner index is kept like the locks (same backups, same quorum): it must outlive a member as they do.
+    for (String map : List.of(HazelcastLockStore.LOCKS_MAP, HazelcastLockStore.WAITS_MAP,
+        HazelcastLockStore.OWNERS_MAP)) {
       c.addMapConfig(new MapConfig(map).setBackupCount(backups).setAsyncBackupCount(0)
           .setInMemoryFormat(com.hazelcast.config.InMemoryFormat.OBJECT)
           .setSplitBrainProtectionName(quorum > 1 ? QUORUM_NAME : null));

@@ -47,7 +47,7 @@ public abstract class LockProcessor implements EntryProcessor<String, LockState,
     LockState next = step.state();
     if (current != null && next.version() == current.version() || current == null && next.isIdle()
         && next.lastToken() == 0) {
-      return reply(next, step.decision()); // nothing changed: no write, no backup
+      return Reply.of(op(), state, next, step.decision()); // nothing changed: no write, no backup
     }
     // Checked after the rule read the clock: a pause before this point lapses the authority; a pause after it only
     // delays a grant whose lease was counted from before the pause.
@@ -60,11 +60,7 @@ public abstract class LockProcessor implements EntryProcessor<String, LockState,
     }
     written = next.departedSince(state).writtenBy(me);
     entry.setValue(written);
-    return reply(written, step.decision());
-  }
-
-  private Reply reply(LockState state, Decision decision) {
-    return new Reply(op().needsState(decision) ? state : null, decision);
+    return Reply.of(op(), state, written, step.decision());
   }
 
   @Override

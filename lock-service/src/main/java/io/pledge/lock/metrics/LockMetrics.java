@@ -22,6 +22,8 @@ public final class LockMetrics {
   private final Counter expiries;
   private final Counter deadlocks;
   private final Counter refusals;
+  private final Counter releaseAllScanned;
+  private final Counter ownerIndexFailures;
   private final AtomicInteger pendingWaits = new AtomicInteger();
 
   public LockMetrics(MeterRegistry registry, Supplier<long[]> localCounts) {
@@ -40,6 +42,11 @@ public final class LockMetrics {
         .register(registry);
     refusals = Counter.builder("pledge.lock.refusals").description("Requests refused (bad input, busy, not held,"
         + " no quorum)").register(registry);
+    releaseAllScanned = Counter.builder("pledge.lock.release-all.scanned").description("Lock entries ReleaseAll"
+        + " looked at to find an owner's locks (those the owner index lists for it; no scan of the map)")
+        .register(registry);
+    ownerIndexFailures = Counter.builder("pledge.lock.owner-index.failures").description("Owner index writes that"
+        + " failed (the lock operation stood; ReleaseAll may leave such a lock to its lease)").register(registry);
     Gauge.builder("pledge.lock.holders", () -> localCounts.get()[0])
         .description("Holders of locks on partitions this member owns (-1 in client mode)").register(registry);
     Gauge.builder("pledge.lock.waiters", () -> localCounts.get()[1])
@@ -61,6 +68,14 @@ public final class LockMetrics {
     if (n > 0) {
       expiries.increment(n);
     }
+  }
+
+  public void releaseAllScanned(int n) {
+    releaseAllScanned.increment(n);
+  }
+
+  public void ownerIndexFailed() {
+    ownerIndexFailures.increment();
   }
 
   public void deadlock() {

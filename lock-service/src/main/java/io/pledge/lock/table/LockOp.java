@@ -17,6 +17,14 @@ public sealed interface LockOp {
     return true;
   }
 
+  /**
+   * The owner this operation acts for, given the state it was applied to; null for none ({@link Tick}). The owner
+   * index follows where this owner stands after the operation ({@link Reply#ownerUntil}).
+   */
+  default String owner(LockState before) {
+    return null;
+  }
+
   /** {@link LockTable#acquire}. A queued wait starts from the state; a grant or a refusal needs only the decision. */
   record Acquire(LockTable.Acquire request) implements LockOp {
     public Acquire {
@@ -26,6 +34,11 @@ public sealed interface LockOp {
     @Override
     public LockTable.Step apply(LockState state, long now) {
       return LockTable.acquire(state, request, now);
+    }
+
+    @Override
+    public String owner(LockState before) {
+      return request.owner();
     }
 
     @Override
@@ -52,6 +65,11 @@ public sealed interface LockOp {
     }
 
     @Override
+    public String owner(LockState before) {
+      return owner;
+    }
+
+    @Override
     public boolean needsState(Decision decision) {
       return false;
     }
@@ -74,6 +92,11 @@ public sealed interface LockOp {
     }
 
     @Override
+    public String owner(LockState before) {
+      return owner;
+    }
+
+    @Override
     public boolean needsState(Decision decision) {
       return false;
     }
@@ -88,6 +111,11 @@ public sealed interface LockOp {
     @Override
     public LockTable.Step apply(LockState state, long now) {
       return LockTable.releaseAll(state, owner, now);
+    }
+
+    @Override
+    public String owner(LockState before) {
+      return owner;
     }
 
     @Override
@@ -106,6 +134,13 @@ public sealed interface LockOp {
     @Override
     public LockTable.Step apply(LockState state, long now) {
       return LockTable.cancelWait(state, waitId, reason, now);
+    }
+
+    /** The wait's owner (or, if it was granted meanwhile, the grant's). */
+    @Override
+    public String owner(LockState before) {
+      return before.waiter(waitId).map(Waiter::owner)
+          .or(() -> before.grantedBy(waitId).map(Holder::owner)).orElse(null);
     }
   }
 

@@ -75,6 +75,17 @@ public record LockState(String name, List<Holder> holders, List<Waiter> waiters,
     return waiters.stream().filter(w -> w.owner().equals(owner)).findFirst();
   }
 
+  /**
+   * Where {@code owner} stands on this lock, for the owner index: {@link Reply#WAITING} if it waits (an upgrade waits
+   * while it holds), the end of its lease if it only holds, {@code 0} if neither.
+   */
+  public long presenceOf(String owner) {
+    if (waiterFor(owner).isPresent()) {
+      return Reply.WAITING;
+    }
+    return holder(owner).map(Holder::expiresAt).orElse(0L);
+  }
+
   public Optional<Waiter> waiter(String waitId) {
     return waiters.stream().filter(w -> w.waitId().equals(waitId)).findFirst();
   }
