@@ -15,7 +15,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.time.Duration;
@@ -28,12 +27,15 @@ import java.util.function.LongSupplier;
 
 /**
  * {@link TxLog} on an H2 file database through a group-committing {@link DurableStore}: forced records share one
- * sync per batch. See {@code db/coordinator/V1__transaction_log.sql} for the schema.
+ * sync per batch. See {@code db/coordinator/V1__transaction_log.sql} and the later migrations for the schema.
+ *
+ * <p>One row per transaction: the intent inserts it, the commit decision and the END update it, each with a single
+ * statement; its participants are a column of the row ({@link ParticipantsCodec}), not rows of their own.
  */
 public final class H2TxLog implements TxLog {
 
-  /** {@code tx_participant.resolution} of a participant an operator ended the transaction without. */
-  private static final String FORGOTTEN = "FORGOTTEN";
+  private static final String COLUMNS = "tx_id, state, one_phase, deadline_at, updated_at, abort_cause, abort_by,"
+      + " abort_detail, begun_at, labels, owner, participants";
 
   private final DurableStore store;
   private final LongSupplier clock;
@@ -74,8 +76,8 @@ public final class H2TxLog implements TxLog {
   private static void intent(Connection c, TxId id, List<Participant> participants, boolean onePhase,
       long deadlineMillis, long now, Info info) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
-        "MERGE INTO tx (tx_id, epoch, state, one_phase, deadline_at, updated_at, begun_at, labels, owner) KEY (tx_id) "
-            + "VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?)")) {
+        "MERGE INTO tx (tx_id, epoch, state, one_phase, deadline_at, updated_at, begun_at, labels, owner,"
+            + " participants) KEY (tx_id) VALUES (?, ?, 'INTENT', ?, ?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, id.toString());
       ps.setLong(2, id.epoch());
       ps.setBoolean(3, onePhase);
@@ -84,9 +86,9 @@ public final class H2TxLog implements TxLog {
       ps.setLong(6, info.begunAtMillis());
       ps.setBytes(7, encodeLabels(info.labels()));
       ps.setString(8, info.owner().isEmpty() ? null : info.owner());
+      ps.setBytes(9, encode(participants, Set.of()));
       ps.executeUpdate();
     }
-    replaceParticipants(c, id, participants);
   }
 
   @Override
@@ -98,16 +100,21 @@ public final class H2TxLog implements TxLog {
     });
   }
 
+  /**
+   * The decision, with the participants phase 2 must reach (the intent's less its read-only voters) written whole
+   * in the same statement: H2 rewrites the whole row on any update, so keeping the intent's value would save
+   * nothing, and comparing would cost a read.
+   */
   private static void commit(Connection c, TxId id, List<Participant> participants, long now) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "UPDATE tx SET state = 'COMMIT', updated_at = ? WHERE tx_id = ? AND state IN ('INTENT', 'COMMIT')")) {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET state = 'COMMIT', updated_at = ?, participants = ?"
+        + " WHERE tx_id = ? AND state IN ('INTENT', 'COMMIT')")) {
       ps.setLong(1, now);
-      ps.setString(2, id.toString());
+      ps.setBytes(2, encode(participants, Set.of()));
+      ps.setString(3, id.toString());
       if (ps.executeUpdate() != 1) {
         throw new SQLException("no intent record for " + id + ": cannot log its commit decision");
       }
     }
-    keepOnly(c, id, participants);
   }
 
   @Override
@@ -132,15 +139,28 @@ public final class H2TxLog implements TxLog {
   private static void resolvedEnd(Connection c, TxId id, Outcome outcome, AbortReason reason,
       List<Participant> forgotten, long now, Info info) throws SQLException {
     upsertEnd(c, id, outcome, reason, now, info);
-    try (PreparedStatement ps = c.prepareStatement("MERGE INTO tx_participant (tx_id, participant_id, endpoint,"
-        + " resolution) KEY (tx_id, participant_id) VALUES (?, ?, ?, '" + FORGOTTEN + "')")) {
-      for (Participant p : forgotten) {
-        ps.setString(1, id.toString());
-        ps.setString(2, p.id());
-        ps.setString(3, p.endpoint());
-        ps.addBatch();
+    if (forgotten.isEmpty()) {
+      return;
+    }
+    // An operator's resolution (rare): the forgotten participants are marked in the row's list, and added to it
+    // where missing (a record written without them, or none before this END).
+    ParticipantsCodec.Decoded had;
+    try (PreparedStatement ps = c.prepareStatement("SELECT participants FROM tx WHERE tx_id = ?")) {
+      ps.setString(1, id.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        had = decode(rs.getBytes(1));
       }
-      ps.executeBatch();
+    }
+    Map<String, Participant> merged = new LinkedHashMap<>();
+    had.participants().forEach(p -> merged.put(p.id(), p));
+    forgotten.forEach(p -> merged.put(p.id(), p));
+    Set<String> forgottenIds = new HashSet<>(had.forgotten());
+    forgotten.forEach(p -> forgottenIds.add(p.id()));
+    try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET participants = ? WHERE tx_id = ?")) {
+      ps.setBytes(1, encode(new ArrayList<>(merged.values()), forgottenIds));
+      ps.setString(2, id.toString());
+      ps.executeUpdate();
     }
   }
 
@@ -186,13 +206,13 @@ public final class H2TxLog implements TxLog {
 
   @Override
   public CompletionStage<List<LoggedTx>> unfinished() {
-    return store.submit(Durability.NONE, c -> select(c, "WHERE t.state IN ('INTENT', 'COMMIT')", null));
+    return store.submit(Durability.NONE, c -> select(c, "WHERE state IN ('INTENT', 'COMMIT')", null));
   }
 
   @Override
   public CompletionStage<Optional<LoggedTx>> find(TxId id) {
     return store.submit(Durability.NONE,
-        c -> select(c, "WHERE t.tx_id = ?", id.toString()).stream().findFirst());
+        c -> select(c, "WHERE tx_id = ?", id.toString()).stream().findFirst());
   }
 
   @Override
@@ -209,11 +229,6 @@ public final class H2TxLog implements TxLog {
         rs.next();
         maxEpoch = rs.getLong(1);
       }
-    }
-    try (PreparedStatement ps = c.prepareStatement(
-        "DELETE FROM tx_participant WHERE tx_id IN (SELECT tx_id FROM tx WHERE " + ended + ")")) {
-      ps.setLong(1, endedBeforeMillis);
-      ps.executeUpdate();
     }
     int deleted;
     try (PreparedStatement ps = c.prepareStatement("DELETE FROM tx WHERE " + ended)) {
@@ -330,7 +345,7 @@ public final class H2TxLog implements TxLog {
 
     @Override
     public Optional<LoggedTx> find(TxId id) throws SQLException {
-      return select(c, "WHERE t.tx_id = ?", id.toString()).stream().findFirst();
+      return select(c, "WHERE tx_id = ?", id.toString()).stream().findFirst();
     }
 
     @Override
@@ -393,70 +408,9 @@ public final class H2TxLog implements TxLog {
     }
   }
 
-  /**
-   * Narrows the intent's participants to {@code participants}, those phase 2 must reach. They are the yes-voters,
-   * a subset of the intent's (read-only voters drop out), so usually nothing is written; should any be missing, the
-   * list is written whole.
-   */
-  private static void keepOnly(Connection c, TxId id, List<Participant> participants) throws SQLException {
-    try (PreparedStatement del = c.prepareStatement(
-        "DELETE FROM tx_participant WHERE tx_id = ? AND NOT (participant_id = ANY(?))")) {
-      del.setString(1, id.toString());
-      del.setArray(2, c.createArrayOf("VARCHAR", participants.stream().map(Participant::id).toArray()));
-      del.executeUpdate();
-    }
-    try (PreparedStatement count = c.prepareStatement("SELECT COUNT(*) FROM tx_participant WHERE tx_id = ?")) {
-      count.setString(1, id.toString());
-      try (ResultSet rs = count.executeQuery()) {
-        rs.next();
-        if (rs.getInt(1) == participants.size()) {
-          return;
-        }
-      }
-    }
-    replaceParticipants(c, id, participants);
-  }
-
-  private static void replaceParticipants(Connection c, TxId id, List<Participant> participants)
-      throws SQLException {
-    try (PreparedStatement del = c.prepareStatement("DELETE FROM tx_participant WHERE tx_id = ?")) {
-      del.setString(1, id.toString());
-      del.executeUpdate();
-    }
-    try (PreparedStatement ins = c.prepareStatement(
-        "INSERT INTO tx_participant (tx_id, participant_id, endpoint) VALUES (?, ?, ?)")) {
-      for (Participant p : participants) {
-        ins.setString(1, id.toString());
-        ins.setString(2, p.id());
-        ins.setString(3, p.endpoint());
-        ins.addBatch();
-      }
-      ins.executeBatch();
-    }
-  }
-
   private static List<LoggedTx> select(Connection c, String where, String param) throws SQLException {
-    Map<String, List<Participant>> participants = new LinkedHashMap<>();
-    Map<String, Set<String>> forgotten = new HashMap<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT p.tx_id, p.participant_id, p.endpoint, p.resolution"
-        + " FROM tx_participant p JOIN tx t ON t.tx_id = p.tx_id " + where + " ORDER BY p.tx_id, p.participant_id")) {
-      if (param != null) {
-        ps.setString(1, param);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          participants.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-              .add(new Participant(rs.getString(2), rs.getString(3)));
-          if (FORGOTTEN.equals(rs.getString(4))) {
-            forgotten.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
-          }
-        }
-      }
-    }
     List<LoggedTx> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT t.tx_id, t.state, t.one_phase, t.deadline_at, "
-        + "t.updated_at, t.abort_cause, t.abort_by, t.abort_detail, t.begun_at, t.labels, t.owner FROM tx t " + where
-        + " ORDER BY t.tx_id")) {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM tx " + where + " ORDER BY tx_id")) {
       if (param != null) {
         ps.setString(1, param);
       }
@@ -465,14 +419,31 @@ public final class H2TxLog implements TxLog {
           String cause = rs.getString(6);
           AbortReason reason = cause == null ? null
               : new AbortReason(AbortCause.valueOf(cause), rs.getString(7), rs.getString(8));
+          ParticipantsCodec.Decoded participants = decode(rs.getBytes(12));
           out.add(new LoggedTx(TxId.parse(rs.getString(1)), Kind.valueOf(rs.getString(2)), rs.getBoolean(3),
-              rs.getLong(4), rs.getLong(5), participants.getOrDefault(rs.getString(1), List.of()), reason,
-              forgotten.getOrDefault(rs.getString(1), Set.of()),
+              rs.getLong(4), rs.getLong(5), participants.participants(), reason, participants.forgotten(),
               new Info(rs.getLong(9), decodeLabels(rs.getBytes(10)), rs.getString(11))));
         }
       }
     }
     return out;
+  }
+
+  /** {@link ParticipantsCodec#encode}, its refusals as the writer's failures (the record is not written). */
+  private static byte[] encode(List<Participant> participants, Set<String> forgotten) throws SQLException {
+    try {
+      return ParticipantsCodec.encode(participants, forgotten);
+    } catch (IllegalArgumentException e) {
+      throw new SQLException(e.getMessage(), e);
+    }
+  }
+
+  private static ParticipantsCodec.Decoded decode(byte[] encoded) throws SQLException {
+    try {
+      return ParticipantsCodec.decode(encoded);
+    } catch (IllegalStateException e) {
+      throw new SQLException(e.getMessage(), e);
+    }
   }
 
   /** Labels as a count and UTF-8 length-prefixed keys and values; null for none. */

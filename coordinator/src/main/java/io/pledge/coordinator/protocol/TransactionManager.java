@@ -533,8 +533,10 @@ public final class TransactionManager {
         return Future.failedFuture(refused);
       }
       if (blockState(id) == IdBlocks.State.FREE) {
-        return fail(Code.NOT_FOUND, "transaction id " + id + " is reserved and nothing has named it yet: it has not"
-            + " begun");
+        // Begun at its client, not yet named here: ACTIVE with no participants, as GetOutcome says PENDING (reading
+        // it claims nothing).
+        return Future.succeededFuture(new TxView(id, TxState.ACTIVE, 0, block.expiresAtMillis(), Map.of(),
+            List.of(), null, block.owner()));
       }
       return Future.succeededFuture(new TxView(id, TxState.ROLLED_BACK, 0, block.expiresAtMillis(), Map.of(),
           List.of(), expiredUnused(id).reason(), block.owner()));

@@ -11,7 +11,12 @@ import io.pledge.coordinator.state.AbortReason;
 import io.pledge.coordinator.state.Outcome;
 import io.pledge.coordinator.state.Participant;
 import io.pledge.coordinator.state.TxId;
+import io.pledge.common.durable.Durability;
 import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -188,6 +193,74 @@ class H2TxLogTest {
         batch.mean(), batch.max());
     assertTrue(syncs >= 1, "forced writes are synced");
     assertTrue(syncs < n / 2.0, "forced writes submitted together share syncs: " + syncs + " syncs for " + n);
+  }
+
+  /**
+   * Issue 16: a two-participant transaction costs the writer one single-row statement per record (intent, commit
+   * decision, END) and one sync (the decision). With a row per participant besides it was 8: the intent's merge, a
+   * delete and two inserts; the decision's update, a delete of the read-only voters and a count; the END's update.
+   */
+  @Test
+  void aTransactionIsOneStatementPerRecordAndOnlyItsDecisionIsSynced() throws Exception {
+    try (H2TxLog log = open()) {
+      TxId warm = new TxId("coord-0", 1, 1);
+      get(log.writeIntent(warm, ab, false, 5_000));
+      log.store().submit(Durability.NONE, c -> {
+        try (Statement st = c.createStatement()) {
+          st.execute("SET QUERY_STATISTICS TRUE");
+        }
+        return null;
+      }).get();
+      double syncs = registry.get("pledge.log.syncs").counter().count();
+      TxId id = new TxId("coord-0", 1, 2);
+      get(log.writeIntent(id, ab, false, 5_000));
+      get(log.forceCommit(id, ab));
+      get(log.writeEnd(id, Outcome.COMMITTED, null));
+      Map<String, Long> executed = log.store().submit(Durability.NONE, c -> {
+        Map<String, Long> counts = new TreeMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+            "SELECT SQL_STATEMENT, EXECUTION_COUNT FROM INFORMATION_SCHEMA.QUERY_STATISTICS")) {
+          while (rs.next()) {
+            // The batches' own COMMIT and ROLLBACK (the store's, one per batch) are not the log's statements.
+            if (!rs.getString(1).contains("QUERY_STATISTICS") && !rs.getString(1).matches("COMMIT|ROLLBACK")) {
+              counts.put(rs.getString(1), rs.getLong(2));
+            }
+          }
+        }
+        return counts;
+      }).get();
+      long statements = executed.values().stream().mapToLong(Long::longValue).sum();
+      System.out.printf("one 2-participant transaction: %d statements, %.0f syncs: %s%n", statements,
+          registry.get("pledge.log.syncs").counter().count() - syncs, executed);
+      assertEquals(3, statements, "statements for intent, decision and END: " + executed);
+      assertEquals(syncs + 1, registry.get("pledge.log.syncs").counter().count(), "only the decision is synced");
+      assertEquals(ab, get(log.find(id)).orElseThrow().participants());
+    }
+  }
+
+  @Test
+  void participantsComeBackByIdWhateverTheOrderOfEnlistment() throws Exception {
+    List<Participant> enlisted = List.of(new Participant("zeta", "127.0.0.1:3"), ab.get(1), ab.get(0));
+    try (H2TxLog log = open()) {
+      TxId id = new TxId("coord-0", 1, 1);
+      get(log.writeIntent(id, enlisted, false, 5_000));
+      assertEquals(List.of(ab.get(0), ab.get(1), enlisted.get(0)), get(log.find(id)).orElseThrow().participants());
+      get(log.forceCommit(id, List.of(enlisted.get(0), ab.get(0))));
+      assertEquals(List.of(ab.get(0), enlisted.get(0)), get(log.unfinished()).get(0).participants());
+    }
+  }
+
+  @Test
+  void aParticipantListTheRecordCannotHoldFailsTheWriteAndChangesNothing() throws Exception {
+    try (H2TxLog log = open()) {
+      TxId id = new TxId("coord-0", 1, 1);
+      get(log.writeIntent(id, ab, false, 5_000));
+      List<Participant> tooLong = List.of(new Participant("a", "h".repeat(300) + ":1"));
+      assertTrue(failsEventually(log.forceCommit(id, tooLong).toCompletableFuture()));
+      LoggedTx kept = get(log.find(id)).orElseThrow();
+      assertEquals(LoggedTx.Kind.INTENT, kept.kind());
+      assertEquals(ab, kept.participants());
+    }
   }
 
   @Test

@@ -85,6 +85,8 @@ class ShortPathIT {
     assertTrue(block.getExpiresEpochMs() > System.currentTimeMillis() + block.getDefaultTimeoutMs());
     String tx = id(block, 3);
     assertEquals(Outcome.OUTCOME_PENDING, client.outcome(tx), "a reserved id its client may still commit");
+    assertEquals(TransactionState.TRANSACTION_STATE_ACTIVE, client.get(tx).getState());
+    assertEquals(0, client.get(tx).getParticipantsCount());
 
     CommitResponse response = client.commit(tx, List.of(a, b));
 
