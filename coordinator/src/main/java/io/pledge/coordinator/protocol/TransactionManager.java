@@ -83,7 +83,10 @@ public final class TransactionManager {
   private final Limits limits;
   private final Map<String, Integer> openByCaller = new java.util.HashMap<>();
   private long epoch;
-  private long sequence;
+  /** The epoch given from outside (several managers share one); 0: {@link #start} takes one from the log. */
+  private final long givenEpoch;
+  /** The sequences this manager issues: all of them alone, or its slots among several ({@link SequenceSpace}). */
+  private final SequenceSpace sequences;
   private long reaperTimer = -1;
   private volatile boolean ready;
   private boolean stopped;
@@ -96,6 +99,16 @@ public final class TransactionManager {
 
   public TransactionManager(Vertx vertx, Context context, String nodeId, TxLog log, ParticipantChannel channel,
       ProtocolSettings settings, Limits limits, CoordinatorMetrics metrics, LongSupplier clock) {
+    this(vertx, context, nodeId, log, channel, settings, limits, metrics, clock, 0, SequenceSpace.single());
+  }
+
+  /**
+   * One of several managers ({@link TransactionManagers}): {@code epoch} was taken from the log once for all of
+   * them, and this one issues, recovers and answers for the sequences of {@code sequences} only.
+   */
+  public TransactionManager(Vertx vertx, Context context, String nodeId, TxLog log, ParticipantChannel channel,
+      ProtocolSettings settings, Limits limits, CoordinatorMetrics metrics, LongSupplier clock, long epoch,
+      SequenceSpace sequences) {
     if (!TxId.isValidNode(nodeId)) {
       throw new IllegalArgumentException("invalid node id '" + nodeId + "'");
     }
@@ -107,6 +120,8 @@ public final class TransactionManager {
     this.limits = limits;
     this.metrics = metrics;
     this.clock = clock;
+    this.givenEpoch = epoch;
+    this.sequences = sequences;
     this.effects = new EffectRunner(vertx, context, log, channel, settings, metrics, this);
     this.lookup = new TxLookup(nodeId, log, context);
   }
@@ -118,13 +133,13 @@ public final class TransactionManager {
   public Future<Void> start() {
     ownerThread = Thread.currentThread();
     assertOnContext();
-    return onContext(log.nextEpoch()).compose(e -> {
+    return (givenEpoch > 0 ? Future.succeededFuture(givenEpoch) : onContext(log.nextEpoch())).compose(e -> {
       epoch = e;
       return onContext(log.purgedThroughEpoch());
     }).compose(purged -> {
       lookup.purgedThroughEpoch(purged);
       return onContext(log.unfinished());
-    }).map(unfinished -> {
+    }).map(logged -> logged.stream().filter(t -> sequences.owns(t.id().sequence())).toList()).map(unfinished -> {
       if (stopped) {
         return null;
       }
@@ -209,7 +224,7 @@ public final class TransactionManager {
     }
     long timeout = timeoutMillis == 0 ? settings.defaultTxTimeout().toMillis() : timeoutMillis;
     long now = clock.getAsLong();
-    TxId id = new TxId(nodeId, epoch, ++sequence);
+    TxId id = new TxId(nodeId, epoch, sequences.next());
     Entry entry = new Entry(new Transaction(id, now, now + timeout, labels, owner));
     entry.caller = caller;
     openByCaller.merge(caller, 1, Integer::sum);
@@ -228,7 +243,7 @@ public final class TransactionManager {
     requireReady();
     Entry entry = txs.get(id);
     if (entry == null) {
-      return lookup.find(id, sequence, epoch).compose(view -> fail(Code.FAILED_PRECONDITION,
+      return lookup.find(id, issuedThrough(id), epoch).compose(view -> fail(Code.FAILED_PRECONDITION,
           "cannot enlist participant " + participant.id() + ": transaction " + id + " is " + view.state()));
     }
     List<Participant> enlisted = entry.tx.participants();
@@ -272,7 +287,7 @@ public final class TransactionManager {
       return Future.failedFuture(refused);
     }
     if (entry == null) {
-      return lookup.find(id, sequence, epoch).compose(view -> owned(by, view, "Commit"))
+      return lookup.find(id, issuedThrough(id), epoch).compose(view -> owned(by, view, "Commit"))
           .compose(view -> switch (view.state()) {
             case COMMITTED, COMMITTING -> Future.succeededFuture(new Decision(Outcome.COMMITTED, null));
             case ROLLED_BACK, ROLLING_BACK ->
@@ -311,7 +326,7 @@ public final class TransactionManager {
       return Future.failedFuture(refused);
     }
     if (entry == null) {
-      return lookup.find(id, sequence, epoch).compose(view -> owned(by, view, "Rollback"))
+      return lookup.find(id, issuedThrough(id), epoch).compose(view -> owned(by, view, "Rollback"))
           .compose(view -> view.state().outcome() == Outcome.ABORTED
               ? Future.succeededFuture(Outcome.ABORTED)
               : fail(Code.FAILED_PRECONDITION, "cannot roll back transaction " + id + ": it is " + view.state()));
@@ -334,7 +349,7 @@ public final class TransactionManager {
       // An abort not yet replicated is not an outcome: a new leader might still commit.
       return Future.succeededFuture(entry.abortReplicated != null ? Outcome.PENDING : entry.tx.state().outcome());
     }
-    return lookup.outcome(id, sequence, epoch);
+    return lookup.outcome(id, issuedThrough(id), epoch);
   }
 
   public Future<TxView> get(TxId id) {
@@ -345,7 +360,7 @@ public final class TransactionManager {
   public Future<TxView> get(TxId id, Optional<Principal> by) {
     requireReady();
     Entry entry = txs.get(id);
-    return (entry != null ? Future.succeededFuture(TxView.of(entry.tx)) : lookup.find(id, sequence, epoch))
+    return (entry != null ? Future.succeededFuture(TxView.of(entry.tx)) : lookup.find(id, issuedThrough(id), epoch))
         .compose(view -> owned(by, view, "GetTransaction"));
   }
 
@@ -374,7 +389,7 @@ public final class TransactionManager {
     requireReady();
     Entry entry = txs.get(id);
     if (entry == null) {
-      return lookup.find(id, sequence, epoch).compose(view -> fail(Code.FAILED_PRECONDITION, "transaction " + id
+      return lookup.find(id, issuedThrough(id), epoch).compose(view -> fail(Code.FAILED_PRECONDITION, "transaction " + id
           + " is already " + view.state() + (view.state().isFinished() ? " (finished)" : "")
           + ": there is nothing to resolve"));
     }
@@ -583,6 +598,11 @@ public final class TransactionManager {
   /** Brings a stage completed on another thread back to this context. */
   <T> Future<T> onContext(java.util.concurrent.CompletionStage<T> stage) {
     return Future.fromCompletionStage(stage, context);
+  }
+
+  /** For {@link TxLookup}'s "issued here" check: {@code id}'s own sequence when issued, else one below it. */
+  private long issuedThrough(TxId id) {
+    return sequences.issued(id.sequence()) ? id.sequence() : id.sequence() - 1;
   }
 
   private void requireReady() {
