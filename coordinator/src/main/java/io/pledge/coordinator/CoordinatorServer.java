@@ -66,9 +66,10 @@ public final class CoordinatorServer extends VerticleBase {
   private TxLog log;
   /** The managers' event-loop contexts, the verticle's first. */
   private List<Context> loops;
-  /** Per manager (by index): participant channels and lock releasers, each used on its manager's context only. */
+  /** Per manager (by index): participant channels, each used on its manager's context only. */
   private final List<ParticipantChannel> channels = new ArrayList<>();
-  private final List<LockReleaser> locks = new ArrayList<>();
+  /** Shared by the managers (one outage, one line): see {@link LockReleaser}'s threading. */
+  private LockReleaser locks;
   private TransactionManagers managers;
   /** The gRPC servers, one per manager's event loop, all on one port (the first one's). */
   private final List<HttpServer> grpcHttpServers = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -145,30 +146,30 @@ public final class CoordinatorServer extends VerticleBase {
   }
 
   /**
-   * The managers' event loops, and per loop a participant channel and a lock releaser: each manager's calls out
-   * run on its own loop (the channel's phase-2 batches are per loop too), so nothing of them is shared.
+   * The managers' event loops, and per loop a participant channel: each manager's calls to participants run on its
+   * own loop (the channel's phase-2 batches are per loop too). The lock releaser is one for all.
    */
   private List<Context> perLoop() {
     loops = TransactionManagers.eventLoops(vertx, context, options.eventLoops());
     for (Context loop : loops) {
       channels.add(new GrpcParticipantChannel(vertx, loop, tls));
-      options.lockService().ifPresent(endpoint -> locks.add(new LockReleaser(vertx, endpoint, tls)));
     }
+    options.lockService().ifPresent(endpoint -> locks = new LockReleaser(vertx, context, endpoint, tls));
     return loops;
   }
 
   /**
-   * Makes manager {@code i} over {@code log}: its loop's channel and lock releaser, the shared metrics, and its share
+   * Makes manager {@code i} over {@code log}: its loop's channel, the shared lock releaser and metrics, and its share
    * of the limits that bound the coordinator as a whole.
    */
   private TransactionManagers.Factory managerFactory(TxLog log, CoordinatorMetrics metrics) {
     int n = loops.size();
     return (i, loop, epoch, sequences) -> {
       TransactionManager m = new TransactionManager(vertx, loop, options.nodeId(), log, channels.get(i),
-          TransactionManagers.share(options.protocol(), n), TransactionManagers.share(options.limits(), n), metrics,
+          TransactionManagers.share(options.protocol(), i, n), TransactionManagers.share(options.limits(), i, n), metrics,
           System::currentTimeMillis, epoch, sequences);
-      if (!locks.isEmpty()) {
-        m.onFinished(locks.get(i)::release);
+      if (locks != null) {
+        m.onFinished(locks::release);
       }
       return m;
     };
@@ -275,7 +276,7 @@ public final class CoordinatorServer extends VerticleBase {
     servers.add(ops == null ? Future.succeededFuture() : ops.close());
     return managersStopped.eventually(() -> Future.join(servers))
         .eventually(() -> Future.join(channels.stream().map(ParticipantChannel::close).toList()))
-        .eventually(() -> Future.join(locks.stream().map(LockReleaser::close).toList()))
+        .eventually(() -> locks == null ? Future.succeededFuture() : locks.close())
         .eventually(() -> vertx.executeBlocking(() -> {
           if (log != null) {
             log.close();

@@ -41,6 +41,8 @@ public final class CoordinatorMetrics {
   static final String OTHER = "other";
 
   private final int maxParticipantSeries;
+  /** Phase-2 retry warnings: 20 lines per 10 s for the whole coordinator, whatever its event loops. */
+  private final WarningBudget retryWarnings = new WarningBudget(20, 10_000_000_000L);
 
   public CoordinatorMetrics(MeterRegistry registry) {
     this(registry, DEFAULT_MAX_PARTICIPANT_SERIES);
@@ -148,5 +150,10 @@ public final class CoordinatorMetrics {
 
   public void phaseTwoRetry() {
     phaseTwoRetries.increment();
+  }
+
+  /** The coordinator-wide budget of phase-2 retry warnings (the retries themselves are all counted above). */
+  public WarningBudget retryWarnings() {
+    return retryWarnings;
   }
 }

@@ -96,23 +96,24 @@ public final class TransactionManagers {
   }
 
   /**
-   * {@code limits} for one of {@code n} managers: the bounds of all callers together (open transactions, per caller)
-   * are shared evenly, rounded up, so that the coordinator as a whole holds about what the settings say. Begin goes
-   * round-robin, so a caller's transactions spread evenly too.
+   * {@code limits} for manager {@code i} of {@code n}: the bounds of all callers together (open transactions, per
+   * caller) are shared out so that the shares add up to the setting, and a Begin that one manager refuses for them
+   * is tried at the others ({@link #next}), so the coordinator as a whole holds what the settings say.
    */
-  public static Limits share(Limits limits, int n) {
-    return n == 1 ? limits : new Limits(ceilDiv(limits.openTransactions(), n), ceilDiv(limits.openPerCaller(), n),
+  public static Limits share(Limits limits, int i, int n) {
+    return n == 1 ? limits : new Limits(part(limits.openTransactions(), i, n), part(limits.openPerCaller(), i, n),
         limits.participantsPerTransaction(), limits.labelBytes());
   }
 
-  /** {@code settings} for one of {@code n} managers: the finished transactions kept in memory are shared likewise. */
-  public static ProtocolSettings share(ProtocolSettings s, int n) {
+  /** {@code settings} for manager {@code i} of {@code n}: the finished transactions kept in memory are shared out. */
+  public static ProtocolSettings share(ProtocolSettings s, int i, int n) {
     return n == 1 ? s : new ProtocolSettings(s.defaultTxTimeout(), s.maxTxTimeout(), s.prepareTimeout(),
-        s.callTimeout(), s.retryBase(), s.retryCap(), s.finishedInMemory(), ceilDiv(s.maxFinishedInMemory(), n));
+        s.callTimeout(), s.retryBase(), s.retryCap(), s.finishedInMemory(), part(s.maxFinishedInMemory(), i, n));
   }
 
-  private static int ceilDiv(int a, int n) {
-    return Math.max(1, (a + n - 1) / n);
+  /** Share {@code i} of {@code total} in {@code n}: the shares add up to {@code total}, none below 1. */
+  static int part(int total, int i, int n) {
+    return Math.max(1, total / n + (i < total % n ? 1 : 0));
   }
 
   /**
@@ -187,10 +188,32 @@ public final class TransactionManagers {
     return call(SequenceSpace.owner(id.sequence(), contexts.size()), call);
   }
 
-  /** Runs {@code call} on the next manager in turn (for a Begin: it names no transaction yet). */
+  /**
+   * Runs {@code call} on the next manager in turn (for a Begin: it names no transaction yet). A manager that refuses
+   * it for a bound of open transactions ({@link #share}) passes it on to the next, so that a Begin is refused only
+   * when every manager's share is used up, as one manager would refuse it.
+   */
   public <T> Future<T> next(Function<TransactionManager, Future<T>> call) {
-    return call(Math.floorMod(nextBegin.getAndIncrement(), contexts.size()), call);
+    return next(Math.floorMod(nextBegin.getAndIncrement(), contexts.size()), 0, call);
   }
+
+  private <T> Future<T> next(int first, int tried, Function<TransactionManager, Future<T>> call) {
+    int n = contexts.size();
+    return call((first + tried) % n, call).recover(failure -> {
+      if (n == 1 || !(failure instanceof CoordinatorException e && e.code() == Code.RESOURCE_EXHAUSTED
+          && e.getMessage().contains(OPEN_TRANSACTIONS_SETTING))) {
+        return Future.failedFuture(failure);
+      }
+      if (tried + 1 < n) {
+        return next(first, tried + 1, call);
+      }
+      return Future.failedFuture(new CoordinatorException(Code.RESOURCE_EXHAUSTED, e.getMessage() + " (each of"
+          + " this coordinator's " + n + " event loops holds a share of the bound, and every share is used up)"));
+    });
+  }
+
+  /** What the refusals of {@link TransactionManager#begin} for open transactions name (both such bounds). */
+  private static final String OPEN_TRANSACTIONS_SETTING = "(setting limits.open-transactions";
 
   /**
    * The in-memory transactions after {@code after} in id order, at most {@code limit}: each manager's page, merged.
