@@ -350,9 +350,12 @@ public final class CoordinatorServer extends VerticleBase {
   private static final java.util.concurrent.atomic.AtomicInteger SHARED_PORT_KEYS =
       new java.util.concurrent.atomic.AtomicInteger();
 
-  /** Runs {@code action} on {@code loop} (servers listen on the loop that runs their connections). */
-  private static <T> Future<T> onLoop(Context loop, java.util.function.Supplier<Future<T>> action) {
-    Promise<T> done = Promise.promise();
+  /**
+   * Runs {@code action} on {@code loop} (servers listen on the loop that runs their connections); the result comes
+   * back on this verticle's context, where start-up goes on.
+   */
+  private <T> Future<T> onLoop(Context loop, java.util.function.Supplier<Future<T>> action) {
+    Promise<T> done = ((io.vertx.core.internal.ContextInternal) context).promise();
     loop.runOnContext(v -> action.get().onComplete(done));
     return done.future();
   }

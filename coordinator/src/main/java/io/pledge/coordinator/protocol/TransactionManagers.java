@@ -25,8 +25,8 @@ import java.util.function.Function;
  * A coordinator's {@link TransactionManager}s, one per event loop, so that transactions use more than one core
  * (issue 16). Manager {@code i} runs on context {@code i} and owns the transactions whose sequence number falls in
  * its slots ({@link SequenceSpace}); a call naming a transaction is run on its manager's context ({@link #call}) and
- * answered back on the caller's, so no manager method ever runs off its context. Calls naming none go round-robin
- * ({@link #next}) or to all ({@link #list}, {@link #purge}).
+ * answered back on the caller's, so no manager method ever runs off its context. A Begin goes to the manager of the
+ * loop it arrived on ({@link #next}); calls naming no transaction go to all ({@link #list}, {@link #purge}).
  *
  * <p>All managers share the one {@link TxLog} (thread-safe; each brings its answers back to its own context) and one
  * epoch, taken once by {@link #start}; each recovers its share of {@link TxLog#unfinished()}, by the same routing.
@@ -35,6 +35,8 @@ import java.util.function.Function;
  * <p>Thread-safe: the list of managers is published once all of them are ready.
  */
 public final class TransactionManagers {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TransactionManagers.class);
 
   /** Makes manager {@code index}, to run on {@code context}, with the shared epoch and its sequence space. */
   public interface Factory {
@@ -68,8 +70,8 @@ public final class TransactionManagers {
 
   /**
    * {@code first} and {@code count - 1} more event-loop contexts, each on another event loop of {@code vertx}
-   * (the loops after {@code first}'s, wrapping around): distinct threads while {@code count} is at most the number
-   * of event loops (by default twice the cores); beyond that, loops are shared.
+   * (the loops after {@code first}'s, wrapping around): distinct threads. At most as many as {@code vertx} has
+   * event loops (by default twice the cores): a manager per thread is the point.
    */
   public static List<Context> eventLoops(Vertx vertx, Context first, int count) {
     List<Context> contexts = new ArrayList<>(List.of(first));
@@ -80,6 +82,11 @@ public final class TransactionManagers {
     List<EventLoop> loops = new ArrayList<>();
     for (EventExecutor e : internal.nettyEventLoopGroup()) {
       loops.add((EventLoop) e);
+    }
+    if (count > loops.size()) {
+      LOG.atWarn().addKeyValue("eventLoops", count).addKeyValue("vertxEventLoops", loops.size())
+          .log("server.event-loops is more than Vert.x's event loops: one transaction manager per event loop");
+      count = loops.size();
     }
     int start = Math.max(0, loops.indexOf(((ContextInternal) first).nettyEventLoop()));
     for (int i = 1; i < count; i++) {
@@ -189,12 +196,27 @@ public final class TransactionManagers {
   }
 
   /**
-   * Runs {@code call} on the next manager in turn (for a Begin: it names no transaction yet). A manager that refuses
-   * it for a bound of open transactions ({@link #share}) passes it on to the next, so that a Begin is refused only
-   * when every manager's share is used up, as one manager would refuse it.
+   * Runs {@code call} (a Begin: it names no transaction yet) on the manager of the event loop it is called on, else
+   * (called elsewhere) on the next manager in turn. Every manager's loop serves the gRPC port and Vert.x hands the
+   * connections to the loops in turn, so Begins spread over the managers as connections do, and a client that
+   * begins and commits on one connection never crosses threads for either (measured: each crossing costs a wake-up
+   * of the other loop, see docs/decisions.md, issue 16). A manager that refuses the Begin for a bound of open
+   * transactions ({@link #share}) passes it on to the next, so that a Begin is refused only when every manager's
+   * share is used up, as one manager would refuse it.
    */
   public <T> Future<T> next(Function<TransactionManager, Future<T>> call) {
-    return next(Math.floorMod(nextBegin.getAndIncrement(), contexts.size()), 0, call);
+    int here = onManagerLoop();
+    return next(here >= 0 ? here : Math.floorMod(nextBegin.getAndIncrement(), contexts.size()), 0, call);
+  }
+
+  /** The index of the manager whose event loop runs the calling thread; -1 for none. */
+  private int onManagerLoop() {
+    for (int i = 0; i < contexts.size(); i++) {
+      if (((ContextInternal) contexts.get(i)).nettyEventLoop().inEventLoop()) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private <T> Future<T> next(int first, int tried, Function<TransactionManager, Future<T>> call) {

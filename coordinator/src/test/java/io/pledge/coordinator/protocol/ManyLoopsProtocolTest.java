@@ -49,6 +49,16 @@ class ManyLoopsProtocolTest {
 
   Vertx vertx;
   InMemoryTxLog log;
+  /** The event loops of the managers made last. */
+  List<Context> loops;
+
+  /**
+   * Where the test's requests come from: a worker, on no manager's event loop, as a request arriving on a loop that
+   * runs no manager (then Begin goes round-robin).
+   */
+  Context requests() {
+    return ((io.vertx.core.internal.VertxInternal) vertx).createWorkerContext();
+  }
 
   @BeforeEach
   void start() {
@@ -68,7 +78,8 @@ class ManyLoopsProtocolTest {
 
   TransactionManagers managers(LossyChannel network, int incarnation, int n, Limits limits) {
     Context first = vertx.getOrCreateContext();
-    TransactionManagers managers = TransactionManagers.on(TransactionManagers.eventLoops(vertx, first, n), log,
+    loops = TransactionManagers.eventLoops(vertx, first, n);
+    TransactionManagers managers = TransactionManagers.on(loops, log,
         (i, context, epoch, sequences) -> new TransactionManager(vertx, context, "coord-0", log,
             network.incarnation(incarnation), LossyProtocolTest.SETTINGS, TransactionManagers.share(limits, i, n),
             new CoordinatorMetrics(new SimpleMeterRegistry()), System::currentTimeMillis, epoch, sequences));
@@ -90,7 +101,7 @@ class ManyLoopsProtocolTest {
     LossyChannel network = new LossyChannel(vertx, seed, 0.15);
     network.holdPhaseTwo();
     TransactionManagers first = managers(network, 1, n);
-    Context requests = vertx.getOrCreateContext();
+    Context requests = requests();
     Map<TxId, Set<String>> threads = new ConcurrentHashMap<>();
     Map<String, Outcome> told = new ConcurrentHashMap<>();
     Map<String, List<String>> enlisted = new ConcurrentHashMap<>();
@@ -179,7 +190,7 @@ class ManyLoopsProtocolTest {
       }
     }
     TransactionManagers managers = managers(new LossyChannel(vertx, 1, 0), 1, 3, new Limits(7, 1000, 64, 8192));
-    Context requests = vertx.getOrCreateContext();
+    Context requests = requests();
     List<TxId> begun = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
       begun.add(Await.result(onContext(requests, () -> managers.next(m -> m.begin(0, Map.of())))).id());
@@ -202,12 +213,21 @@ class ManyLoopsProtocolTest {
   void listingMergesEveryManagersTransactionsInIdOrderAndPagesThroughThem() {
     LossyChannel network = new LossyChannel(vertx, 1, 0);
     TransactionManagers managers = managers(network, 1, 3);
-    Context requests = vertx.getOrCreateContext();
+    Context requests = requests();
     List<TxId> begun = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       begun.add(Await.result(onContext(requests, () -> managers.next(m -> m.begin(0, Map.of())))).id());
     }
-    assertEquals(3, begun.stream().map(id -> SequenceSpace.owner(id.sequence(), 3)).distinct().count());
+    assertEquals(3, begun.stream().map(id -> SequenceSpace.owner(id.sequence(), 3)).distinct().count(),
+        "from elsewhere, Begin goes round-robin");
+    // A Begin arriving on a manager's own event loop (a connection Vert.x handed to that loop) stays there.
+    for (int i = 0; i < 3; i++) {
+      for (int k = 0; k < 3; k++) {
+        TxId local = Await.result(onContext(loops.get(i), () -> managers.next(m -> m.begin(0, Map.of())))).id();
+        assertEquals(i, SequenceSpace.owner(local.sequence(), 3), "Begin on loop " + i);
+        begun.add(local);
+      }
+    }
     List<TxId> sorted = begun.stream().sorted().toList();
     List<TxId> paged = new ArrayList<>();
     TxId after = null;
