@@ -99,9 +99,9 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
       10_000, "Raft entries after which a snapshot of the H2 log is taken and the Raft log before it is purged");
   public static final ConfigKey<Integer> CLUSTER_LOG_SEGMENT_SIZE = ConfigKey.integer("cluster.log-segment-size",
       8 * 1024 * 1024, "bytes of one Raft log segment file (purging removes whole segments)");
-  public static final ConfigKey<Integer> EVENT_LOOPS = ConfigKey.integer("server.event-loops", 0,
-      "transaction managers, each on its own event loop, transactions spread over them by id; 0 takes the cores, at"
-          + " most 4; 1 runs everything on one event loop");
+  public static final ConfigKey<Integer> EVENT_LOOPS = ConfigKey.integer("server.event-loops", 1,
+      "transaction managers, each on its own event loop, transactions spread over them by id; 1 runs everything on"
+          + " one event loop; 0 takes the cores, at most 4 (a single coordinator only: a cluster member uses one)");
 
   /** The coordinator's keys, then TLS's ({@link TlsOptions#KEYS}: read by {@link CoordinatorServer}). */
   public static final List<ConfigKey<?>> KEYS = withTls(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, ADMIN_PORT, DATA_DIR,
@@ -156,7 +156,8 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
         c.get(PURGE_INTERVAL), protocol,
         c.get(LOCK_SERVICE).isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(c.get(LOCK_SERVICE))),
         c.get(MAX_CONCURRENT_STREAMS), limits(c), EndpointAllowList.parse(c.get(ENDPOINT_ALLOW)),
-        c.get(MAX_PARTICIPANT_SERIES), cluster(c, dataDir), adminPort(c.get(ADMIN_PORT)), eventLoops(c.get(EVENT_LOOPS)));
+        c.get(MAX_PARTICIPANT_SERIES), cluster(c, dataDir), adminPort(c.get(ADMIN_PORT)),
+        eventLoops(c.get(EVENT_LOOPS)));
   }
 
   /** Most transaction managers: past the event loops Vert.x starts by default (twice the cores), they share loops. */

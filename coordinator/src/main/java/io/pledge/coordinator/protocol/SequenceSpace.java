@@ -43,7 +43,8 @@ public final class SequenceSpace {
   /** The manager (0-based) of {@code managers} that issues, and so owns, {@code sequence}. */
   public static int owner(long sequence, int managers) {
     if (sequence < 1 || managers < 1) {
-      throw new IllegalArgumentException("sequence " + sequence + " of " + managers + " managers: both must be positive");
+      throw new IllegalArgumentException("sequence " + sequence + " of " + managers
+          + " managers: both must be positive");
     }
     return (int) (slot(sequence) % managers);
   }

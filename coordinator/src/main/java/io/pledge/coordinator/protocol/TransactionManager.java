@@ -389,8 +389,8 @@ public final class TransactionManager {
     requireReady();
     Entry entry = txs.get(id);
     if (entry == null) {
-      return lookup.find(id, issuedThrough(id), epoch).compose(view -> fail(Code.FAILED_PRECONDITION, "transaction " + id
-          + " is already " + view.state() + (view.state().isFinished() ? " (finished)" : "")
+      return lookup.find(id, issuedThrough(id), epoch).compose(view -> fail(Code.FAILED_PRECONDITION,
+          "transaction " + id + " is already " + view.state() + (view.state().isFinished() ? " (finished)" : "")
           + ": there is nothing to resolve"));
     }
     Result result = apply(entry, new TxEvent.ResolutionRequested(outcome, note));
