@@ -20,7 +20,7 @@ import java.util.Optional;
 public record CoordinatorOptions(String nodeId, String host, int grpcPort, int httpPort, Path dataDir,
     int logMaxBatch, Duration logCommitDelay, Duration logRetention, Duration purgeInterval, ProtocolSettings protocol,
     Optional<Endpoint> lockService, int maxConcurrentStreams, Limits limits, EndpointAllowList endpointAllow,
-    int maxParticipantSeries, Optional<ClusterOptions> cluster, java.util.OptionalInt adminPort) {
+    int maxParticipantSeries, Optional<ClusterOptions> cluster, java.util.OptionalInt adminPort, int eventLoops) {
 
   public static final ConfigKey<String> NODE_ID = ConfigKey.string("node.id", "coord-0",
       "this coordinator's id: the first part of every transaction id it issues; keep it stable across restarts");
@@ -99,6 +99,9 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
       10_000, "Raft entries after which a snapshot of the H2 log is taken and the Raft log before it is purged");
   public static final ConfigKey<Integer> CLUSTER_LOG_SEGMENT_SIZE = ConfigKey.integer("cluster.log-segment-size",
       8 * 1024 * 1024, "bytes of one Raft log segment file (purging removes whole segments)");
+  public static final ConfigKey<Integer> EVENT_LOOPS = ConfigKey.integer("server.event-loops", 1,
+      "transaction managers, each on its own event loop, transactions spread over them by id; 1 runs everything on"
+          + " one event loop; 0 takes the cores, at most 4 (a single coordinator only: a cluster member uses one)");
 
   /** The coordinator's keys, then TLS's ({@link TlsOptions#KEYS}: read by {@link CoordinatorServer}). */
   public static final List<ConfigKey<?>> KEYS = withTls(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, ADMIN_PORT, DATA_DIR,
@@ -106,7 +109,7 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
       LOG_COMMIT_DELAY, LOG_RETENTION, PURGE_INTERVAL, FINISHED_IN_MEMORY, MAX_FINISHED_IN_MEMORY, LOCK_SERVICE,
       MAX_CONCURRENT_STREAMS, MAX_OPEN, MAX_OPEN_PER_CALLER, MAX_PARTICIPANTS, MAX_LABEL_BYTES, ENDPOINT_ALLOW,
       MAX_PARTICIPANT_SERIES, CLUSTER_PEERS, CLUSTER_NODE_ID, CLUSTER_RAFT_PORT, CLUSTER_STORAGE_DIR,
-      CLUSTER_ELECTION_TIMEOUT, CLUSTER_SNAPSHOT_THRESHOLD, CLUSTER_LOG_SEGMENT_SIZE);
+      CLUSTER_ELECTION_TIMEOUT, CLUSTER_SNAPSHOT_THRESHOLD, CLUSTER_LOG_SEGMENT_SIZE, EVENT_LOOPS);
 
   private static List<ConfigKey<?>> withTls(ConfigKey<?>... own) {
     List<ConfigKey<?>> keys = new java.util.ArrayList<>(List.of(own));
@@ -133,6 +136,10 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
     if (maxConcurrentStreams < 1) {
       throw new IllegalArgumentException("grpc.max-concurrent-streams must be positive");
     }
+    if (eventLoops < 1 || eventLoops > MAX_EVENT_LOOPS) {
+      throw new IllegalArgumentException("server.event-loops " + eventLoops + " is out of range 1.." + MAX_EVENT_LOOPS
+          + " (0 takes the cores, at most 4)");
+    }
     if (maxParticipantSeries < 0) {
       throw new IllegalArgumentException("metrics.max-participant-series must not be negative");
     }
@@ -149,7 +156,19 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
         c.get(PURGE_INTERVAL), protocol,
         c.get(LOCK_SERVICE).isBlank() ? Optional.empty() : Optional.of(Endpoint.parse(c.get(LOCK_SERVICE))),
         c.get(MAX_CONCURRENT_STREAMS), limits(c), EndpointAllowList.parse(c.get(ENDPOINT_ALLOW)),
-        c.get(MAX_PARTICIPANT_SERIES), cluster(c, dataDir), adminPort(c.get(ADMIN_PORT)));
+        c.get(MAX_PARTICIPANT_SERIES), cluster(c, dataDir), adminPort(c.get(ADMIN_PORT)),
+        eventLoops(c.get(EVENT_LOOPS)));
+  }
+
+  /** Most transaction managers: past the event loops Vert.x starts by default (twice the cores), they share loops. */
+  static final int MAX_EVENT_LOOPS = 64;
+
+  private static int eventLoops(int setting) {
+    if (setting < 0) {
+      throw new IllegalArgumentException("server.event-loops " + setting + " is negative (0 takes the cores, at most"
+          + " 4)");
+    }
+    return setting == 0 ? io.pledge.coordinator.protocol.TransactionManagers.defaultCount() : setting;
   }
 
   private static Limits limits(Config c) {

@@ -2,7 +2,7 @@ package io.pledge.coordinator.cluster;
 
 import io.pledge.coordinator.protocol.CoordinatorException;
 import io.pledge.coordinator.protocol.CoordinatorException.Code;
-import io.pledge.coordinator.protocol.TransactionManager;
+import io.pledge.coordinator.protocol.TransactionManagers;
 import io.vertx.core.Vertx;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -10,11 +10,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who serves on this node: a {@link TransactionManager} exists only while this node leads the Raft group, one per
- * term. On becoming leader (its first entry of the term committed) a new manager starts, which is the restart
- * recovery over the replicated log (its epoch record first: every earlier entry is then applied here). On losing
- * the leadership (a higher term seen, or no majority heard from) the manager stops at once: no phase-2 message,
- * retry or timer of it runs again, and waiting clients get UNAVAILABLE.
+ * Who serves on this node: {@link TransactionManagers} (one manager per event loop) exist only while this node leads
+ * the Raft group, new ones per term. On becoming leader (its first entry of the term committed) new managers start
+ * together, which is the restart recovery over the replicated log (one epoch record first: every earlier entry is
+ * then applied here; each manager recovers its share). On losing the leadership (a higher term seen, or no majority
+ * heard from) every manager stops at once: no phase-2 message, retry or timer of them runs again, and waiting
+ * clients get UNAVAILABLE.
  *
  * <p>Polled on the coordinator's context every {@value #POLL_MS} ms: Ratis calls back on its own threads and does
  * not announce a step-down, and a poll keeps all of it on the one context that owns the managers.
@@ -29,19 +30,20 @@ public final class Leadership {
 
   private final Vertx vertx;
   private final RaftNode node;
-  private final Supplier<TransactionManager> newManager;
-  private final Consumer<TransactionManager> onServing;
-  private TransactionManager manager;
+  private final Supplier<TransactionManagers> newManager;
+  private final Consumer<TransactionManagers> onServing;
+  /** Written on the coordinator's context; read by requests on any event loop. */
+  private volatile TransactionManagers manager;
   private long managerTerm = -1;
   private long timer = -1;
   private long leaderChanges;
 
   /**
-   * @param newManager a manager over the replicated log, not yet started
-   * @param onServing called on the context when a new manager finished its recovery and serves
+   * @param newManager managers over the replicated log, not yet started
+   * @param onServing called on the context when new managers finished their recovery and serve
    */
-  public Leadership(Vertx vertx, RaftNode node, Supplier<TransactionManager> newManager,
-      Consumer<TransactionManager> onServing) {
+  public Leadership(Vertx vertx, RaftNode node, Supplier<TransactionManagers> newManager,
+      Consumer<TransactionManagers> onServing) {
     this.vertx = vertx;
     this.node = node;
     this.newManager = newManager;
@@ -69,7 +71,7 @@ public final class Leadership {
     }
     if (leads && manager == null) {
       leaderChanges++;
-      TransactionManager m = newManager.get();
+      TransactionManagers m = newManager.get();
       manager = m;
       managerTerm = term;
       LOG.atInfo().addKeyValue("node", node.nodeId()).addKeyValue("term", term).log("leading: recovering the log");
@@ -100,14 +102,14 @@ public final class Leadership {
     }
   }
 
-  /** The manager when this node leads; null otherwise. */
-  public TransactionManager current() {
+  /** The managers when this node leads; null otherwise. */
+  public TransactionManagers current() {
     return manager;
   }
 
-  /** The manager, or UNAVAILABLE naming the leader (see {@link #notLeaderMessage}). */
-  public TransactionManager require() {
-    TransactionManager m = manager;
+  /** The managers, or UNAVAILABLE naming the leader (see {@link #notLeaderMessage}). */
+  public TransactionManagers require() {
+    TransactionManagers m = manager;
     if (m == null) {
       throw new CoordinatorException(Code.UNAVAILABLE, notLeaderMessage());
     }

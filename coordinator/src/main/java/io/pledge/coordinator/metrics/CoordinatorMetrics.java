@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code pledge_transactions{state}}, {@code pledge_transactions_in_doubt},
  * {@code pledge_operator_resolutions_total{outcome}}). The log's batch size and sync latency
  * are recorded by its store ({@code pledge_log_batch_size}, {@code pledge_log_sync_latency_seconds}).
+ *
+ * <p>Thread-safe: the managers of every event loop ({@code server.event-loops}) share one instance.
  */
 public final class CoordinatorMetrics {
 
@@ -39,6 +41,8 @@ public final class CoordinatorMetrics {
   static final String OTHER = "other";
 
   private final int maxParticipantSeries;
+  /** Phase-2 retry warnings: 20 lines per 10 s for the whole coordinator, whatever its event loops. */
+  private final WarningBudget retryWarnings = new WarningBudget(20, 10_000_000_000L);
 
   public CoordinatorMetrics(MeterRegistry registry) {
     this(registry, DEFAULT_MAX_PARTICIPANT_SERIES);
@@ -117,11 +121,26 @@ public final class CoordinatorMetrics {
   }
 
   public void prepared(String participantId, long nanos) {
-    String series = prepareLatency.containsKey(participantId) || prepareLatency.size() < maxParticipantSeries
-        ? participantId : OTHER;
-    prepareLatency.computeIfAbsent(series, id -> Timer.builder("pledge.prepare.latency")
-        .description("Prepare round trip, per participant").tag("participant", id)
-        .publishPercentiles(0.5, 0.99).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    Timer timer = prepareLatency.get(participantId);
+    (timer != null ? timer : series(participantId)).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * A participant's first prepare: its own series while fewer than the bound exist, else "other". Managers on
+   * several event loops call this at once: the check and the insert must be one step, or two new participants
+   * could both see room for one. Taken once per participant, so the lock is off the hot path.
+   */
+  private Timer series(String participantId) {
+    synchronized (prepareLatency) {
+      Timer timer = prepareLatency.get(participantId);
+      if (timer != null) {
+        return timer;
+      }
+      String series = prepareLatency.size() < maxParticipantSeries ? participantId : OTHER;
+      return prepareLatency.computeIfAbsent(series, id -> Timer.builder("pledge.prepare.latency")
+          .description("Prepare round trip, per participant").tag("participant", id)
+          .publishPercentiles(0.5, 0.99).register(registry));
+    }
   }
 
   /** An operator's resolution took effect (refused ones are not counted). */
@@ -131,5 +150,10 @@ public final class CoordinatorMetrics {
 
   public void phaseTwoRetry() {
     phaseTwoRetries.increment();
+  }
+
+  /** The coordinator-wide budget of phase-2 retry warnings (the retries themselves are all counted above). */
+  public WarningBudget retryWarnings() {
+    return retryWarnings;
   }
 }

@@ -186,10 +186,9 @@ final class EffectRunner {
   }
 
   /**
-   * Per participant, a retry warns at attempts 0, 1, 2, 4, 8...; and all together at most
-   * {@value #RETRY_WARNINGS_PER_WINDOW} lines per {@value #RETRY_WARNING_WINDOW_NANOS} ns, the rest counted and
-   * summed up in one line: a transaction with many unreachable participants (bounded by
-   * limits.participants-per-transaction) must not flood the log. Runs on the context: no synchronization.
+   * Per participant, a retry warns at attempts 0, 1, 2, 4, 8...; and all together at most 20 lines per 10 s (the
+   * coordinator's, over all its managers), the rest counted and summed up in one line: a transaction with many
+   * unreachable participants (bounded by limits.participants-per-transaction) must not flood the log.
    */
   private void warnRetry(TxId id, Participant participant, String what, int attempt, Throwable cause) {
     if ((attempt < 3 || Integer.bitCount(attempt) == 1) && retryWarningAllowed()) {
@@ -198,30 +197,18 @@ final class EffectRunner {
     }
   }
 
-  static final int RETRY_WARNINGS_PER_WINDOW = 20;
-  static final long RETRY_WARNING_WINDOW_NANOS = 10_000_000_000L;
-  private long retryWindowStart = System.nanoTime();
-  private int retryWarnings;
-  private int retryWarningsSuppressed;
-
+  /**
+   * Within the coordinator-wide budget ({@link CoordinatorMetrics#retryWarnings}: the managers of every event loop
+   * share it); the first line after a window in which some were held back says how many.
+   */
   private boolean retryWarningAllowed() {
-    long now = System.nanoTime();
-    if (now - retryWindowStart >= RETRY_WARNING_WINDOW_NANOS) {
-      if (retryWarningsSuppressed > 0) {
-        LOG.atWarn().addKeyValue("suppressed", retryWarningsSuppressed).log(retryWarningsSuppressed
-            + " more phase-2 retry warnings in the last " + RETRY_WARNING_WINDOW_NANOS / 1_000_000_000L + " s were"
-            + " not logged (pledge_phase2_retries_total counts every retry)");
-      }
-      retryWindowStart = now;
-      retryWarnings = 0;
-      retryWarningsSuppressed = 0;
+    io.pledge.coordinator.metrics.WarningBudget.Grant grant = metrics.retryWarnings().take();
+    if (grant.suppressed() > 0) {
+      LOG.atWarn().addKeyValue("suppressed", grant.suppressed()).log(grant.suppressed()
+          + " more phase-2 retry warnings in the last " + grant.windowNanos() / 1_000_000_000L + " s were"
+          + " not logged (pledge_phase2_retries_total counts every retry)");
     }
-    if (retryWarnings < RETRY_WARNINGS_PER_WINDOW) {
-      retryWarnings++;
-      return true;
-    }
-    retryWarningsSuppressed++;
-    return false;
+    return grant.allowed();
   }
 
   private <T> void fromLog(CompletionStage<T> stage, Handler<AsyncResult<T>> handler) {

@@ -84,7 +84,10 @@ public final class TransactionManager {
   private final Map<String, Integer> openByCaller = new java.util.HashMap<>();
   private final IdBlocks blocks;
   private long epoch;
-  private long sequence;
+  /** The epoch given from outside (several managers share one); 0: {@link #start} takes one from the log. */
+  private final long givenEpoch;
+  /** The sequences this manager issues: all of them alone, or its slots among several ({@link SequenceSpace}). */
+  private final SequenceSpace sequences;
   private long reaperTimer = -1;
   private volatile boolean ready;
   private boolean stopped;
@@ -97,6 +100,16 @@ public final class TransactionManager {
 
   public TransactionManager(Vertx vertx, Context context, String nodeId, TxLog log, ParticipantChannel channel,
       ProtocolSettings settings, Limits limits, CoordinatorMetrics metrics, LongSupplier clock) {
+    this(vertx, context, nodeId, log, channel, settings, limits, metrics, clock, 0, SequenceSpace.single());
+  }
+
+  /**
+   * One of several managers ({@link TransactionManagers}): {@code epoch} was taken from the log once for all of
+   * them, and this one issues, recovers and answers for the sequences of {@code sequences} only.
+   */
+  public TransactionManager(Vertx vertx, Context context, String nodeId, TxLog log, ParticipantChannel channel,
+      ProtocolSettings settings, Limits limits, CoordinatorMetrics metrics, LongSupplier clock, long epoch,
+      SequenceSpace sequences) {
     if (!TxId.isValidNode(nodeId)) {
       throw new IllegalArgumentException("invalid node id '" + nodeId + "'");
     }
@@ -108,6 +121,8 @@ public final class TransactionManager {
     this.limits = limits;
     this.metrics = metrics;
     this.clock = clock;
+    this.givenEpoch = epoch;
+    this.sequences = sequences;
     this.effects = new EffectRunner(vertx, context, log, channel, settings, metrics, this);
     this.lookup = new TxLookup(nodeId, log, context);
     this.blocks = new IdBlocks(MAX_ID_BLOCKS, MAX_ID_BLOCKS_PER_CALLER, settings.finishedInMemory().toMillis());
@@ -128,13 +143,13 @@ public final class TransactionManager {
   public Future<Void> start() {
     ownerThread = Thread.currentThread();
     assertOnContext();
-    return onContext(log.nextEpoch()).compose(e -> {
+    return (givenEpoch > 0 ? Future.succeededFuture(givenEpoch) : onContext(log.nextEpoch())).compose(e -> {
       epoch = e;
       return onContext(log.purgedThroughEpoch());
     }).compose(purged -> {
       lookup.purgedThroughEpoch(purged);
       return onContext(log.unfinished());
-    }).map(unfinished -> {
+    }).map(logged -> logged.stream().filter(t -> sequences.owns(t.id().sequence())).toList()).map(unfinished -> {
       if (stopped) {
         return null;
       }
@@ -208,7 +223,7 @@ public final class TransactionManager {
     }
     long timeout = timeoutMillis == 0 ? settings.defaultTxTimeout().toMillis() : timeoutMillis;
     long now = clock.getAsLong();
-    TxId id = new TxId(nodeId, epoch, ++sequence);
+    TxId id = new TxId(nodeId, epoch, sequences.next());
     Entry entry = open(id, now, now + timeout, labels, owner, caller);
     LOG.atDebug().addKeyValue("txId", id).addKeyValue("timeoutMs", timeout).log("begun");
     return Future.succeededFuture(TxView.of(entry.tx));
@@ -267,8 +282,8 @@ public final class TransactionManager {
       return fail(Code.RESOURCE_EXHAUSTED, refusal);
     }
     long lifetime = 2 * settings.defaultTxTimeout().toMillis();
-    long first = sequence + 1;
-    sequence += count;
+    // One slot of this manager's sequence space: every id of the block routes back here.
+    long first = sequences.reserve(count);
     IdBlocks.Block block = blocks.add(first, count, now + lifetime, owner, caller);
     LOG.atDebug().addKeyValue("first", first).addKeyValue("count", count).addKeyValue("caller", caller)
         .log("reserved transaction ids");
@@ -359,7 +374,7 @@ public final class TransactionManager {
           + expiredUnused(id).reason().detail());
     }
     if (entry == null) {
-      return lookup.find(id, sequence, epoch).compose(view -> fail(Code.FAILED_PRECONDITION,
+      return lookup.find(id, issuedThrough(id), epoch).compose(view -> fail(Code.FAILED_PRECONDITION,
           "cannot enlist participant " + participant.id() + ": transaction " + id + " is " + view.state()));
     }
     List<Participant> enlisted = entry.tx.participants();
@@ -426,7 +441,7 @@ public final class TransactionManager {
       return Future.failedFuture(refused);
     }
     if (entry == null) {
-      return lookup.find(id, sequence, epoch).compose(view -> owned(by, view, "Commit"))
+      return lookup.find(id, issuedThrough(id), epoch).compose(view -> owned(by, view, "Commit"))
           .compose(view -> switch (view.state()) {
             case COMMITTED, COMMITTING -> Future.succeededFuture(new Decision(Outcome.COMMITTED, null));
             case ROLLED_BACK, ROLLING_BACK ->
@@ -482,7 +497,7 @@ public final class TransactionManager {
       return Future.failedFuture(refused);
     }
     if (entry == null) {
-      return lookup.find(id, sequence, epoch).compose(view -> owned(by, view, "Rollback"))
+      return lookup.find(id, issuedThrough(id), epoch).compose(view -> owned(by, view, "Rollback"))
           .compose(view -> view.state().outcome() == Outcome.ABORTED
               ? Future.succeededFuture(Outcome.ABORTED)
               : fail(Code.FAILED_PRECONDITION, "cannot roll back transaction " + id + ": it is " + view.state()));
@@ -515,7 +530,7 @@ public final class TransactionManager {
       }
       default -> { }
     }
-    return lookup.outcome(id, sequence, epoch);
+    return lookup.outcome(id, issuedThrough(id), epoch);
   }
 
   public Future<TxView> get(TxId id) {
@@ -541,7 +556,7 @@ public final class TransactionManager {
       return Future.succeededFuture(new TxView(id, TxState.ROLLED_BACK, 0, block.expiresAtMillis(), Map.of(),
           List.of(), expiredUnused(id).reason(), block.owner()));
     }
-    return (entry != null ? Future.succeededFuture(TxView.of(entry.tx)) : lookup.find(id, sequence, epoch))
+    return (entry != null ? Future.succeededFuture(TxView.of(entry.tx)) : lookup.find(id, issuedThrough(id), epoch))
         .compose(view -> owned(by, view, "GetTransaction"));
   }
 
@@ -570,8 +585,8 @@ public final class TransactionManager {
     requireReady();
     Entry entry = txs.get(id);
     if (entry == null) {
-      return lookup.find(id, sequence, epoch).compose(view -> fail(Code.FAILED_PRECONDITION, "transaction " + id
-          + " is already " + view.state() + (view.state().isFinished() ? " (finished)" : "")
+      return lookup.find(id, issuedThrough(id), epoch).compose(view -> fail(Code.FAILED_PRECONDITION,
+          "transaction " + id + " is already " + view.state() + (view.state().isFinished() ? " (finished)" : "")
           + ": there is nothing to resolve"));
     }
     Result result = apply(entry, new TxEvent.ResolutionRequested(outcome, note));
@@ -780,6 +795,11 @@ public final class TransactionManager {
   /** Brings a stage completed on another thread back to this context. */
   <T> Future<T> onContext(java.util.concurrent.CompletionStage<T> stage) {
     return Future.fromCompletionStage(stage, context);
+  }
+
+  /** For {@link TxLookup}'s "issued here" check: {@code id}'s own sequence when issued, else one below it. */
+  private long issuedThrough(TxId id) {
+    return sequences.issued(id.sequence()) ? id.sequence() : id.sequence() - 1;
   }
 
   private void requireReady() {

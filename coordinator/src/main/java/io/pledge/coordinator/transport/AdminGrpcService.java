@@ -3,7 +3,7 @@ package io.pledge.coordinator.transport;
 import io.pledge.api.v1.CoordinatorAdminService;
 import io.pledge.api.v1.ResolveRequest;
 import io.pledge.api.v1.ResolveResponse;
-import io.pledge.coordinator.protocol.TransactionManager;
+import io.pledge.coordinator.protocol.TransactionManagers;
 import io.pledge.api.v1.ClusterMember;
 import io.pledge.api.v1.ClusterStatusRequest;
 import io.pledge.api.v1.ClusterStatusResponse;
@@ -22,24 +22,24 @@ import java.util.function.Supplier;
  */
 public final class AdminGrpcService extends CoordinatorAdminService {
 
-  private final Supplier<TransactionManager> managers;
+  private final Supplier<TransactionManagers> managers;
   private final Vertx vertx;
   private final RaftNode raft;
 
-  public AdminGrpcService(TransactionManager manager) {
-    this(() -> manager);
+  public AdminGrpcService(TransactionManagers managers) {
+    this(() -> managers);
   }
 
   /**
-   * @param managers the manager serving now; it throws a {@link io.pledge.coordinator.protocol.CoordinatorException}
-   *     when none does (a cluster member that is not the leader)
+   * @param managers the managers serving now; it throws a {@link io.pledge.coordinator.protocol.CoordinatorException}
+   *     when none do (a cluster member that is not the leader)
    */
-  public AdminGrpcService(Supplier<TransactionManager> managers) {
+  public AdminGrpcService(Supplier<TransactionManagers> managers) {
     this(managers, null, null);
   }
 
   /** A cluster member's: {@code raft} answers ClusterStatus and TransferLeader (blocking work on {@code vertx}'s workers). */
-  public AdminGrpcService(Supplier<TransactionManager> managers, Vertx vertx, RaftNode raft) {
+  public AdminGrpcService(Supplier<TransactionManagers> managers, Vertx vertx, RaftNode raft) {
     this.managers = managers;
     this.vertx = vertx;
     this.raft = raft;
@@ -92,9 +92,12 @@ public final class AdminGrpcService extends CoordinatorAdminService {
 
   @Override
   public Future<ResolveResponse> resolve(ResolveRequest request) {
-    return CoordinatorGrpcService.guarded(() -> managers.get().resolve(Requests.txId(request.getTxId()),
-        Protos.resolution(request.getResolution()), Requests.reason(request.getReason()))
-        .map(resolved -> ResolveResponse.newBuilder().setTransaction(Protos.transaction(resolved.view()))
-            .addAllForgotten(resolved.forgotten()).build()));
+    return CoordinatorGrpcService.guarded(() -> {
+      io.pledge.coordinator.state.TxId id = Requests.txId(request.getTxId());
+      io.pledge.coordinator.state.Outcome resolution = Protos.resolution(request.getResolution());
+      String reason = Requests.reason(request.getReason());
+      return managers.get().call(id, m -> m.resolve(id, resolution, reason));
+    }).map(resolved -> ResolveResponse.newBuilder().setTransaction(Protos.transaction(resolved.view()))
+            .addAllForgotten(resolved.forgotten()).build());
   }
 }

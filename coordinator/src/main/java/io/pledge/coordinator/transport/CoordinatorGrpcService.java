@@ -23,7 +23,7 @@ import io.pledge.common.grpc.Rpc;
 import io.pledge.common.tls.Ownership;
 import io.pledge.common.tls.Principal;
 import io.pledge.coordinator.protocol.CoordinatorException;
-import io.pledge.coordinator.protocol.TransactionManager;
+import io.pledge.coordinator.protocol.TransactionManagers;
 import io.pledge.coordinator.protocol.TxView;
 import io.pledge.coordinator.state.Participant;
 import io.pledge.coordinator.state.TxId;
@@ -32,6 +32,7 @@ import io.vertx.core.Future;
 import io.vertx.grpc.common.GrpcStatus;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -40,29 +41,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code pledge.v1.TransactionCoordinator} service: validates requests, converts them, and maps failures onto
- * gRPC statuses (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, UNAVAILABLE). Runs on the manager's context: the
- * gRPC server is created there.
+ * gRPC statuses (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, UNAVAILABLE). A call naming a transaction runs on
+ * that transaction's manager's context ({@link TransactionManagers#call}); what the request's context knows of the
+ * caller (address, TLS identity) is read here, before the hop.
  */
 public final class CoordinatorGrpcService extends TransactionCoordinatorService {
 
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorGrpcService.class);
 
-  private final Supplier<TransactionManager> managers;
+  private final Supplier<TransactionManagers> managers;
   private final EndpointAllowList endpointAllow;
 
-  public CoordinatorGrpcService(TransactionManager manager) {
-    this(() -> manager, EndpointAllowList.parse("*"));
-  }
-
-  public CoordinatorGrpcService(TransactionManager manager, EndpointAllowList endpointAllow) {
-    this(() -> manager, endpointAllow);
+  public CoordinatorGrpcService(TransactionManagers managers, EndpointAllowList endpointAllow) {
+    this(() -> managers, endpointAllow);
   }
 
   /**
-   * @param managers the manager serving now; it throws a {@link io.pledge.coordinator.protocol.CoordinatorException}
-   *     when none does (a cluster member that is not the leader)
+   * @param managers the managers serving now; it throws a {@link io.pledge.coordinator.protocol.CoordinatorException}
+   *     when none do (a cluster member that is not the leader)
    */
-  public CoordinatorGrpcService(Supplier<TransactionManager> managers, EndpointAllowList endpointAllow) {
+  public CoordinatorGrpcService(Supplier<TransactionManagers> managers, EndpointAllowList endpointAllow) {
     this.managers = managers;
     this.endpointAllow = endpointAllow;
   }
@@ -71,19 +69,23 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
   public Future<BeginResponse> begin(BeginRequest request) {
     // The caller's identity becomes the transaction's owner: only it (or an operator) may finish or read it.
     String owner = GrpcGuard.principal().map(Principal::identity).orElse("");
-    return guarded(() -> managers.get().begin(request.getTimeoutMs(), Requests.labels(request.getLabelsMap()),
-        GrpcGuard.caller(), owner)
-        .map(view -> BeginResponse.newBuilder().setTxId(view.id().toString())
-            .setDeadlineEpochMs(view.deadlineMillis()).build()));
+    String caller = GrpcGuard.caller();
+    return guarded(() -> {
+      java.util.Map<String, String> labels = Requests.labels(request.getLabelsMap());
+      return managers.get().next(m -> m.begin(request.getTimeoutMs(), labels, caller, owner));
+    }).map(view -> BeginResponse.newBuilder().setTxId(view.id().toString())
+        .setDeadlineEpochMs(view.deadlineMillis()).build());
   }
 
   @Override
   public Future<ReserveTransactionIdsResponse> reserveTransactionIds(ReserveTransactionIdsRequest request) {
     String owner = GrpcGuard.principal().map(Principal::identity).orElse("");
-    return guarded(() -> managers.get().reserveIds(request.getCount(), GrpcGuard.caller(), owner)
+    String caller = GrpcGuard.caller();
+    // As a Begin: the manager of the loop it arrived on; the block's ids are that manager's and route back to it.
+    return guarded(() -> managers.get().next(m -> m.reserveIds(request.getCount(), caller, owner)))
         .map(block -> ReserveTransactionIdsResponse.newBuilder().setTxIdPrefix(block.prefix())
             .setFirstSequence(block.firstSequence()).setCount(block.count())
-            .setExpiresEpochMs(block.expiresAtMillis()).setDefaultTimeoutMs(block.defaultTimeoutMillis()).build()));
+            .setExpiresEpochMs(block.expiresAtMillis()).setDefaultTimeoutMs(block.defaultTimeoutMillis()).build());
   }
 
   /**
@@ -125,7 +127,8 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
             + " of its certificate's SAN URI, or the first label of its DNS name); " + by.get().identity()
             + " is not " + participant.id());
       }
-      return managers.get().enlist(id, allowed(participant))
+      Participant allowedParticipant = allowed(participant);
+      return managers.get().call(id, m -> m.enlist(id, allowedParticipant))
           .map(e -> EnlistResponse.newBuilder().setAlreadyEnlisted(e.alreadyEnlisted())
               .setDeadlineEpochMs(e.deadlineMillis()).build());
     });
@@ -134,36 +137,46 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
   @Override
   public Future<CommitResponse> commit(CommitRequest request) {
     Optional<Principal> by = GrpcGuard.principal();
-    return guarded(() -> managers.get().commit(Requests.txId(request.getTxId()),
-        Requests.expectedParticipants(request.getExpectedParticipantsList()),
-        reported(request.getParticipantsList()), Requests.labels(request.getLabelsMap()), by).map(decision -> {
+    return guarded(() -> {
+      TxId id = Requests.txId(request.getTxId());
+      Set<String> expected = Requests.expectedParticipants(request.getExpectedParticipantsList());
+      List<Participant> reported = reported(request.getParticipantsList());
+      Map<String, String> labels = Requests.labels(request.getLabelsMap());
+      return managers.get().call(id, m -> m.commit(id, expected, reported, labels, by));
+    }).map(decision -> {
       CommitResponse.Builder b = CommitResponse.newBuilder().setOutcome(Protos.outcome(decision.outcome()));
       if (decision.reason() != null) {
         b.setAbortReason(Protos.abortReason(decision.reason()));
       }
       return b.build();
-    }));
+    });
   }
 
   @Override
   public Future<RollbackResponse> rollback(RollbackRequest request) {
     Optional<Principal> by = GrpcGuard.principal();
-    return guarded(() -> managers.get().rollback(Requests.txId(request.getTxId()),
-        reported(request.getParticipantsList()), by)
-        .map(outcome -> RollbackResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build()));
+    return guarded(() -> {
+      TxId id = Requests.txId(request.getTxId());
+      List<Participant> reported = reported(request.getParticipantsList());
+      return managers.get().call(id, m -> m.rollback(id, reported, by));
+    }).map(outcome -> RollbackResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build());
   }
 
   @Override
   public Future<GetOutcomeResponse> getOutcome(GetOutcomeRequest request) {
-    return guarded(() -> managers.get().outcome(Requests.txId(request.getTxId()))
-        .map(outcome -> GetOutcomeResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build()));
+    return guarded(() -> {
+      TxId id = Requests.txId(request.getTxId());
+      return managers.get().call(id, m -> m.outcome(id));
+    }).map(outcome -> GetOutcomeResponse.newBuilder().setOutcome(Protos.outcome(outcome)).build());
   }
 
   @Override
   public Future<GetTransactionResponse> getTransaction(GetTransactionRequest request) {
     Optional<Principal> by = GrpcGuard.principal();
-    return guarded(() -> managers.get().get(Requests.txId(request.getTxId()), by)
-        .map(view -> GetTransactionResponse.newBuilder().setTransaction(Protos.transaction(view)).build()));
+    return guarded(() -> {
+      TxId id = Requests.txId(request.getTxId());
+      return managers.get().call(id, m -> m.get(id, by));
+    }).map(view -> GetTransactionResponse.newBuilder().setTransaction(Protos.transaction(view)).build());
   }
 
   @Override
@@ -173,7 +186,11 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
       Set<TxState> states = EnumSet.noneOf(TxState.class);
       request.getStatesList().forEach(s -> states.add(Protos.state(s)));
       TxId after = request.getPageToken().isEmpty() ? null : TxId.parse(request.getPageToken());
-      List<TxView> page = managers.get().list(states, after, pageSize + 1);
+      return managers.get().list(states, after, pageSize + 1).map(page -> page(page, pageSize));
+    });
+  }
+
+  private static ListTransactionsResponse page(List<TxView> page, int pageSize) {
       ListTransactionsResponse.Builder b = ListTransactionsResponse.newBuilder();
       // Paged by bytes as well as by count: 1000 transactions with the largest labels would make a reply of
       // megabytes, past what a client accepts. At least one per page, so that paging always moves on.
@@ -195,8 +212,7 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
       if (page.size() > taken) {
         b.setNextPageToken(page.get(taken - 1).id().toString());
       }
-      return Future.succeededFuture(b.build());
-    });
+      return b.build();
   }
 
   /** Runs a handler, turning every failure into a status with a clear message; never a stack trace on the wire. */

@@ -7,6 +7,7 @@ import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.retry.Backoff;
 import io.pledge.common.tls.TlsOptions;
 import io.pledge.coordinator.state.TxId;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
@@ -28,8 +29,12 @@ import org.slf4j.LoggerFactory;
  * with capped exponential backoff; once it answers, the queue is drained. An outage is one WARN line when it
  * starts and one INFO line, with the counts, when it ends, however many transactions finish meanwhile (before:
  * one WARN per transaction, hundreds per outage). Past {@link #MAX_PENDING} queued releases the oldest are
- * dropped (counted in that line): their locks then expire with their lease. Everything runs on the context of
- * the caller of {@link #release} (the coordinator's): no synchronization.
+ * dropped (counted in that line): their locks then expire with their lease.
+ *
+ * <p>Threading: {@link #release} may be called from any event loop (every transaction manager of the coordinator
+ * shares one releaser, so that an outage is one line however many loops there are). While the lock service
+ * answers, a release is sent from the caller's own loop; the outage state, queue and timers live on the
+ * {@code home} context only, where every answer is brought back.
  */
 public final class LockReleaser {
 
@@ -39,10 +44,12 @@ public final class LockReleaser {
   private static final Backoff RETRY = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10));
 
   private final Vertx vertx;
+  private final Context home;
   private final CallSessions calls;
   private final Endpoint lockService;
   private final ArrayDeque<TxId> pending = new ArrayDeque<>();
-  private boolean outage;
+  /** Written on {@code home} only; read by callers of {@link #release} on any loop. */
+  private volatile boolean outage;
   private long outageStartNanos;
   private long failedCalls;
   private long dropped;
@@ -51,34 +58,55 @@ public final class LockReleaser {
   private boolean closed;
 
   public LockReleaser(Vertx vertx, Endpoint lockService) {
-    this(vertx, lockService, Optional.empty());
+    this(vertx, vertx.getOrCreateContext(), lockService, Optional.empty());
   }
 
-  /** {@code tls}: the coordinator's own, its certificate its identity to the lock service (mutual TLS). */
-  public LockReleaser(Vertx vertx, Endpoint lockService, Optional<TlsOptions> tls) {
+  /**
+   * {@code home}: the event-loop context the outage state lives on; {@code tls}: the coordinator's own, its
+   * certificate its identity to the lock service (mutual TLS).
+   */
+  public LockReleaser(Vertx vertx, Context home, Endpoint lockService, Optional<TlsOptions> tls) {
     this.vertx = vertx;
+    this.home = home;
     this.lockService = lockService;
     this.calls = new CallSessions(vertx, new HttpClientOptions().setConnectTimeout(2000), java.util.Map.of(), true,
         tls);
   }
 
   public void release(TxId id) {
-    if (outage) {
-      enqueue(id);
-    } else {
+    if (!outage) {
       send(id);
+    } else {
+      atHome(() -> {
+        if (outage) {
+          enqueue(id);
+        } else {
+          send(id);
+        }
+      });
     }
   }
 
   private void send(TxId id) {
-    call(id).onSuccess(v -> {
-      if (outage) {
-        recovered();
+    call(id).onComplete(ar -> atHome(() -> {
+      if (ar.succeeded()) {
+        if (outage) {
+          recovered();
+        }
+      } else {
+        enqueue(id);
+        failed(ar.cause());
       }
-    }).onFailure(e -> {
-      enqueue(id);
-      failed(e);
-    });
+    }));
+  }
+
+  /** Runs {@code action} on the home context: at once when already on its thread. */
+  private void atHome(Runnable action) {
+    if (((io.vertx.core.internal.ContextInternal) home).nettyEventLoop().inEventLoop()) {
+      action.run();
+    } else {
+      home.runOnContext(v -> action.run());
+    }
   }
 
   private Future<Void> call(TxId id) {

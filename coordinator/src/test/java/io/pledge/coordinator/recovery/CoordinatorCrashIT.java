@@ -49,10 +49,19 @@ class CoordinatorCrashIT {
   final Map<String, Boolean> begun = new ConcurrentHashMap<>();
   final AtomicBoolean running = new AtomicBoolean(true);
 
+  /**
+   * The coordinator's {@code server.event-loops}: one here, the coordinator as it always was; several in
+   * {@link CoordinatorCrashFourLoopsIT} (each manager recovering its share of the log).
+   */
+  int eventLoops() {
+    return 1;
+  }
+
   @BeforeEach
   void start() {
     cluster = MiniCluster.start(dir, 1, List.of("bank-a", "bank-b"), List.of("--tx.prepare-timeout=60s",
-        "--participant.retry-base=20ms", "--participant.retry-cap=200ms", "--participant.call-timeout=2s"));
+        "--participant.retry-base=20ms", "--participant.retry-cap=200ms", "--participant.call-timeout=2s",
+        "--server.event-loops=" + eventLoops()));
     a = cluster.participant("bank-a");
     b = cluster.participant("bank-b");
     coordinator = cluster.coordinator(0);

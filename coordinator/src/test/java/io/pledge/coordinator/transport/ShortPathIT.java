@@ -214,6 +214,32 @@ class ShortPathIT {
   }
 
   @Test
+  void blocksRouteBackToTheManagerThatReservedThemOnSeveralEventLoops() {
+    Await.result(coordinator.close());
+    coordinator = startCoordinator(Map.of("server.event-loops", "2"));
+    List<CoordinatorTestClient> clients = new java.util.ArrayList<>();
+    try {
+      for (int c = 0; c < 4; c++) {
+        // Each connection lands on a loop in turn: blocks from both managers.
+        clients.add(new CoordinatorTestClient(vertx, coordinator.grpcPort()));
+      }
+      java.util.Set<Long> slots = new java.util.HashSet<>();
+      for (CoordinatorTestClient c : clients) {
+        ReserveTransactionIdsResponse block = c.reserve(3);
+        slots.add(block.getFirstSequence() / 1024);
+        for (int i = 0; i < 3; i++) {
+          String tx = id(block, i);
+          assertEquals(Outcome.OUTCOME_COMMITTED, c.commit(tx, List.of(a, b)).getOutcome(), tx);
+        }
+      }
+      assertTrue(slots.size() > 1, "blocks of more than one manager: slots " + slots);
+      await().until(() -> a.ledger().values().stream().filter(s -> s == COMMITTED).count() == 12);
+    } finally {
+      clients.forEach(CoordinatorTestClient::close);
+    }
+  }
+
+  @Test
   void idsNeverReservedAreNotFound() {
     ReserveTransactionIdsResponse block = client.reserve(1);
     String beyond = block.getTxIdPrefix() + (block.getFirstSequence() + 500);
