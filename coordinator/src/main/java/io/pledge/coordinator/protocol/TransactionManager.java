@@ -299,7 +299,7 @@ public final class TransactionManager {
 
   /**
    * Begins the transaction of a free reserved id for the {@code call} naming it first: its owner is the block's,
-   * its deadline the block's expiry. Fails, claiming nothing, when {@code by} may not act for the block's owner or a
+   * its timeout the default from now (at most to the block's expiry). Fails, claiming nothing, when {@code by} may not act for the block's owner or a
    * bound would be passed.
    */
   private Future<Entry> claim(TxId id, Optional<Principal> by, String call, Map<String, String> labels) {
@@ -313,7 +313,10 @@ public final class TransactionManager {
     }
     long now = clock.getAsLong();
     blocks.claim(id.sequence(), now);
-    Entry entry = open(id, now, block.expiresAtMillis(), labels, block.owner(), block.caller());
+    // The client began it at most the default timeout before its deadline (it takes reserved ids for transactions
+    // of the default timeout only), and before now: this deadline is never earlier than the client's.
+    long deadline = Math.min(block.expiresAtMillis(), now + settings.defaultTxTimeout().toMillis());
+    Entry entry = open(id, now, deadline, labels, block.owner(), block.caller());
     LOG.atDebug().addKeyValue("txId", id).addKeyValue("by", call).log("begun from a reserved id");
     return Future.succeededFuture(entry);
   }

@@ -26,13 +26,15 @@ final class ReservedIds {
 
   /**
    * The next id for a transaction of {@code timeoutMillis} (0: the coordinator's default), or null when no block
-   * held here has one with that much time left.
+   * held here has one with that much time left. Only transactions of the default timeout take reserved ids: the
+   * coordinator gives a transaction it first hears of by an Enlist the default timeout, and a transaction with a
+   * timeout of its own must have it there too (it begins with Begin).
    */
   Taken take(long timeoutMillis, long nowMillis) {
     for (int i = 0; i < 2; i++) {
-      if (current != null && next < current.first() + current.count()) {
-        long timeout = timeoutMillis == 0 ? current.defaultTimeoutMillis() : timeoutMillis;
-        long deadline = nowMillis + timeout;
+      if (current != null && next < current.first() + current.count()
+          && (timeoutMillis == 0 || timeoutMillis == current.defaultTimeoutMillis())) {
+        long deadline = nowMillis + current.defaultTimeoutMillis();
         if (deadline + CLOCK_SLACK_MILLIS <= current.expiresAtMillis()) {
           return new Taken(current.prefix() + next++, deadline);
         }

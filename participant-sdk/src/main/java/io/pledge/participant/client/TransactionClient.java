@@ -250,7 +250,18 @@ public final class TransactionClient implements AutoCloseable {
 
   private Future<String> beginCall(Duration timeout, Map<String, String> labels) {
     BeginRequest request = BeginRequest.newBuilder().setTimeoutMs(timeout.toMillis()).putAllLabels(labels).build();
-    return call("", TransactionCoordinatorGrpcClient.Begin, request).map(r -> r.getTxId());
+    Future<io.pledge.api.v1.BeginResponse> begun = call("", TransactionCoordinatorGrpcClient.Begin, request);
+    if (!shortPath) {
+      return begun.map(r -> r.getTxId());
+    }
+    // Begun by a call, its participants may still report their enlistment: the Commit carries them all the same.
+    return begun.compose(r -> {
+      try {
+        return Future.succeededFuture(track(new ReservedIds.Taken(r.getTxId(), r.getDeadlineEpochMs()), Map.of()));
+      } catch (IllegalStateException e) {
+        return Future.failedFuture(e);
+      }
+    });
   }
 
   /**
