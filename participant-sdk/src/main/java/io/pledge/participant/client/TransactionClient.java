@@ -172,8 +172,9 @@ public final class TransactionClient implements AutoCloseable {
    * Begins a transaction. On the short path (the default) this is no call: the id comes from a block reserved ahead
    * (ReserveTransactionIds, one call per {@value #ID_BLOCK} transactions), and the coordinator first hears of the
    * transaction at its Commit or Rollback, which carries the participants that reported joining it to {@link
-   * #call(String, String, Function)}. Without a usable block (the first transaction, a timeout longer than a block
-   * has left, a coordinator that refuses reservations) it is a Begin call.
+   * #call(String, String, Function)}. Without a usable block (the first transaction, a timeout other than the
+   * coordinator's default, a coordinator that refuses reservations) it is a Begin call, and its participants may
+   * still report their enlistment.
    *
    * @param timeout how long it may stay unfinished before it is aborted; zero for the coordinator's default
    */
