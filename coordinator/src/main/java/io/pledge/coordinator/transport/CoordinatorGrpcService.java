@@ -99,8 +99,16 @@ public final class CoordinatorGrpcService extends TransactionCoordinatorService 
           + Requests.MAX_EXPECTED_PARTICIPANTS + ")");
     }
     List<Participant> out = new java.util.ArrayList<>(list.size());
+    Map<String, String> endpoints = new java.util.HashMap<>();
     for (io.pledge.api.v1.EnlistedParticipant p : list) {
-      out.add(allowed(Requests.participant(p.getParticipantId(), p.getEndpoint())));
+      Participant participant = allowed(Requests.participant(p.getParticipantId(), p.getEndpoint()));
+      String other = endpoints.putIfAbsent(participant.id(), participant.endpoint());
+      if (other != null && !other.equals(participant.endpoint())) {
+        // Refused here, before the id of a reserved transaction is claimed: the request changes nothing.
+        throw new IllegalArgumentException("participant " + participant.id() + " is reported at two endpoints, "
+            + other + " and " + participant.endpoint());
+      }
+      out.add(participant);
     }
     return out;
   }

@@ -194,14 +194,25 @@ class ShortPathIT {
     RpcException bound = assertThrows(RpcException.class,
         () -> Await.result(client.callAsync(TransactionCoordinatorGrpcClient.Commit, tooMany.build())));
     assertEquals(GrpcStatus.INVALID_ARGUMENT, bound.status());
-    // The same participant at two endpoints: refused before anything is enlisted.
+    // The same participant at two endpoints: refused before anything is enlisted or claimed.
     CommitRequest conflicting = CommitRequest.newBuilder().setTxId(tx)
         .addParticipants(EnlistedParticipant.newBuilder().setParticipantId("bank-a").setEndpoint(a.endpoint()))
         .addParticipants(EnlistedParticipant.newBuilder().setParticipantId("bank-a").setEndpoint(b.endpoint()))
         .build();
     RpcException conflict = assertThrows(RpcException.class,
         () -> Await.result(client.callAsync(TransactionCoordinatorGrpcClient.Commit, conflicting)));
-    assertEquals(GrpcStatus.FAILED_PRECONDITION, conflict.status());
+    assertEquals(GrpcStatus.INVALID_ARGUMENT, conflict.status());
+    assertEquals(Outcome.OUTCOME_PENDING, client.outcome(tx), "still free");
+    // Reported at another endpoint than it enlisted with: FAILED_PRECONDITION, the others not enlisted either.
+    client.enlist(tx, a);
+    CommitRequest moved = CommitRequest.newBuilder().setTxId(tx)
+        .addParticipants(EnlistedParticipant.newBuilder().setParticipantId("bank-b").setEndpoint(b.endpoint()))
+        .addParticipants(EnlistedParticipant.newBuilder().setParticipantId("bank-a").setEndpoint(b.endpoint()))
+        .build();
+    RpcException elsewhere = assertThrows(RpcException.class,
+        () -> Await.result(client.callAsync(TransactionCoordinatorGrpcClient.Commit, moved)));
+    assertEquals(GrpcStatus.FAILED_PRECONDITION, elsewhere.status());
+    assertEquals(1, client.get(tx).getParticipantsCount(), "bank-b was not enlisted by the refused Commit");
     assertEquals(0, a.prepareCalls() + b.prepareCalls());
 
     // A request refused before the id was claimed leaves it free: the proper Commit still begins it.
