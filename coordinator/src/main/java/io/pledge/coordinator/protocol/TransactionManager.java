@@ -7,6 +7,8 @@ import io.pledge.coordinator.log.LoggedTx;
 import io.pledge.coordinator.log.TxLog;
 import io.pledge.coordinator.metrics.CoordinatorMetrics;
 import io.pledge.coordinator.protocol.CoordinatorException.Code;
+import io.pledge.coordinator.state.AbortCause;
+import io.pledge.coordinator.state.AbortReason;
 import io.pledge.coordinator.state.Effect;
 import io.pledge.coordinator.state.Outcome;
 import io.pledge.coordinator.state.Participant;
@@ -299,8 +301,8 @@ public final class TransactionManager {
 
   /**
    * Begins the transaction of a free reserved id for the {@code call} naming it first: its owner is the block's,
-   * its timeout the default from now (at most to the block's expiry). Fails, claiming nothing, when {@code by} may not act for the block's owner or a
-   * bound would be passed.
+   * its timeout the default from now (at most to the block's expiry). Fails, claiming nothing, when {@code by} may
+   * not act for the block's owner or a bound would be passed.
    */
   private Future<Entry> claim(TxId id, Optional<Principal> by, String call, Map<String, String> labels) {
     IdBlocks.Block block = blocks.blockOf(id.sequence());
@@ -322,9 +324,8 @@ public final class TransactionManager {
   }
 
   private static Decision expiredUnused(TxId id) {
-    return new Decision(Outcome.ABORTED, io.pledge.coordinator.state.AbortReason.of(
-        io.pledge.coordinator.state.AbortCause.TRANSACTION_TIMEOUT, "transaction id " + id + " was reserved and"
-            + " its block expired before anything named it (presumed abort)"));
+    return new Decision(Outcome.ABORTED, AbortReason.of(AbortCause.TRANSACTION_TIMEOUT, "transaction id " + id
+        + " was reserved and its block expired before anything named it (presumed abort)"));
   }
 
   /**
@@ -367,12 +368,13 @@ public final class TransactionManager {
   public Future<Enlisted> enlist(TxId id, Participant participant) {
     requireReady();
     Entry entry = txs.get(id);
-    if (entry == null && blockState(id) == IdBlocks.State.FREE) {
+    IdBlocks.State reserved = entry == null ? blockState(id) : IdBlocks.State.UNKNOWN;
+    if (reserved == IdBlocks.State.FREE) {
       // A service that enlists by a call under a reserved id begins its transaction (its caller is a participant,
       // not the owner: Enlist's own check is the participant's identity).
       return claim(id, Optional.empty(), "Enlist", Map.of()).compose(claimed -> enlist(id, participant));
     }
-    if (entry == null && blockState(id) == IdBlocks.State.EXPIRED) {
+    if (reserved == IdBlocks.State.EXPIRED) {
       return fail(Code.FAILED_PRECONDITION, "cannot enlist participant " + participant.id() + ": "
           + expiredUnused(id).reason().detail());
     }
@@ -544,13 +546,14 @@ public final class TransactionManager {
   public Future<TxView> get(TxId id, Optional<Principal> by) {
     requireReady();
     Entry entry = txs.get(id);
-    if (entry == null && blockState(id) != IdBlocks.State.UNKNOWN) {
+    IdBlocks.State reserved = entry == null ? blockState(id) : IdBlocks.State.UNKNOWN;
+    if (reserved != IdBlocks.State.UNKNOWN) {
       IdBlocks.Block block = blocks.blockOf(id.sequence());
       CoordinatorException refused = refused(by, block.owner(), "GetTransaction", id);
       if (refused != null) {
         return Future.failedFuture(refused);
       }
-      if (blockState(id) == IdBlocks.State.FREE) {
+      if (reserved == IdBlocks.State.FREE) {
         // Begun at its client, not yet named here: ACTIVE with no participants, as GetOutcome says PENDING (reading
         // it claims nothing).
         return Future.succeededFuture(new TxView(id, TxState.ACTIVE, 0, block.expiresAtMillis(), Map.of(),

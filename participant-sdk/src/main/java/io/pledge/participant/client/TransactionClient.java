@@ -195,11 +195,7 @@ public final class TransactionClient implements AutoCloseable {
       }
       Future<Void> reserved = reserve ? reserve() : Future.succeededFuture();
       if (taken != null) {
-        try {
-          return Future.succeededFuture(track(taken, labels));
-        } catch (IllegalStateException e) {
-          return Future.failedFuture(e);
-        }
+        return track(taken, labels);
       }
       if (reserve) {
         // The first transaction (or the first after a block ran dry) waits for the block it asked for.
@@ -208,14 +204,15 @@ public final class TransactionClient implements AutoCloseable {
           synchronized (ids) {
             now2 = ids.take(timeout.toMillis(), System.currentTimeMillis());
           }
-          return now2 != null ? Future.succeededFuture(track(now2, labels)) : beginCall(timeout, labels);
+          return now2 != null ? track(now2, labels) : beginCall(timeout, labels);
         });
       }
     }
     return beginCall(timeout, labels);
   }
 
-  private String track(ReservedIds.Taken taken, Map<String, String> labels) {
+  /** Keeps what Commit will need of a transaction begun here; its id, or a failure when too many are kept. */
+  private Future<String> track(ReservedIds.Taken taken, Map<String, String> labels) {
     synchronized (started) {
       if (started.size() >= MAX_STARTED) {
         // Transactions begun and never committed nor rolled back: drop those past their deadline (the coordinator
@@ -223,13 +220,13 @@ public final class TransactionClient implements AutoCloseable {
         long now = System.currentTimeMillis();
         started.values().removeIf(st -> st.deadlineMillis + 2 * ReservedIds.CLOCK_SLACK_MILLIS < now);
         if (started.size() >= MAX_STARTED) {
-          throw new IllegalStateException(MAX_STARTED + " transactions begun by this client are neither committed"
-              + " nor rolled back");
+          return Future.failedFuture(new IllegalStateException(MAX_STARTED + " transactions begun by this client"
+              + " are neither committed nor rolled back"));
         }
       }
       started.put(taken.txId(), new Started(taken.deadlineMillis(), Map.copyOf(labels)));
     }
-    return taken.txId();
+    return Future.succeededFuture(taken.txId());
   }
 
   private Future<Void> reserve() {
@@ -256,13 +253,7 @@ public final class TransactionClient implements AutoCloseable {
       return begun.map(r -> r.getTxId());
     }
     // Begun by a call, its participants may still report their enlistment: the Commit carries them all the same.
-    return begun.compose(r -> {
-      try {
-        return Future.succeededFuture(track(new ReservedIds.Taken(r.getTxId(), r.getDeadlineEpochMs()), Map.of()));
-      } catch (IllegalStateException e) {
-        return Future.failedFuture(e);
-      }
-    });
+    return begun.compose(r -> track(new ReservedIds.Taken(r.getTxId(), r.getDeadlineEpochMs()), Map.of()));
   }
 
   /**
@@ -407,11 +398,10 @@ public final class TransactionClient implements AutoCloseable {
     }
     Duration deadline = callTimeout.compareTo(MIN_COMMIT_TIMEOUT) > 0 ? callTimeout : MIN_COMMIT_TIMEOUT;
     CommitRequest.Builder request = CommitRequest.newBuilder().setTxId(txId)
-        .addAllExpectedParticipants(expectedParticipants);
+        .addAllExpectedParticipants(expectedParticipants).addAllParticipants(reported(txId));
     synchronized (started) {
       Started st = started.get(txId);
       if (st != null) {
-        st.enlisted.forEach((id, endpoint) -> request.addParticipants(enlisted(id, endpoint)));
         request.putAllLabels(st.labels);
       }
     }
@@ -429,14 +419,8 @@ public final class TransactionClient implements AutoCloseable {
 
   /** Aborts the transaction (idempotent on an aborted one); fails with {@link TransactionFinishedException} after a commit. */
   public Future<TxOutcome> rollback(String txId) {
-    RollbackRequest.Builder request = RollbackRequest.newBuilder().setTxId(txId);
-    synchronized (started) {
-      Started st = started.get(txId);
-      if (st != null) {
-        st.enlisted.forEach((id, endpoint) -> request.addParticipants(enlisted(id, endpoint)));
-      }
-    }
-    return call(txId, TransactionCoordinatorGrpcClient.Rollback, request.build())
+    RollbackRequest request = RollbackRequest.newBuilder().setTxId(txId).addAllParticipants(reported(txId)).build();
+    return call(txId, TransactionCoordinatorGrpcClient.Rollback, request)
         .onSuccess(r -> answeredDefinitely(txId, io.pledge.api.v1.AbortReason.getDefaultInstance()))
         .map(r -> new TxOutcome(txId, TxOutcome.Status.ABORTED, "ABORT_CAUSE_ROLLBACK_REQUESTED", ""));
   }
@@ -460,8 +444,18 @@ public final class TransactionClient implements AutoCloseable {
     });
   }
 
-  private static io.pledge.api.v1.EnlistedParticipant enlisted(String id, String endpoint) {
-    return io.pledge.api.v1.EnlistedParticipant.newBuilder().setParticipantId(id).setEndpoint(endpoint).build();
+  /** The participants that reported joining {@code txId} in the answers to its calls, for its Commit or Rollback. */
+  private List<io.pledge.api.v1.EnlistedParticipant> reported(String txId) {
+    synchronized (started) {
+      Started st = started.get(txId);
+      if (st == null) {
+        return List.of();
+      }
+      List<io.pledge.api.v1.EnlistedParticipant> out = new java.util.ArrayList<>(st.enlisted.size());
+      st.enlisted.forEach((id, endpoint) -> out.add(io.pledge.api.v1.EnlistedParticipant.newBuilder()
+          .setParticipantId(id).setEndpoint(endpoint).build()));
+      return out;
+    }
   }
 
   /** A definite answer: the transaction's short-path record is no longer needed (a repeat is answered from there). */

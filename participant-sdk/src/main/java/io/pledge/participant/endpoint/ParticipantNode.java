@@ -303,11 +303,8 @@ public final class ParticipantNode {
    * branch is prepared or finished (the coordinator moved on: the work would not be part of the transaction).
    */
   public Future<Void> join(String participantId, String txId) {
-    if (txId == null || txId.isBlank() || txId.length() > BranchRecord.MAX_TX_ID) {
-      return Future.failedFuture(new IllegalArgumentException("transaction id must be 1.." + BranchRecord.MAX_TX_ID
-          + " characters, got " + (txId == null ? "null" : txId.length() + " characters")));
-    }
-    return engine.join(txId, participantId);
+    IllegalArgumentException bad = invalidTxId(txId);
+    return bad != null ? Future.failedFuture(bad) : engine.join(txId, participantId);
   }
 
   /**
@@ -319,11 +316,17 @@ public final class ParticipantNode {
    * work is rolled back at the deadline while the others' may commit.
    */
   public Future<Void> joinReported(String participantId, String txId, long deadlineMillis) {
+    IllegalArgumentException bad = invalidTxId(txId);
+    return bad != null ? Future.failedFuture(bad)
+        : engine.join(txId, participantId, () -> Future.succeededFuture(deadlineMillis));
+  }
+
+  private static IllegalArgumentException invalidTxId(String txId) {
     if (txId == null || txId.isBlank() || txId.length() > BranchRecord.MAX_TX_ID) {
-      return Future.failedFuture(new IllegalArgumentException("transaction id must be 1.." + BranchRecord.MAX_TX_ID
-          + " characters, got " + (txId == null ? "null" : txId.length() + " characters")));
+      return new IllegalArgumentException("transaction id must be 1.." + BranchRecord.MAX_TX_ID
+          + " characters, got " + (txId == null ? "null" : txId.length() + " characters"));
     }
-    return engine.join(txId, participantId, () -> Future.succeededFuture(deadlineMillis));
+    return null;
   }
 
   /** Where the coordinator reaches this endpoint (host:port). */

@@ -121,17 +121,16 @@ public final class TxPropagation {
       return Future.failedFuture(new IllegalArgumentException("header " + HEADER + " is missing"));
     }
     Joining j = joining.get();
-    return join(node, participantId, j).map(v -> {
-      if (j.report()) {
-        request.response().headers().add(ENLISTED, participantId + " " + node.endpoint());
-      }
-      return j.txId();
-    });
+    return join(node, participantId, j, request.response().headers()).map(j.txId());
   }
 
-  private static Future<Void> join(ParticipantNode node, String participantId, Joining j) {
-    return j.report() ? node.joinReported(participantId, j.txId(), j.deadlineMillis())
-        : node.join(participantId, j.txId());
+  /** Joins as {@code j} asks; on the short path, once joined, names the participant in {@code answer}. */
+  private static Future<Void> join(ParticipantNode node, String participantId, Joining j, MultiMap answer) {
+    if (!j.report()) {
+      return node.join(participantId, j.txId());
+    }
+    return node.joinReported(participantId, j.txId(), j.deadlineMillis())
+        .onSuccess(v -> answer.add(ENLISTED, participantId + " " + node.endpoint()));
   }
 
   /** The participants an answer names as joined on the short path ({@link #ENLISTED}): id and endpoint. */
@@ -172,21 +171,18 @@ public final class TxPropagation {
         handler.handle(request);
         return;
       }
-      Optional<String> txId = Optional.of(joining.get().txId());
+      String txId = joining.get().txId();
       request.pause();
-      Future<Void> joined = join(node, participantId, joining.get());
+      Future<Void> joined = join(node, participantId, joining.get(), request.response().headers());
       joined.onComplete(ar -> {
         if (ar.succeeded()) {
-          if (joining.get().report()) {
-            request.response().headers().add(ENLISTED, participantId + " " + node.endpoint());
-          }
           handler.handle(request);
           request.resume();
         } else {
           // The coordinator's own status when enlisting failed there; otherwise the branch refused the join.
           GrpcStatus status = ar.cause() instanceof io.pledge.common.grpc.RpcException e
               ? e.status() : GrpcStatus.FAILED_PRECONDITION;
-          request.response().status(status).statusMessage("cannot join transaction " + txId.get() + ": "
+          request.response().status(status).statusMessage("cannot join transaction " + txId + ": "
               + ar.cause().getMessage()).end();
         }
       });
