@@ -209,10 +209,18 @@ public final class TransactionManagers {
     return next(here >= 0 ? here : Math.floorMod(nextBegin.getAndIncrement(), contexts.size()), 0, call);
   }
 
+  /**
+   * Whether the calling thread is {@code context}'s event loop, whatever context the caller runs on: several
+   * contexts share one loop, and work may run at once on any of them without queuing (LockReleaser asks too).
+   */
+  public static boolean onLoopOf(Context context) {
+    return ((ContextInternal) context).nettyEventLoop().inEventLoop();
+  }
+
   /** The index of the manager whose event loop runs the calling thread; -1 for none. */
   private int onManagerLoop() {
     for (int i = 0; i < contexts.size(); i++) {
-      if (((ContextInternal) contexts.get(i)).nettyEventLoop().inEventLoop()) {
+      if (onLoopOf(contexts.get(i))) {
         return i;
       }
     }
@@ -284,8 +292,8 @@ public final class TransactionManagers {
    * whose context serves the requests), else queued there, the result completing on the caller's context.
    */
   private <T> Future<T> onContext(int index, java.util.function.Supplier<Future<T>> action) {
-    ContextInternal target = (ContextInternal) contexts.get(index);
-    if (target.nettyEventLoop().inEventLoop() && Vertx.currentContext() != null) {
+    Context target = contexts.get(index);
+    if (onLoopOf(target) && Vertx.currentContext() != null) {
       return invoke(action);
     }
     Context current = Vertx.currentContext();

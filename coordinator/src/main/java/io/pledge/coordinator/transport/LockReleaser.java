@@ -102,7 +102,7 @@ public final class LockReleaser {
 
   /** Runs {@code action} on the home context: at once when already on its thread. */
   private void atHome(Runnable action) {
-    if (((io.vertx.core.internal.ContextInternal) home).nettyEventLoop().inEventLoop()) {
+    if (io.pledge.coordinator.protocol.TransactionManagers.onLoopOf(home)) {
       action.run();
     } else {
       home.runOnContext(v -> action.run());
