@@ -44,8 +44,9 @@ class DurableStoreCrashTest {
     List<Path> images = new ArrayList<>();
     List<Integer> ackedBefore = new ArrayList<>();
     Random random = new Random(42);
+    // Compacting every few milliseconds: images are also taken while the writer moves live pages between chunks.
     try (DurableStore store = DurableStore.open(file, "crash", "classpath:db/test-store", 256, Duration.ZERO,
-        new SimpleMeterRegistry())) {
+        Duration.ofMillis(20), new SimpleMeterRegistry())) {
       // Chunks are reused as soon as they are dead: what H2 does anyway 45 s into a run.
       store.submit(Durability.NONE, c -> {
         try (Statement s = c.createStatement()) {
