@@ -44,7 +44,7 @@ class SecurityManifestsTest {
    */
   private static final Map<String, List<String>> CALLS = Map.of(
       "pledge/coordinator", List.of(PARTICIPANT + "Prepare", PARTICIPANT + "Commit", PARTICIPANT + "Rollback",
-          PARTICIPANT + "Complete", LOCKS + "ReleaseAll"),
+          PARTICIPANT + "Complete", PARTICIPANT + "PrepareBranches", LOCKS + "ReleaseAll"),
       "pledge/examples/bank-transfer", List.of(TC + "Enlist", TC + "GetOutcome", LOCKS + "Acquire",
           LOCKS + "TryAcquire", LOCKS + "AcquireStream", LOCKS + "Renew", LOCKS + "Release", "pledge.v1.CallSession/Open"),
       "pledge/lock-service", List.of());

@@ -4,6 +4,7 @@ import io.pledge.api.v1.BranchCommitRequest;
 import io.pledge.api.v1.BranchCommitResponse;
 import io.pledge.api.v1.BranchCompletion;
 import io.pledge.api.v1.BranchCompletionResult;
+import io.pledge.api.v1.BranchPrepareResult;
 import io.pledge.api.v1.BranchRollbackRequest;
 import io.pledge.api.v1.BranchRollbackResponse;
 import io.pledge.api.v1.CompleteBranchesRequest;
@@ -11,9 +12,12 @@ import io.pledge.api.v1.CompleteBranchesResponse;
 import io.pledge.api.v1.Outcome;
 import io.pledge.api.v1.ParticipantGrpcService;
 import io.pledge.api.v1.ParticipantService;
+import io.pledge.api.v1.PrepareBranchesRequest;
+import io.pledge.api.v1.PrepareBranchesResponse;
 import io.pledge.api.v1.PrepareRequest;
 import io.pledge.api.v1.PrepareResponse;
 import io.pledge.api.v1.Vote;
+import io.pledge.common.grpc.CallSessionService;
 import io.pledge.common.grpc.GrpcTransport;
 import io.pledge.common.grpc.SessionRoutes;
 import io.vertx.core.Future;
@@ -52,6 +56,7 @@ public final class TestParticipant implements AutoCloseable {
   private final AtomicInteger commitCalls = new AtomicInteger();
   private final AtomicInteger rollbackCalls = new AtomicInteger();
   private final AtomicInteger completeCalls = new AtomicInteger();
+  private final AtomicInteger prepareBatchCalls = new AtomicInteger();
   private volatile Predicate<String> voteNo = tx -> false;
   private volatile Predicate<String> readOnly = tx -> false;
   private volatile Predicate<String> stallPrepare = tx -> false;
@@ -71,6 +76,26 @@ public final class TestParticipant implements AutoCloseable {
     Service service = p.new Service();
     grpc.addService(ParticipantGrpcService.of(service));
     SessionRoutes.participant(service).bindTo(grpc);
+    p.server = Await.result(GrpcTransport.server(vertx, new HttpServerOptions()).requestHandler(grpc).listen(0, "127.0.0.1"));
+    return p;
+  }
+
+  /**
+   * Starts as a participant built before {@code PrepareBranches} existed: the method is not served at all, unary or
+   * over a call session, so a caller gets UNIMPLEMENTED for it as it would from such a server.
+   */
+  public static TestParticipant startWithoutBatchedPrepare(Vertx vertx, String id) {
+    TestParticipant p = new TestParticipant(id, vertx);
+    GrpcServer grpc = GrpcServer.server(vertx);
+    Service service = p.new Service();
+    grpc.addService(ParticipantGrpcService.builder(service).bind(ParticipantGrpcService.Prepare,
+        ParticipantGrpcService.Commit, ParticipantGrpcService.Rollback, ParticipantGrpcService.Complete).build());
+    new CallSessionService()
+        .serve(ParticipantGrpcService.Prepare, service::prepare)
+        .serve(ParticipantGrpcService.Commit, service::commit)
+        .serve(ParticipantGrpcService.Rollback, service::rollback)
+        .serve(ParticipantGrpcService.Complete, service::complete)
+        .bindTo(grpc);
     p.server = Await.result(GrpcTransport.server(vertx, new HttpServerOptions()).requestHandler(grpc).listen(0, "127.0.0.1"));
     return p;
   }
@@ -135,6 +160,11 @@ public final class TestParticipant implements AutoCloseable {
   /** Batched phase-2 calls received (each of their branches also counts as a commit or rollback call). */
   public int completeCalls() {
     return completeCalls.get();
+  }
+
+  /** Batched prepare calls received (each of their branches also counts as a prepare call). */
+  public int prepareBatchCalls() {
+    return prepareBatchCalls.get();
   }
 
   @Override
@@ -231,6 +261,22 @@ public final class TestParticipant implements AutoCloseable {
                 .setMessage(((StatusException) ar.cause()).message()).build())));
       }
       return Future.all(results).map(all -> CompleteBranchesResponse.newBuilder()
+          .addAllResults(results.stream().map(Future::result).toList()).build());
+    }
+
+    /** Each branch as its own Prepare (counted as such), answered in order with its vote or its status. */
+    @Override
+    public Future<PrepareBranchesResponse> prepareBranches(PrepareBranchesRequest request) {
+      prepareBatchCalls.incrementAndGet();
+      List<Future<BranchPrepareResult>> results = new ArrayList<>();
+      for (PrepareRequest b : request.getBranchesList()) {
+        results.add(prepare(b).transform(ar -> Future.succeededFuture(ar.succeeded()
+            ? BranchPrepareResult.newBuilder().setVote(ar.result().getVote()).setReason(ar.result().getReason())
+                .build()
+            : BranchPrepareResult.newBuilder().setStatus(((StatusException) ar.cause()).status().code)
+                .setMessage(((StatusException) ar.cause()).message()).build())));
+      }
+      return Future.all(results).map(all -> PrepareBranchesResponse.newBuilder()
           .addAllResults(results.stream().map(Future::result).toList()).build());
     }
 

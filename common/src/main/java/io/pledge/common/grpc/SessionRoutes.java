@@ -31,7 +31,8 @@ public final class SessionRoutes {
         .serve(ParticipantGrpcService.Prepare, service::prepare)
         .serve(ParticipantGrpcService.Commit, service::commit)
         .serve(ParticipantGrpcService.Rollback, service::rollback)
-        .serve(ParticipantGrpcService.Complete, service::complete);
+        .serve(ParticipantGrpcService.Complete, service::complete)
+        .serve(ParticipantGrpcService.PrepareBranches, service::prepareBranches);
   }
 
   public static CallSessionService lockService(LockServiceService service) {

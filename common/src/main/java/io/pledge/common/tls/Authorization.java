@@ -35,7 +35,7 @@ public final class Authorization {
     t.put("pledge.v1.CoordinatorAdmin/Resolve", EnumSet.of(Role.OPERATOR));
     t.put("pledge.v1.CoordinatorAdmin/ClusterStatus", EnumSet.of(Role.OPERATOR));
     t.put("pledge.v1.CoordinatorAdmin/TransferLeader", EnumSet.of(Role.OPERATOR));
-    for (String m : new String[] {"Prepare", "Commit", "Rollback", "Complete"}) {
+    for (String m : new String[] {"Prepare", "Commit", "Rollback", "Complete", "PrepareBranches"}) {
       t.put("pledge.v1.Participant/" + m, EnumSet.of(Role.COORDINATOR));
     }
     String ls = "pledge.v1.LockService/";

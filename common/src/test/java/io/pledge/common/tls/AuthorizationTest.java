@@ -61,6 +61,7 @@ class AuthorizationTest {
       Map.entry("pledge.v1.Participant/Commit", EnumSet.of(Role.COORDINATOR)),
       Map.entry("pledge.v1.Participant/Rollback", EnumSet.of(Role.COORDINATOR)),
       Map.entry("pledge.v1.Participant/Complete", EnumSet.of(Role.COORDINATOR)),
+      Map.entry("pledge.v1.Participant/PrepareBranches", EnumSet.of(Role.COORDINATOR)),
       Map.entry("pledge.v1.LockService/Acquire", EnumSet.of(Role.LOCK_USER)),
       Map.entry("pledge.v1.LockService/TryAcquire", EnumSet.of(Role.LOCK_USER)),
       Map.entry("pledge.v1.LockService/AcquireStream", EnumSet.of(Role.LOCK_USER)),

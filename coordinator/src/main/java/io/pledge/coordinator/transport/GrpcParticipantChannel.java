@@ -4,7 +4,6 @@ import io.pledge.api.v1.BranchCommitRequest;
 import io.pledge.api.v1.BranchCompletion;
 import io.pledge.api.v1.BranchRollbackRequest;
 import io.pledge.api.v1.ParticipantGrpcClient;
-import io.pledge.api.v1.PrepareRequest;
 import io.pledge.common.grpc.CallSessions;
 import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.tls.TlsOptions;
@@ -24,19 +23,21 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link ParticipantChannel} over gRPC: one connection per participant endpoint, each call a frame on its call
- * session ({@link CallSessions}). Prepare and one-phase commit are single calls (a client waits on them); phase-2
- * commits and rollbacks are batched per endpoint ({@link PhaseTwoBatcher}).
+ * session ({@link CallSessions}). Prepares are batched per endpoint and per turn of the coordinator's event loop
+ * ({@link PrepareBatcher}: a lone one still goes out in its own turn, so a waiting client gains, never loses), and
+ * so are phase-2 commits and rollbacks ({@link PhaseTwoBatcher}); a one-phase commit is a single call.
  */
 public final class GrpcParticipantChannel implements ParticipantChannel {
 
   private static final int MAX_CACHED_ADDRESSES = 10_000;
 
   private final CallSessions calls;
+  private final PrepareBatcher prepares;
   private final PhaseTwoBatcher phaseTwo;
   /** Parsed endpoints: a transaction's participants are called several times each. */
   private final Map<String, SocketAddress> addresses = new ConcurrentHashMap<>();
 
-  /** {@code context}: the coordinator's, on which the phase-2 queues live. */
+  /** {@code context}: the coordinator's, on which the prepare and phase-2 queues live. */
   public GrpcParticipantChannel(Vertx vertx, Context context) {
     this(vertx, context, Optional.empty());
   }
@@ -44,6 +45,11 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
   /** {@code tls}: the coordinator's own, its certificate its identity to participants (mutual TLS). */
   public GrpcParticipantChannel(Vertx vertx, Context context, Optional<TlsOptions> tls) {
     this.calls = new CallSessions(vertx, new HttpClientOptions().setConnectTimeout(2000), Map.of(), true, tls);
+    this.prepares = new PrepareBatcher(context,
+        (endpoint, request, timeout) -> calls.call(address(endpoint), ParticipantGrpcClient.PrepareBranches, request,
+            timeout),
+        (endpoint, request, timeout) -> calls.call(address(endpoint), ParticipantGrpcClient.Prepare, request,
+            timeout));
     this.phaseTwo = new PhaseTwoBatcher(context,
         (endpoint, request, timeout) -> calls.call(address(endpoint), ParticipantGrpcClient.Complete, request,
             timeout),
@@ -52,9 +58,7 @@ public final class GrpcParticipantChannel implements ParticipantChannel {
 
   @Override
   public Future<VoteReply> prepare(TxId tx, Participant participant, Duration timeout) {
-    PrepareRequest request = PrepareRequest.newBuilder().setTxId(tx.toString()).setParticipantId(participant.id())
-        .build();
-    return calls.call(address(participant), ParticipantGrpcClient.Prepare, request, timeout)
+    return prepares.prepare(participant.endpoint(), tx.toString(), participant.id(), timeout)
         .map(r -> new VoteReply(Protos.vote(r.getVote()), r.getReason()));
   }
 

@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pledge.api.v1.BranchCompletion;
 import io.pledge.api.v1.BranchCompletionResult;
+import io.pledge.api.v1.BranchPrepareResult;
+import io.pledge.api.v1.PrepareBranchesRequest;
+import io.pledge.api.v1.PrepareBranchesResponse;
+import io.pledge.api.v1.PrepareRequest;
 import io.pledge.api.v1.CompleteBranchesRequest;
 import io.pledge.api.v1.CompleteBranchesResponse;
 import io.pledge.api.v1.Outcome;
@@ -16,6 +20,7 @@ import io.pledge.common.grpc.Endpoint;
 import io.pledge.common.grpc.RpcException;
 import io.pledge.participant.spi.LeaseCheck;
 import io.pledge.participant.support.FakeCoordinator;
+import io.pledge.participant.endpoint.impl.ParticipantEndpointService;
 import io.pledge.participant.support.MemoryResource;
 import io.pledge.participant.support.ParticipantCalls;
 import io.vertx.core.Future;
@@ -155,6 +160,66 @@ class ParticipantEndpointTest {
         .newBuilder().addBranches(completion("tx-5", RM, Outcome.OUTCOME_PENDING)).build()));
     assertEquals(GrpcStatus.INVALID_ARGUMENT, noOutcome.status());
     assertTrue(noOutcome.detail().contains("branch 0"), noOutcome.detail());
+  }
+
+  @Test
+  void prepareBranchesHandlesEachBranchAsItsOwnPrepareAndAnswersInOrder() throws Exception {
+    for (String tx : List.of("tx-1", "tx-2", "tx-3")) {
+      join(tx);
+    }
+    resource.script("tx-2", MemoryResource.Script.NO);
+    PrepareBranchesResponse r = calls.prepareBranches(PrepareBranchesRequest.newBuilder()
+        .addBranches(prepare("tx-1", RM))
+        .addBranches(prepare("tx-2", RM))
+        .addBranches(prepare("tx-3", RM))
+        .addBranches(prepare("tx-4", "no-such-resource"))
+        .addBranches(prepare("", RM)) // malformed: fails alone
+        .build());
+    assertEquals(List.of(0, 0, 0, GrpcStatus.NOT_FOUND.code, GrpcStatus.INVALID_ARGUMENT.code),
+        r.getResultsList().stream().map(BranchPrepareResult::getStatus).toList());
+    assertEquals(List.of(Vote.VOTE_YES, Vote.VOTE_NO, Vote.VOTE_YES),
+        r.getResultsList().subList(0, 3).stream().map(BranchPrepareResult::getVote).toList());
+    assertTrue(r.getResults(1).getReason().contains("insufficient funds"), r.getResults(1).getReason());
+    assertTrue(r.getResults(4).getMessage().contains("tx_id is empty"), r.getResults(4).getMessage());
+    // The same branches as single Prepares would be: a repeated prepare is answered from the record, no second call.
+    assertEquals(Vote.VOTE_YES, calls.prepare("tx-1", RM).getVote());
+    assertEquals(1, resource.count("prepare tx-1"));
+    assertEquals(Outcome.OUTCOME_COMMITTED, calls.commit("tx-3", RM, false).getOutcome());
+    assertEquals(1.0, registry.find(ParticipantEndpointService.CALLS).tag("rpc", "PrepareBranches").counter()
+        .count(), "a batch counts as one call");
+  }
+
+  @Test
+  void badPrepareBranchesCallsAreRefusedAndChangeNothing() throws Exception {
+    join("tx-1");
+    RpcException empty = assertThrows(RpcException.class,
+        () -> calls.prepareBranches(PrepareBranchesRequest.getDefaultInstance()));
+    assertEquals(GrpcStatus.INVALID_ARGUMENT, empty.status());
+    assertTrue(empty.detail().contains("1..1024 branches, got 0"), empty.detail());
+    // A valid branch first, then short ids, so that the message stays under the endpoint's 16 KiB size limit and
+    // it is the count that is refused.
+    PrepareBranchesRequest.Builder tooMany = PrepareBranchesRequest.newBuilder().addBranches(prepare("tx-1", RM));
+    for (int i = 0; i < ParticipantEndpointService.MAX_PREPARES; i++) {
+      tooMany.addBranches(prepare("t", "p"));
+    }
+    RpcException over = assertThrows(RpcException.class, () -> calls.prepareBranches(tooMany.build()));
+    assertEquals(GrpcStatus.INVALID_ARGUMENT, over.status());
+    assertTrue(over.detail().contains("got 1025"), over.detail());
+    PrepareBranchesResponse badId = calls.prepareBranches(PrepareBranchesRequest.newBuilder()
+        .addBranches(prepare("x".repeat(257), RM)).addBranches(prepare("tx-2", "")).build());
+    assertEquals(List.of(GrpcStatus.INVALID_ARGUMENT.code, GrpcStatus.INVALID_ARGUMENT.code),
+        badId.getResultsList().stream().map(BranchPrepareResult::getStatus).toList());
+    assertTrue(badId.getResults(0).getMessage().contains("tx_id is longer than"), badId.getResults(0).getMessage());
+    assertTrue(badId.getResults(1).getMessage().contains("participant_id is empty"),
+        badId.getResults(1).getMessage());
+    assertEquals(List.of(), resource.calls, "nothing was prepared");
+    // tx-1 is still active: it can still be prepared, once.
+    assertEquals(Vote.VOTE_YES, calls.prepare("tx-1", RM).getVote());
+    assertEquals(List.of("prepare tx-1"), resource.calls);
+  }
+
+  private static PrepareRequest prepare(String tx, String participant) {
+    return PrepareRequest.newBuilder().setTxId(tx).setParticipantId(participant).build();
   }
 
   private static BranchCompletion completion(String tx, String participant, Outcome outcome) {

@@ -256,7 +256,7 @@ class AuthorizationSweepIT {
         + " %d PERMISSION_DENIED, %d UNAUTHENTICATED, %d refused by the TLS handshake%n", cells.size(),
         cells.size() / callers.size() / 2, callers.size(), allowed, denied, unauthenticated, refusedByTls);
     assertEquals(List.of(), wrong, "cells whose status disagrees with the policy table");
-    assertEquals(23 * callers.size() * 2, cells.size()); // 23 rpcs, the cluster's two admin calls included
+    assertEquals(24 * callers.size() * 2, cells.size()); // 24 rpcs, the cluster's two admin calls included
     assertTrue(allowed > 0 && denied > 0 && refusedByTls > 0);
     client.close();
     locks.close();

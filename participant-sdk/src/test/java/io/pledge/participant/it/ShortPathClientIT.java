@@ -146,7 +146,8 @@ class ShortPathClientIT {
     assertEquals(0, calls(registryA, "Enlist") + calls(registryB, "Enlist"), "nobody called Enlist");
     // One reservation for all twenty, then one Commit each: no Begin.
     assertEquals(21, client.callsMade());
-    assertEquals(20, calls(registryA, "Prepare"));
+    // One prepare call each (one after another, so each a batch of one: PrepareBranches, issue 16).
+    assertEquals(20, calls(registryA, "Prepare") + calls(registryA, "PrepareBranches"));
   }
 
   @Test

@@ -6,6 +6,8 @@ import io.pledge.api.v1.BranchRollbackRequest;
 import io.pledge.api.v1.CompleteBranchesRequest;
 import io.pledge.api.v1.CompleteBranchesResponse;
 import io.pledge.api.v1.ParticipantGrpcClient;
+import io.pledge.api.v1.PrepareBranchesRequest;
+import io.pledge.api.v1.PrepareBranchesResponse;
 import io.pledge.api.v1.PrepareRequest;
 import io.pledge.api.v1.PrepareResponse;
 import io.pledge.common.grpc.Rpc;
@@ -61,6 +63,11 @@ public final class ParticipantCalls implements AutoCloseable {
 
   public CompleteBranchesResponse complete(CompleteBranchesRequest request) throws Exception {
     return Rpc.call(client, address, ParticipantGrpcClient.Complete, request, Duration.ofSeconds(10))
+        .await(20, TimeUnit.SECONDS);
+  }
+
+  public PrepareBranchesResponse prepareBranches(PrepareBranchesRequest request) throws Exception {
+    return Rpc.call(client, address, ParticipantGrpcClient.PrepareBranches, request, Duration.ofSeconds(10))
         .await(20, TimeUnit.SECONDS);
   }
 

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.pledge.api.v1.BranchCommitRequest;
 import io.pledge.api.v1.BranchCompletion;
 import io.pledge.api.v1.BranchCompletionResult;
+import io.pledge.api.v1.BranchPrepareResult;
 import io.pledge.api.v1.BranchCommitResponse;
 import io.pledge.api.v1.BranchRollbackRequest;
 import io.pledge.api.v1.BranchRollbackResponse;
@@ -13,6 +14,8 @@ import io.pledge.api.v1.CompleteBranchesRequest;
 import io.pledge.api.v1.CompleteBranchesResponse;
 import io.pledge.api.v1.Outcome;
 import io.pledge.api.v1.ParticipantService;
+import io.pledge.api.v1.PrepareBranchesRequest;
+import io.pledge.api.v1.PrepareBranchesResponse;
 import io.pledge.api.v1.PrepareRequest;
 import io.pledge.api.v1.PrepareResponse;
 import io.pledge.common.grpc.Rpc;
@@ -35,8 +38,11 @@ public final class ParticipantEndpointService extends ParticipantService {
   /** Most branches one Complete call may carry (the coordinator sends at most this many). */
   public static final int MAX_COMPLETIONS = 1024;
 
+  /** Most branches one PrepareBranches call may carry (the coordinator sends at most this many). */
+  public static final int MAX_PREPARES = 1024;
+
   /**
-   * Calls of the Participant service served, by rpc (bounded: the four below), and the Enlist calls this participant
+   * Calls of the Participant service served, by rpc (bounded: the five below; a batched call counts once), and the Enlist calls this participant
    * made ({@code rpc="Enlist"}, counted by the node): what a transaction costs in calls, as the bench reports it.
    */
   public static final String CALLS = "pledge.participant.rpc.calls";
@@ -46,6 +52,7 @@ public final class ParticipantEndpointService extends ParticipantService {
   private final Counter commits;
   private final Counter rollbacks;
   private final Counter completes;
+  private final Counter prepareBatches;
 
   public ParticipantEndpointService(BranchEngine engine) {
     this(engine, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
@@ -57,6 +64,7 @@ public final class ParticipantEndpointService extends ParticipantService {
     this.commits = calls(registry, "Commit");
     this.rollbacks = calls(registry, "Rollback");
     this.completes = calls(registry, "Complete");
+    this.prepareBatches = calls(registry, "PrepareBranches");
   }
 
   /** The counter of {@link #CALLS} for {@code rpc}. */
@@ -68,12 +76,38 @@ public final class ParticipantEndpointService extends ParticipantService {
   @Override
   public Future<PrepareResponse> prepare(PrepareRequest request) {
     prepares.increment();
+    return prepareOne(request);
+  }
+
+  /** One branch's Prepare, whether it came alone or in a batch: the same checks, the same engine call. */
+  private Future<PrepareResponse> prepareOne(PrepareRequest request) {
     String bad = invalid(request.getTxId(), request.getParticipantId());
     if (bad != null) {
       return Rpc.fail(GrpcStatus.INVALID_ARGUMENT, bad);
     }
     return mapErrors(engine.prepare(request.getTxId(), request.getParticipantId())
         .map(vote -> PrepareResponse.newBuilder().setVote(toProto(vote.kind())).setReason(vote.reason()).build()));
+  }
+
+  @Override
+  public Future<PrepareBranchesResponse> prepareBranches(PrepareBranchesRequest request) {
+    prepareBatches.increment();
+    int n = request.getBranchesCount();
+    if (n == 0 || n > MAX_PREPARES) {
+      return Rpc.fail(GrpcStatus.INVALID_ARGUMENT, "a PrepareBranches call carries 1.." + MAX_PREPARES
+          + " branches, got " + n);
+    }
+    // Every branch as its own Prepare would go, all at once (their forced records share the log's group commit); a
+    // malformed or failing branch is its own result, not the call's: the other transactions are not its fault.
+    List<Future<BranchPrepareResult>> results = new ArrayList<>(n);
+    for (PrepareRequest b : request.getBranchesList()) {
+      results.add(prepareOne(b).transform(ar -> Future.succeededFuture(ar.succeeded()
+          ? BranchPrepareResult.newBuilder().setVote(ar.result().getVote()).setReason(ar.result().getReason()).build()
+          : BranchPrepareResult.newBuilder().setStatus(status(ar.cause()).code).setMessage(message(ar.cause()))
+              .build())));
+    }
+    return Future.all(results).map(all -> PrepareBranchesResponse.newBuilder()
+        .addAllResults(results.stream().map(Future::result).toList()).build());
   }
 
   @Override
@@ -127,13 +161,20 @@ public final class ParticipantEndpointService extends ParticipantService {
           : engine.rollback(b.getTxId(), b.getParticipantId());
       results.add(mapErrors(done).transform(ar -> Future.succeededFuture(ar.succeeded()
           ? BranchCompletionResult.getDefaultInstance()
-          : ar.cause() instanceof StatusException e
-              ? BranchCompletionResult.newBuilder().setStatus(e.status().code).setMessage(e.message()).build()
-              : BranchCompletionResult.newBuilder().setStatus(GrpcStatus.UNAVAILABLE.code)
-                  .setMessage(BranchEngine.describe(ar.cause())).build())));
+          : BranchCompletionResult.newBuilder().setStatus(status(ar.cause()).code).setMessage(message(ar.cause()))
+              .build())));
     }
     return Future.all(results).map(all -> CompleteBranchesResponse.newBuilder()
         .addAllResults(results.stream().map(Future::result).toList()).build());
+  }
+
+  /** The status a failed branch of a batch is answered with: what its single call would have ended with. */
+  private static GrpcStatus status(Throwable failure) {
+    return failure instanceof StatusException e ? e.status() : GrpcStatus.UNAVAILABLE;
+  }
+
+  private static String message(Throwable failure) {
+    return failure instanceof StatusException e ? e.message() : BranchEngine.describe(failure);
   }
 
   private static String invalid(String txId, String participantId) {

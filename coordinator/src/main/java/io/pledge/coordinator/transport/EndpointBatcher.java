@@ -1,0 +1,174 @@
+package io.pledge.coordinator.transport;
+
+import io.pledge.common.grpc.RpcException;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToIntFunction;
+
+/**
+ * Natural batching of calls to participant endpoints, shared by phase 1 ({@code PrepareBranches}) and phase 2
+ * ({@code Complete}): the items for one endpoint submitted in the same turn of the coordinator's event loop go out
+ * in one call, sent at the end of that turn. Work comes in bursts (a burst of client Commits, a group commit that
+ * decides many transactions at once), so under load one round trip carries many branches, while a lone item still
+ * goes out at once: nothing waits for a batch to fill, and nothing waits for an earlier call either (a branch the
+ * participant is slow on holds back only the call it travels in, never the items after it).
+ *
+ * <p>Each item keeps its own result: the participant answers every item as its own single call would end, and a
+ * failed item, or a failed call (every item in it), fails that item's future, which the protocol treats as it
+ * treats a failed single call. A participant that answers UNIMPLEMENTED (it predates the batched rpc) gets single
+ * calls from then on.
+ *
+ * <p>Threading: the queues are touched only on {@code context} (the coordinator's); callers may be anywhere.
+ *
+ * @param <I> one item (a branch's request)
+ * @param <R> one item's answer
+ */
+final class EndpointBatcher<I, R> {
+
+  /**
+   * Sends one batch to an endpoint; on success, one result per item in their order (a failed result is that item's
+   * failure, for instance an {@link RpcException} with the status its single call would have ended with).
+   */
+  interface Sender<I, R> {
+    Future<List<AsyncResult<R>>> send(String endpoint, List<I> items, Duration timeout);
+  }
+
+  /** Sends one item as its own call. */
+  interface Single<I, R> {
+    Future<R> send(String endpoint, I item, Duration timeout);
+  }
+
+  /**
+   * Most bytes of items in one call: under the participant SDK's 16 KiB message limit
+   * ({@code ParticipantNode.MAX_MESSAGE_BYTES}) with room for the call-session frame around the request. Found by
+   * the SDK's tests: the count alone does not bound a call's size (256 branches whose ids are 60 characters long
+   * make about 17 KiB, and ids may be up to 384 characters).
+   */
+  static final int MAX_BATCH_BYTES = 15 * 1024;
+
+  private record Item<I, R>(I item, Duration timeout, Promise<R> done) {}
+
+  private final Context context;
+  private final int maxBatch;
+  private final int maxBatchBytes;
+  private final ToIntFunction<I> itemBytes;
+  private final Sender<I, R> sender;
+  private final Single<I, R> fallback;
+  /** Items waiting for the end of this turn, per endpoint. */
+  private final Map<String, List<Item<I, R>>> pending = new HashMap<>();
+  /** Endpoints that answered UNIMPLEMENTED: they get single calls. */
+  private final Set<String> unsupported = new HashSet<>();
+
+  /**
+   * @param maxBatch most items per call
+   * @param maxBatchBytes most bytes of items per call ({@code itemBytes} measures one as it is encoded in the
+   *     request), so that a call stays under the participant's message size limit whatever the ids' lengths; an
+   *     item larger than that still goes, alone
+   */
+  EndpointBatcher(Context context, int maxBatch, int maxBatchBytes, ToIntFunction<I> itemBytes, Sender<I, R> sender,
+      Single<I, R> fallback) {
+    if (maxBatch < 1 || maxBatchBytes < 1) {
+      throw new IllegalArgumentException("maxBatch and maxBatchBytes must be at least 1, got " + maxBatch + " and "
+          + maxBatchBytes);
+    }
+    this.context = context;
+    this.maxBatch = maxBatch;
+    this.maxBatchBytes = maxBatchBytes;
+    this.itemBytes = itemBytes;
+    this.sender = sender;
+    this.fallback = fallback;
+  }
+
+  /** Queues {@code item} for {@code endpoint}; completes with the participant's answer to it. */
+  Future<R> submit(String endpoint, I item, Duration timeout) {
+    // Always through the context's task queue: from the coordinator's own thread that is a cheap local hand-off,
+    // and it keeps the queues single-threaded whoever calls.
+    Promise<R> done = Promise.promise();
+    context.runOnContext(v -> enqueue(endpoint, item, timeout).onComplete(done));
+    return done.future();
+  }
+
+  private Future<R> enqueue(String endpoint, I item, Duration timeout) {
+    if (unsupported.contains(endpoint)) {
+      return fallback.send(endpoint, item, timeout);
+    }
+    Promise<R> done = Promise.promise();
+    pending.computeIfAbsent(endpoint, e -> {
+      // The first item of this turn for the endpoint: send after the tasks already queued (this turn's).
+      context.runOnContext(v -> flush(endpoint));
+      return new ArrayList<>();
+    }).add(new Item<>(item, timeout, done));
+    return done.future();
+  }
+
+  private void flush(String endpoint) {
+    List<Item<I, R>> items = pending.remove(endpoint);
+    int from = 0;
+    int bytes = 0;
+    for (int i = 0; i < items.size(); i++) {
+      int size = itemBytes.applyAsInt(items.get(i).item());
+      if (i > from && (i - from == maxBatch || bytes + size > maxBatchBytes)) {
+        send(endpoint, items.subList(from, i));
+        from = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
+    send(endpoint, items.subList(from, items.size()));
+  }
+
+  private void send(String endpoint, List<Item<I, R>> batch) {
+    List<I> requests = new ArrayList<>(batch.size());
+    Duration timeout = Duration.ZERO;
+    for (Item<I, R> item : batch) {
+      requests.add(item.item());
+      // The call must not give up on an item before that item's own timeout would have.
+      timeout = item.timeout().compareTo(timeout) > 0 ? item.timeout() : timeout;
+    }
+    sender.send(endpoint, requests, timeout).onComplete(ar -> {
+      // A call session answers on the caller's context, which is this one: hop only when the answer is elsewhere.
+      if (Vertx.currentContext() == context) {
+        settle(endpoint, batch, ar);
+      } else {
+        context.runOnContext(v -> settle(endpoint, batch, ar));
+      }
+    });
+  }
+
+  private void settle(String endpoint, List<Item<I, R>> batch, AsyncResult<List<AsyncResult<R>>> ar) {
+    if (ar.succeeded() && ar.result().size() == batch.size()) {
+      for (int i = 0; i < batch.size(); i++) {
+        AsyncResult<R> r = ar.result().get(i);
+        if (r.succeeded()) {
+          batch.get(i).done().tryComplete(r.result());
+        } else {
+          batch.get(i).done().tryFail(r.cause());
+        }
+      }
+    } else if (ar.failed() && ar.cause() instanceof RpcException e && e.status() == GrpcStatus.UNIMPLEMENTED) {
+      unsupported.add(endpoint);
+      batch.forEach(item -> fallback.send(endpoint, item.item(), item.timeout()).onComplete(item.done()));
+    } else {
+      Throwable failure = ar.failed() ? ar.cause() : new RpcException(GrpcStatus.INTERNAL,
+          "participant answered " + ar.result().size() + " results for " + batch.size() + " branches");
+      batch.forEach(item -> item.done().tryFail(failure));
+    }
+  }
+
+  /** An item's failure as its single call would have failed: the status and message the participant gave it. */
+  static RpcException itemFailure(int code, String message) {
+    GrpcStatus status = GrpcStatus.valueOf(code);
+    return new RpcException(status == null ? GrpcStatus.UNKNOWN : status, message);
+  }
+}
