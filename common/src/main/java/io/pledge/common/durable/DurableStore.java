@@ -100,6 +100,7 @@ public final class DurableStore implements AutoCloseable {
   private final Thread writer;
   private final DistributionSummary batchSize;
   private final Timer syncLatency;
+  private final Timer compactions;
   private final Counter syncs;
   private volatile boolean closed;
 
@@ -123,6 +124,9 @@ public final class DurableStore implements AutoCloseable {
     this.syncLatency = Timer.builder("pledge.log.sync.latency")
         .description("Time to sync one forced batch to the device (after its commit)")
         .tag("log", name).publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
+    this.compactions = Timer.builder("pledge.log.compaction")
+        .description("Time the writer spent compacting the file (once a second at most, between batches)")
+        .tag("log", name).publishPercentiles(0.5, 0.99).register(registry);
     this.syncs = Counter.builder("pledge.log.syncs").description("Device syncs (one per forced batch)")
         .tag("log", name).register(registry);
     this.writer = new Thread(this::runWriter, "pledge-" + name + "-writer");
@@ -240,6 +244,7 @@ public final class DurableStore implements AutoCloseable {
     lastCompactNanos = now;
     try {
       mvStore.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES);
+      compactions.record(System.nanoTime() - now, TimeUnit.NANOSECONDS);
     } catch (RuntimeException e) {
       LOG.warn("store {}: compacting the file failed (it is tried again in {})", name, COMPACT_EVERY, e);
     }

@@ -29,6 +29,14 @@ import java.util.function.ToIntFunction;
  * treats a failed single call. A participant that answers UNIMPLEMENTED (it predates the batched rpc) gets single
  * calls from then on.
  *
+ * <p>Patience (optional, for Prepare): a participant answers a batch once every item in it is done, so one item it
+ * is slow on holds back the others' answers. A batch that takes longer than {@code patience} is given up on, and
+ * each of its items goes again alone with what is left of its own timeout; the participant answers repeated items
+ * idempotently (a prepared branch votes yes again), so the others' answers come at once and only the slow item
+ * waits for itself, as it would have without batching. Without it, a branch whose prepare waits for a row lock held
+ * by another transaction of the same batch would hold back that transaction's vote, and so the lock, until the
+ * prepare timeout aborted both.
+ *
  * <p>Threading: the queues are touched only on {@code context} (the coordinator's); callers may be anywhere.
  *
  * @param <I> one item (a branch's request)
@@ -65,6 +73,8 @@ final class EndpointBatcher<I, R> {
   private final ToIntFunction<I> itemBytes;
   private final Sender<I, R> sender;
   private final Single<I, R> fallback;
+  /** How long a batch may take before its items go alone; null: as long as the items' own timeouts. */
+  private final Duration patience;
   /** Items waiting for the end of this turn, per endpoint. */
   private final Map<String, List<Item<I, R>>> pending = new HashMap<>();
   /** Endpoints that answered UNIMPLEMENTED: they get single calls. */
@@ -78,6 +88,12 @@ final class EndpointBatcher<I, R> {
    */
   EndpointBatcher(Context context, int maxBatch, int maxBatchBytes, ToIntFunction<I> itemBytes, Sender<I, R> sender,
       Single<I, R> fallback) {
+    this(context, maxBatch, maxBatchBytes, itemBytes, sender, fallback, null);
+  }
+
+  /** @param patience how long a batch may take before its items go again alone (see the class comment) */
+  EndpointBatcher(Context context, int maxBatch, int maxBatchBytes, ToIntFunction<I> itemBytes, Sender<I, R> sender,
+      Single<I, R> fallback, Duration patience) {
     if (maxBatch < 1 || maxBatchBytes < 1) {
       throw new IllegalArgumentException("maxBatch and maxBatchBytes must be at least 1, got " + maxBatch + " and "
           + maxBatchBytes);
@@ -88,6 +104,7 @@ final class EndpointBatcher<I, R> {
     this.itemBytes = itemBytes;
     this.sender = sender;
     this.fallback = fallback;
+    this.patience = patience;
   }
 
   /** Queues {@code item} for {@code endpoint}; completes with the participant's answer to it. */
@@ -136,18 +153,31 @@ final class EndpointBatcher<I, R> {
       // The call must not give up on an item before that item's own timeout would have.
       timeout = item.timeout().compareTo(timeout) > 0 ? item.timeout() : timeout;
     }
-    sender.send(endpoint, requests, timeout).onComplete(ar -> {
+    boolean impatient = patience != null && patience.compareTo(timeout) < 0;
+    sender.send(endpoint, requests, impatient ? patience : timeout).onComplete(ar -> {
       // A call session answers on the caller's context, which is this one: hop only when the answer is elsewhere.
       if (Vertx.currentContext() == context) {
-        settle(endpoint, batch, ar);
+        settle(endpoint, batch, ar, impatient);
       } else {
-        context.runOnContext(v -> settle(endpoint, batch, ar));
+        context.runOnContext(v -> settle(endpoint, batch, ar, impatient));
       }
     });
   }
 
-  private void settle(String endpoint, List<Item<I, R>> batch, AsyncResult<List<AsyncResult<R>>> ar) {
-    if (ar.succeeded() && ar.result().size() == batch.size()) {
+  private void settle(String endpoint, List<Item<I, R>> batch, AsyncResult<List<AsyncResult<R>>> ar,
+      boolean impatient) {
+    if (impatient && ar.failed() && ar.cause() instanceof RpcException e
+        && e.status() == GrpcStatus.DEADLINE_EXCEEDED) {
+      // Out of patience: each item alone, with what is left of its own timeout; none waits for another now.
+      for (Item<I, R> item : batch) {
+        Duration left = item.timeout().minus(patience);
+        if (left.isNegative() || left.isZero()) {
+          item.done().tryFail(e);
+        } else {
+          fallback.send(endpoint, item.item(), left).onComplete(item.done());
+        }
+      }
+    } else if (ar.succeeded() && ar.result().size() == batch.size()) {
       for (int i = 0; i < batch.size(); i++) {
         AsyncResult<R> r = ar.result().get(i);
         if (r.succeeded()) {

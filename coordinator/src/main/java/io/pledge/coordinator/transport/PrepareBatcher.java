@@ -32,6 +32,13 @@ final class PrepareBatcher {
   /** Most branches per call (the participant accepts up to 1024). */
   static final int MAX_BATCH = 256;
 
+  /**
+   * How long a batch may take before its branches are prepared again one by one ({@link EndpointBatcher}'s
+   * patience): a batch is answered in milliseconds (one group commit at the participant), so this is only ever
+   * reached when one branch in it waits for something, such as a lock another branch of the batch holds.
+   */
+  static final Duration PATIENCE = Duration.ofSeconds(1);
+
   /** Sends one batch to an endpoint. */
   interface Sender {
     Future<PrepareBranchesResponse> send(String endpoint, PrepareBranchesRequest request, Duration timeout);
@@ -50,7 +57,7 @@ final class PrepareBatcher {
         (endpoint, branches, timeout) -> sender.send(endpoint,
             PrepareBranchesRequest.newBuilder().addAllBranches(branches).build(), timeout)
             .map(PrepareBatcher::results),
-        fallback::send);
+        fallback::send, PATIENCE);
   }
 
   /** Queues one branch's Prepare for {@code endpoint}; completes with the participant's vote. */

@@ -45,6 +45,7 @@ class PrepareBatcherTest {
   private Context context;
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final List<PrepareRequest> singles = new CopyOnWriteArrayList<>();
+  private final List<Duration> singleTimeouts = new CopyOnWriteArrayList<>();
   private PrepareBatcher batcher;
 
   @BeforeEach
@@ -57,6 +58,7 @@ class PrepareBatcherTest {
       return answer.future();
     }, (endpoint, branch, timeout) -> {
       singles.add(branch);
+      singleTimeouts.add(timeout);
       return Future.succeededFuture(PrepareResponse.newBuilder().setVote(Vote.VOTE_YES).build());
     });
   }
@@ -124,7 +126,7 @@ class PrepareBatcherTest {
     Future<PrepareResponse> vote = prepare("a:1", "t1");
     awaitCalls(1);
     assertEquals(List.of("t1"), calls.get(0).txIds());
-    assertEquals(TIMEOUT, calls.get(0).timeout());
+    assertEquals(PrepareBatcher.PATIENCE, calls.get(0).timeout(), "the batch's patience, below the item's timeout");
     calls.get(0).answer().complete(allYes(calls.get(0)));
     assertEquals(Vote.VOTE_YES, vote.await(5, TimeUnit.SECONDS).getVote());
   }
@@ -144,9 +146,9 @@ class PrepareBatcherTest {
   @Test
   void endpointsAreBatchedApartAndTheCallTimeoutIsTheLargestOfItsItems() throws Exception {
     inOneTurn(() -> {
-      batcher.prepare("a:1", "t1", "p", Duration.ofSeconds(2));
-      batcher.prepare("a:1", "t2", "q", Duration.ofSeconds(7));
-      batcher.prepare("b:2", "t3", "p", Duration.ofSeconds(3));
+      batcher.prepare("a:1", "t1", "p", Duration.ofMillis(200));
+      batcher.prepare("a:1", "t2", "q", Duration.ofMillis(700));
+      batcher.prepare("b:2", "t3", "p", Duration.ofMillis(300));
     });
     awaitCalls(2);
     Call a = calls.stream().filter(c -> c.endpoint().equals("a:1")).findFirst().orElseThrow();
@@ -154,9 +156,9 @@ class PrepareBatcherTest {
     assertEquals(List.of("t1", "t2"), a.txIds());
     assertEquals(List.of("p", "q"), a.request().getBranchesList().stream().map(PrepareRequest::getParticipantId)
         .toList());
-    assertEquals(Duration.ofSeconds(7), a.timeout());
+    assertEquals(Duration.ofMillis(700), a.timeout());
     assertEquals(List.of("t3"), b.txIds());
-    assertEquals(Duration.ofSeconds(3), b.timeout());
+    assertEquals(Duration.ofMillis(300), b.timeout());
   }
 
   @Test
@@ -189,13 +191,43 @@ class PrepareBatcherTest {
       f.add(prepare("a:1", "t2"));
     });
     awaitCalls(1);
-    calls.get(0).answer().fail(new RpcException(GrpcStatus.DEADLINE_EXCEEDED, "no answer within 5s"));
+    calls.get(0).answer().fail(new RpcException(GrpcStatus.UNAVAILABLE, "connection closed"));
     for (Future<PrepareResponse> each : f) {
       Throwable failure = failureOf(each);
-      assertTrue(failure instanceof RpcException e && e.status() == GrpcStatus.DEADLINE_EXCEEDED,
+      assertTrue(failure instanceof RpcException e && e.status() == GrpcStatus.UNAVAILABLE,
           String.valueOf(failure));
     }
     assertEquals(List.of(), singles, "a failed call is not retried as single calls");
+  }
+
+  @Test
+  void aBatchOutOfPatienceSendsEachBranchAloneWithWhatIsLeftOfItsTimeout() throws Exception {
+    List<Future<PrepareResponse>> f = new CopyOnWriteArrayList<>();
+    inOneTurn(() -> {
+      f.add(prepare("a:1", "fast"));
+      f.add(prepare("a:1", "slow"));
+    });
+    awaitCalls(1);
+    // The participant is still on "slow" when the call's patience runs out.
+    calls.get(0).answer().fail(new RpcException(GrpcStatus.DEADLINE_EXCEEDED, "no answer within 1s"));
+    for (Future<PrepareResponse> each : f) {
+      assertEquals(Vote.VOTE_YES, each.await(5, TimeUnit.SECONDS).getVote());
+    }
+    assertEquals(List.of("fast", "slow"), singles.stream().map(PrepareRequest::getTxId).toList());
+    assertEquals(List.of(TIMEOUT.minus(PrepareBatcher.PATIENCE), TIMEOUT.minus(PrepareBatcher.PATIENCE)),
+        singleTimeouts);
+  }
+
+  @Test
+  void aBatchWithinItsBranchesOwnTimeoutFailsThemWhenItTimesOut() throws Exception {
+    Future<PrepareResponse> vote = batcher.prepare("a:1", "t1", "p", Duration.ofMillis(500));
+    awaitCalls(1);
+    assertEquals(Duration.ofMillis(500), calls.get(0).timeout());
+    calls.get(0).answer().fail(new RpcException(GrpcStatus.DEADLINE_EXCEEDED, "no answer within 500ms"));
+    Throwable failure = failureOf(vote);
+    assertTrue(failure instanceof RpcException e && e.status() == GrpcStatus.DEADLINE_EXCEEDED,
+        String.valueOf(failure));
+    assertEquals(List.of(), singles, "its own timeout is spent: nothing is left to send alone");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.pledge.participant.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -173,6 +174,39 @@ class BatchedPrepareIT {
       sharedABatch = calls(registryB, "PrepareBranches") - before == 1;
     }
     assertTrue(sharedABatch, "in 10 rounds, the 20 prepares to b never went out in one call");
+  }
+
+  /**
+   * A branch whose prepare waits (for a row lock, say, that another transaction of the same batch holds until it
+   * ends) must not hold back the votes of the others in its call: after the batch's patience they are prepared again
+   * one by one, answered at once (a prepared branch votes yes again), and commit while it still waits. Without that
+   * they waited with it until the prepare timeout.
+   */
+  @Test
+  void aBranchWhosePrepareWaitsHoldsBackNoOtherTransactionOfItsBatch() throws Exception {
+    List<String> txs = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String tx = client.begin().await(30, TimeUnit.SECONDS);
+      nodeA.join("a", tx).compose(v -> nodeB.join("b", tx)).await(30, TimeUnit.SECONDS);
+      txs.add(tx);
+    }
+    String waiting = txs.get(7);
+    Promise<Void> lock = Promise.promise();
+    b.gate(waiting, lock.future());
+    Promise<List<TxOutcome>> all = Promise.promise();
+    Map<String, TxOutcome> told = new java.util.concurrent.ConcurrentHashMap<>();
+    clientContext.runOnContext(v -> {
+      List<Future<TxOutcome>> outcomes = txs.stream()
+          .map(tx -> client.commit(tx).onSuccess(o -> told.put(tx, o))).toList();
+      Future.all(outcomes).map(x -> outcomes.stream().map(Future::result).toList()).onComplete(all);
+    });
+    Awaitility.await("the others commit while one prepare still waits").atMost(WAIT)
+        .until(() -> told.size() == txs.size() - 1);
+    assertTrue(told.values().stream().allMatch(TxOutcome::committed), told.toString());
+    assertFalse(told.containsKey(waiting));
+    lock.complete();
+    TxOutcome last = all.future().await(WAIT.toSeconds(), TimeUnit.SECONDS).get(7);
+    assertTrue(last.committed(), last.toString());
   }
 
   @Test
