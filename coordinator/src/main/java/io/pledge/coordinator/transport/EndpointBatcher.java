@@ -1,5 +1,7 @@
 package io.pledge.coordinator.transport;
 
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
 import io.pledge.common.grpc.RpcException;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -14,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.ToIntFunction;
 
 /**
  * Natural batching of calls to participant endpoints, shared by phase 1 ({@code PrepareBranches}) and phase 2
@@ -39,10 +40,10 @@ import java.util.function.ToIntFunction;
  *
  * <p>Threading: the queues are touched only on {@code context} (the coordinator's); callers may be anywhere.
  *
- * @param <I> one item (a branch's request)
+ * @param <I> one item (a branch's request), field 1 ({@code repeated ... branches = 1}) of the batched request
  * @param <R> one item's answer
  */
-final class EndpointBatcher<I, R> {
+final class EndpointBatcher<I extends MessageLite, R> {
 
   /**
    * Sends one batch to an endpoint; on success, one result per item in their order (a failed result is that item's
@@ -57,6 +58,9 @@ final class EndpointBatcher<I, R> {
     Future<R> send(String endpoint, I item, Duration timeout);
   }
 
+  /** Most branches per call (the participant accepts up to 1024). */
+  static final int MAX_BATCH = 256;
+
   /**
    * Most bytes of items in one call: under the participant SDK's 16 KiB message limit
    * ({@code ParticipantNode.MAX_MESSAGE_BYTES}) with room for the call-session frame around the request. Found by
@@ -68,9 +72,6 @@ final class EndpointBatcher<I, R> {
   private record Item<I, R>(I item, Duration timeout, Promise<R> done) {}
 
   private final Context context;
-  private final int maxBatch;
-  private final int maxBatchBytes;
-  private final ToIntFunction<I> itemBytes;
   private final Sender<I, R> sender;
   private final Single<I, R> fallback;
   /** How long a batch may take before its items go alone; null: as long as the items' own timeouts. */
@@ -80,28 +81,13 @@ final class EndpointBatcher<I, R> {
   /** Endpoints that answered UNIMPLEMENTED: they get single calls. */
   private final Set<String> unsupported = new HashSet<>();
 
-  /**
-   * @param maxBatch most items per call
-   * @param maxBatchBytes most bytes of items per call ({@code itemBytes} measures one as it is encoded in the
-   *     request), so that a call stays under the participant's message size limit whatever the ids' lengths; an
-   *     item larger than that still goes, alone
-   */
-  EndpointBatcher(Context context, int maxBatch, int maxBatchBytes, ToIntFunction<I> itemBytes, Sender<I, R> sender,
-      Single<I, R> fallback) {
-    this(context, maxBatch, maxBatchBytes, itemBytes, sender, fallback, null);
+  EndpointBatcher(Context context, Sender<I, R> sender, Single<I, R> fallback) {
+    this(context, sender, fallback, null);
   }
 
   /** @param patience how long a batch may take before its items go again alone (see the class comment) */
-  EndpointBatcher(Context context, int maxBatch, int maxBatchBytes, ToIntFunction<I> itemBytes, Sender<I, R> sender,
-      Single<I, R> fallback, Duration patience) {
-    if (maxBatch < 1 || maxBatchBytes < 1) {
-      throw new IllegalArgumentException("maxBatch and maxBatchBytes must be at least 1, got " + maxBatch + " and "
-          + maxBatchBytes);
-    }
+  EndpointBatcher(Context context, Sender<I, R> sender, Single<I, R> fallback, Duration patience) {
     this.context = context;
-    this.maxBatch = maxBatch;
-    this.maxBatchBytes = maxBatchBytes;
-    this.itemBytes = itemBytes;
     this.sender = sender;
     this.fallback = fallback;
     this.patience = patience;
@@ -134,8 +120,9 @@ final class EndpointBatcher<I, R> {
     int from = 0;
     int bytes = 0;
     for (int i = 0; i < items.size(); i++) {
-      int size = itemBytes.applyAsInt(items.get(i).item());
-      if (i > from && (i - from == maxBatch || bytes + size > maxBatchBytes)) {
+      // As encoded in the request (field 1); an item larger than the cap still goes, alone.
+      int size = CodedOutputStream.computeMessageSize(1, items.get(i).item());
+      if (i > from && (i - from == MAX_BATCH || bytes + size > MAX_BATCH_BYTES)) {
         send(endpoint, items.subList(from, i));
         from = i;
         bytes = 0;

@@ -1,6 +1,5 @@
 package io.pledge.coordinator.transport;
 
-import com.google.protobuf.CodedOutputStream;
 import io.pledge.api.v1.BranchCompletion;
 import io.pledge.api.v1.BranchCompletionResult;
 import io.pledge.api.v1.CompleteBranchesRequest;
@@ -32,9 +31,6 @@ import java.util.List;
  */
 final class PhaseTwoBatcher {
 
-  /** Most branches per call (the participant accepts up to 1024). */
-  static final int MAX_BATCH = 256;
-
   /** Sends one batch to an endpoint. */
   interface Sender {
     Future<CompleteBranchesResponse> send(String endpoint, CompleteBranchesRequest request, Duration timeout);
@@ -48,8 +44,7 @@ final class PhaseTwoBatcher {
   private final EndpointBatcher<BranchCompletion, Void> batcher;
 
   PhaseTwoBatcher(Context context, Sender sender, Single fallback) {
-    this.batcher = new EndpointBatcher<>(context, MAX_BATCH, EndpointBatcher.MAX_BATCH_BYTES,
-        branch -> CodedOutputStream.computeMessageSize(1, branch),
+    this.batcher = new EndpointBatcher<>(context,
         (endpoint, branches, timeout) -> sender.send(endpoint,
             CompleteBranchesRequest.newBuilder().addAllBranches(branches).build(), timeout)
             .map(PhaseTwoBatcher::results),

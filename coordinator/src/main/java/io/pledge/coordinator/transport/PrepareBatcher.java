@@ -1,6 +1,5 @@
 package io.pledge.coordinator.transport;
 
-import com.google.protobuf.CodedOutputStream;
 import io.pledge.api.v1.BranchPrepareResult;
 import io.pledge.api.v1.PrepareBranchesRequest;
 import io.pledge.api.v1.PrepareBranchesResponse;
@@ -29,9 +28,6 @@ import java.util.List;
  */
 final class PrepareBatcher {
 
-  /** Most branches per call (the participant accepts up to 1024). */
-  static final int MAX_BATCH = 256;
-
   /**
    * How long a batch may take before its branches are prepared again one by one ({@link EndpointBatcher}'s
    * patience): a batch is answered in milliseconds (one group commit at the participant), so this is only ever
@@ -52,8 +48,7 @@ final class PrepareBatcher {
   private final EndpointBatcher<PrepareRequest, PrepareResponse> batcher;
 
   PrepareBatcher(Context context, Sender sender, Single fallback) {
-    this.batcher = new EndpointBatcher<>(context, MAX_BATCH, EndpointBatcher.MAX_BATCH_BYTES,
-        branch -> CodedOutputStream.computeMessageSize(1, branch),
+    this.batcher = new EndpointBatcher<>(context,
         (endpoint, branches, timeout) -> sender.send(endpoint,
             PrepareBranchesRequest.newBuilder().addAllBranches(branches).build(), timeout)
             .map(PrepareBatcher::results),

@@ -186,14 +186,14 @@ class PhaseTwoBatcherTest {
 
   @Test
   void aBatchIsCappedAndTheRestFollowsInTheSameTurn() {
-    int n = PhaseTwoBatcher.MAX_BATCH + 10;
+    int n = EndpointBatcher.MAX_BATCH + 10;
     inOneTurn(() -> {
       for (int i = 1; i <= n; i++) {
         commit("a:1", "t" + i);
       }
     });
     awaitCalls(2);
-    assertEquals(List.of(PhaseTwoBatcher.MAX_BATCH, 10),
+    assertEquals(List.of(EndpointBatcher.MAX_BATCH, 10),
         calls.stream().map(c -> c.request().getBranchesCount()).toList());
   }
 }

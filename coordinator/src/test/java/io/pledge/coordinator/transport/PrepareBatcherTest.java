@@ -278,16 +278,16 @@ class PrepareBatcherTest {
 
   @Test
   void aBatchIsCappedAndTheRestFollowsInTheSameTurn() {
-    int n = 2 * PrepareBatcher.MAX_BATCH + 3;
+    int n = 2 * EndpointBatcher.MAX_BATCH + 3;
     inOneTurn(() -> {
       for (int i = 1; i <= n; i++) {
         prepare("a:1", "t" + i);
       }
     });
     awaitCalls(3);
-    assertEquals(List.of(PrepareBatcher.MAX_BATCH, PrepareBatcher.MAX_BATCH, 3),
+    assertEquals(List.of(EndpointBatcher.MAX_BATCH, EndpointBatcher.MAX_BATCH, 3),
         calls.stream().map(c -> c.request().getBranchesCount()).toList());
-    assertEquals("t" + (PrepareBatcher.MAX_BATCH + 1), calls.get(1).txIds().get(0));
+    assertEquals("t" + (EndpointBatcher.MAX_BATCH + 1), calls.get(1).txIds().get(0));
   }
 
   @Test
