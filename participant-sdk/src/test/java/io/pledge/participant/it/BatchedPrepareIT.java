@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.pledge.common.config.Config;
-import io.pledge.common.grpc.Endpoint;
-import io.pledge.coordinator.CoordinatorOptions;
 import io.pledge.coordinator.CoordinatorServer;
 import io.pledge.participant.client.TransactionClient;
 import io.pledge.participant.client.TxOutcome;
 import io.pledge.participant.endpoint.ParticipantNode;
-import io.pledge.participant.endpoint.ParticipantOptions;
 import io.pledge.participant.endpoint.impl.ParticipantEndpointService;
+import io.pledge.participant.support.InJvmDeployment;
 import io.pledge.participant.support.MemoryResource;
 import io.pledge.testkit.CoordinatorTestClient;
 import io.pledge.testkit.TestParticipant;
@@ -46,44 +43,36 @@ class BatchedPrepareIT {
   @TempDir
   Path dir;
 
+  private InJvmDeployment deployment;
   private Vertx vertx;
   private CoordinatorServer coordinator;
-  private Endpoint coord;
   private TransactionClient client;
-  private final MemoryResource a = new MemoryResource();
-  private final MemoryResource b = new MemoryResource();
-  private final SimpleMeterRegistry registryA = new SimpleMeterRegistry();
-  private final SimpleMeterRegistry registryB = new SimpleMeterRegistry();
+  private MemoryResource a;
+  private MemoryResource b;
+  private SimpleMeterRegistry registryA;
+  private SimpleMeterRegistry registryB;
   private ParticipantNode nodeA;
   private ParticipantNode nodeB;
   private Context clientContext;
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    coordinator = CoordinatorServer.start(vertx, Config.of(CoordinatorOptions.KEYS, Map.of("grpc.port", "0",
-        "http.port", "0", "data.dir", dir.resolve("coordinator").toString()))).await(60, TimeUnit.SECONDS);
-    coord = new Endpoint("127.0.0.1", coordinator.grpcPort());
-    client = TransactionClient.create(vertx, coord);
-    nodeA = ParticipantNode.builder(vertx, options("a")).resource("a", a).registry(registryA).start()
-        .await(30, TimeUnit.SECONDS);
-    nodeB = ParticipantNode.builder(vertx, options("b")).resource("b", b).registry(registryB).start()
-        .await(30, TimeUnit.SECONDS);
+    deployment = InJvmDeployment.start(dir);
+    vertx = deployment.vertx;
+    coordinator = deployment.coordinator;
+    client = deployment.client;
+    a = deployment.a;
+    b = deployment.b;
+    registryA = deployment.registryA;
+    registryB = deployment.registryB;
+    nodeA = deployment.nodeA;
+    nodeB = deployment.nodeB;
     clientContext = vertx.getOrCreateContext();
-  }
-
-  private ParticipantOptions options(String name) {
-    return ParticipantOptions.defaults(coord, dir.resolve(name))
-        .withRecoveryBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
   }
 
   @AfterEach
   void stop() throws Exception {
-    client.close();
-    nodeA.close().await(10, TimeUnit.SECONDS);
-    nodeB.close().await(10, TimeUnit.SECONDS);
-    coordinator.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(10, TimeUnit.SECONDS);
+    deployment.close();
   }
 
   private static double calls(SimpleMeterRegistry registry, String rpc) {

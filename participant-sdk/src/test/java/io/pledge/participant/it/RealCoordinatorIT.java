@@ -8,14 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pledge.api.v1.Outcome;
-import io.pledge.common.config.Config;
 import io.pledge.common.grpc.Endpoint;
-import io.pledge.coordinator.CoordinatorOptions;
 import io.pledge.coordinator.CoordinatorServer;
 import io.pledge.participant.client.TransactionClient;
 import io.pledge.participant.client.TxResult;
 import io.pledge.participant.endpoint.ParticipantNode;
-import io.pledge.participant.endpoint.ParticipantOptions;
+import io.pledge.participant.support.InJvmDeployment;
 import io.pledge.participant.support.MemoryResource;
 import io.pledge.participant.support.ParticipantCalls;
 import io.vertx.core.Future;
@@ -24,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,39 +38,32 @@ class RealCoordinatorIT {
   @TempDir
   Path dir;
 
+  private InJvmDeployment deployment;
   private Vertx vertx;
   private CoordinatorServer coordinator;
   private TransactionClient client;
-  private final MemoryResource a = new MemoryResource();
-  private final MemoryResource b = new MemoryResource();
-  private final SimpleMeterRegistry registryA = new SimpleMeterRegistry();
+  private MemoryResource a;
+  private MemoryResource b;
+  private SimpleMeterRegistry registryA;
   private ParticipantNode nodeA;
   private ParticipantNode nodeB;
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    coordinator = CoordinatorServer.start(vertx, Config.of(CoordinatorOptions.KEYS, Map.of("grpc.port", "0",
-        "http.port", "0", "data.dir", dir.resolve("coordinator").toString()))).await(60, TimeUnit.SECONDS);
-    Endpoint coord = new Endpoint("127.0.0.1", coordinator.grpcPort());
-    client = TransactionClient.create(vertx, coord);
-    nodeA = ParticipantNode.builder(vertx, options(coord, "a")).resource("a", a).registry(registryA).start()
-        .await(30, TimeUnit.SECONDS);
-    nodeB = ParticipantNode.builder(vertx, options(coord, "b")).resource("b", b).start().await(30, TimeUnit.SECONDS);
-  }
-
-  private ParticipantOptions options(Endpoint coord, String name) {
-    return ParticipantOptions.defaults(coord, dir.resolve(name))
-        .withRecoveryBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
+    deployment = InJvmDeployment.start(dir);
+    vertx = deployment.vertx;
+    coordinator = deployment.coordinator;
+    client = deployment.client;
+    a = deployment.a;
+    b = deployment.b;
+    registryA = deployment.registryA;
+    nodeA = deployment.nodeA;
+    nodeB = deployment.nodeB;
   }
 
   @AfterEach
   void stop() throws Exception {
-    client.close();
-    nodeA.close().await(10, TimeUnit.SECONDS);
-    nodeB.close().await(10, TimeUnit.SECONDS);
-    coordinator.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(10, TimeUnit.SECONDS);
+    deployment.close();
   }
 
   private Future<Void> joinBoth(String txId) {
