@@ -245,9 +245,9 @@ class LockServiceIT {
       List<LockWaitEvent> events = new CopyOnWriteArrayList<>();
       var request = grpc.request(new Endpoint("127.0.0.1", servers.get(1).grpcPort()).toSocketAddress(),
           LockServiceGrpcClient.AcquireStream).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      request.response().onSuccess(resp -> resp.handler(events::add)); // before end(), see CancelledWaitsIT
       request.end(AcquireLockRequest.newBuilder().setLock("stream-cancel").setOwner("quitter").setLeaseMs(5000)
           .setWaitTimeoutMs(20_000).build());
-      request.response().onSuccess(resp -> resp.handler(events::add));
       await().until(() -> events.size() == 1);
       request.cancel();
       // The holder renews while the test waits: the lock must pass on only at h.close(), never by an expiry that
