@@ -101,7 +101,7 @@ public record CoordinatorOptions(String nodeId, String host, int grpcPort, int h
       8 * 1024 * 1024, "bytes of one Raft log segment file (purging removes whole segments)");
   public static final ConfigKey<Integer> EVENT_LOOPS = ConfigKey.integer("server.event-loops", 1,
       "transaction managers, each on its own event loop, transactions spread over them by id; 1 runs everything on"
-          + " one event loop; 0 takes the cores, at most 4 (a single coordinator only: a cluster member uses one)");
+          + " one event loop; 0 takes the cores, at most 4");
 
   /** The coordinator's keys, then TLS's ({@link TlsOptions#KEYS}: read by {@link CoordinatorServer}). */
   public static final List<ConfigKey<?>> KEYS = withTls(NODE_ID, HOST, GRPC_PORT, HTTP_PORT, ADMIN_PORT, DATA_DIR,

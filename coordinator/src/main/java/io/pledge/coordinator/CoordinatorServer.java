@@ -150,15 +150,7 @@ public final class CoordinatorServer extends VerticleBase {
    * own loop (the channel's phase-2 batches are per loop too). The lock releaser is one for all.
    */
   private List<Context> perLoop() {
-    int count = options.eventLoops();
-    if (options.cluster().isPresent() && count > 1) {
-      // Not yet: CoordinatorClusterIT's wiped-member test failed twice with 2 loops per member (UNAVAILABLE, no
-      // leader known) and was not explained before this change was handed over (docs/decisions.md, issue 16).
-      LOG.atWarn().addKeyValue("eventLoops", count).log("server.event-loops applies to a single coordinator; a"
-          + " cluster member runs one transaction manager");
-      count = 1;
-    }
-    loops = TransactionManagers.eventLoops(vertx, context, count);
+    loops = TransactionManagers.eventLoops(vertx, context, options.eventLoops());
     for (Context loop : loops) {
       channels.add(new GrpcParticipantChannel(vertx, loop, tls));
     }

@@ -18,6 +18,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.pledge.coordinator.log.LoggedTx.Kind;
+import io.pledge.coordinator.protocol.SequenceSpace;
+import io.pledge.coordinator.state.TxId;
 import io.pledge.testkit.Await;
 import io.pledge.testkit.CoordinatorTestClient;
 import io.pledge.testkit.TestParticipant;
@@ -33,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -251,7 +254,10 @@ class CoordinatorClusterIT {
     cluster.stop(wiped);
     cluster.wipe(wiped);
 
-    List<String> txs = new ArrayList<>(runConcurrently(400));
+    List<String> txs = new ArrayList<>(runConcurrently(400, cluster.server(leader).grpcPort()));
+    // Two connections: the leader's two transaction managers (InProcessCluster) both issued and decided some.
+    assertEquals(Set.of(0, 1), txs.stream().map(tx -> SequenceSpace.owner(TxId.parse(tx).sequence(), 2))
+        .collect(Collectors.toSet()), "both managers of the leader");
     // The leader's log before its latest snapshot is purged: the wiped member cannot be sent the entries.
     await().atMost(Duration.ofSeconds(20)).until(() -> cluster.server(leader).raft().snapshotIndex() > 0
         && cluster.server(leader).raft().logStartIndex() > 0);
@@ -273,18 +279,24 @@ class CoordinatorClusterIT {
     assertEquals(Outcome.OUTCOME_COMMITTED, client.outcome(txs.get(0)), "an id an earlier leader issued");
   }
 
-  /** {@code count} two-participant transactions, 16 at a time; answers their ids. */
-  List<String> runConcurrently(int count) {
+  /** {@code count} two-participant transactions, 16 at a time over two connections to {@code port}; their ids. */
+  List<String> runConcurrently(int count, int port) {
     List<String> ids = new ArrayList<>();
     List<Future<String>> lanes = new ArrayList<>();
-    for (int lane = 0; lane < 16; lane++) {
-      lanes.add(lane(count / 16, ids));
+    List<CoordinatorTestClient> clients = List.of(new CoordinatorTestClient(vertx, port),
+        new CoordinatorTestClient(vertx, port));
+    try {
+      for (int lane = 0; lane < 16; lane++) {
+        lanes.add(lane(clients.get(lane % 2), count / 16, ids));
+      }
+      Await.result(Future.all(lanes), 120);
+    } finally {
+      clients.forEach(CoordinatorTestClient::close);
     }
-    Await.result(Future.all(lanes), 120);
     return ids;
   }
 
-  private Future<String> lane(int remaining, List<String> ids) {
+  private Future<String> lane(CoordinatorTestClient client, int remaining, List<String> ids) {
     if (remaining == 0) {
       return Future.succeededFuture("");
     }
@@ -298,7 +310,7 @@ class CoordinatorClusterIT {
             ids.add(tx);
           }
           return tx;
-        })).compose(tx -> lane(remaining - 1, ids));
+        })).compose(tx -> lane(client, remaining - 1, ids));
   }
 
   @SafeVarargs
