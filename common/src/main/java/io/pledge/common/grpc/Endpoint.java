@@ -1,11 +1,15 @@
 package io.pledge.common.grpc;
 
 import io.vertx.core.net.SocketAddress;
+import java.util.regex.Pattern;
 
 /** A {@code host:port} network endpoint, validated; IPv6 literals are written in brackets ({@code [::1]:7400}). */
 public record Endpoint(String host, int port) {
 
   public static final int MAX_LENGTH = 255;
+  // Compiled once: String.matches compiles its regex on every call, and a Commit's participants are parsed each time.
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:-]+");
+  private static final Pattern PORT = Pattern.compile("-?\\d+");
 
   public Endpoint {
     if (host == null || host.isBlank()) {
@@ -41,11 +45,11 @@ public record Endpoint(String host, int port) {
     } else if (host.contains(":")) {
       throw new IllegalArgumentException("endpoint '" + text + "': write an IPv6 host in brackets, [::1]:port");
     }
-    if (!host.matches("[A-Za-z0-9._:-]+")) {
+    if (!HOST.matcher(host).matches()) {
       throw new IllegalArgumentException("endpoint '" + text + "' has an invalid host");
     }
     String portText = text.substring(colon + 1);
-    if (!portText.matches("-?\\d+")) {
+    if (!PORT.matcher(portText).matches()) {
       throw new IllegalArgumentException("endpoint '" + text + "' has a port that is not a number");
     }
     // A whole number by now: more than five digits can only be out of range.

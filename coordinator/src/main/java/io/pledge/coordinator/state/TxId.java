@@ -1,6 +1,7 @@
 package io.pledge.coordinator.state;
 
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A transaction id, {@code node:epoch:sequence}: the coordinator that owns it, that coordinator's boot count (kept
@@ -11,7 +12,10 @@ public record TxId(String node, long epoch, long sequence) implements Comparable
 
   public static final int MAX_LENGTH = 128;
   private static final String NODE_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
-  private static final java.util.regex.Pattern CANONICAL_NUMBER = java.util.regex.Pattern.compile("[1-9][0-9]{0,18}");
+  // Compiled once: String.matches compiles its regex on every call, and ids are parsed and made on every request.
+  private static final Pattern NODE = Pattern.compile(NODE_PATTERN);
+  private static final Pattern NUMBER_OF_ANY_FORM = Pattern.compile("\\s*[+-]?[0-9]+\\s*");
+  private static final Pattern CANONICAL_NUMBER = Pattern.compile("[1-9][0-9]{0,18}");
 
   public TxId {
     Objects.requireNonNull(node, "node");
@@ -24,7 +28,7 @@ public record TxId(String node, long epoch, long sequence) implements Comparable
   }
 
   public static boolean isValidNode(String node) {
-    return node != null && node.matches(NODE_PATTERN);
+    return node != null && NODE.matcher(node).matches();
   }
 
   /**
@@ -46,7 +50,7 @@ public record TxId(String node, long epoch, long sequence) implements Comparable
     // One canonical form only: Long.parseLong would also take "+1" and "01", so that two texts named one
     // transaction (and a client comparing ids as strings would be misled).
     // A number with a sign, leading zeros or blanks around it is a number all the same, but not the canonical one.
-    if (!parts[1].matches("\\s*[+-]?[0-9]+\\s*") || !parts[2].matches("\\s*[+-]?[0-9]+\\s*")) {
+    if (!NUMBER_OF_ANY_FORM.matcher(parts[1]).matches() || !NUMBER_OF_ANY_FORM.matcher(parts[2]).matches()) {
       throw new IllegalArgumentException("transaction id '" + text + "' has a non-numeric epoch or sequence");
     }
     if (!CANONICAL_NUMBER.matcher(parts[1]).matches() || !CANONICAL_NUMBER.matcher(parts[2]).matches()) {
