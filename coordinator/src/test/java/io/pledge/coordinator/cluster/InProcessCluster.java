@@ -107,8 +107,8 @@ final class InProcessCluster implements AutoCloseable {
 
   /**
    * The member that leads and finished its recovery. Only when it is the one member serving: a leader deposed by a
-   * new term keeps serving until its next leadership check (every 20 ms) notices, and a test that picked it would
-   * stop or wipe the real leader thinking it a follower.
+   * new term serves until it hears of that term and its next leadership check (every 20 ms) sees it, and a test
+   * that picked it would stop or wipe the real leader thinking it a follower.
    */
   String awaitLeader(Duration within) {
     String[] found = new String[1];
