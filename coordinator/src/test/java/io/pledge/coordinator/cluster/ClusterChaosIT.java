@@ -288,13 +288,24 @@ class ClusterChaosIT {
         .until(() -> committed.get() >= from + transactions));
   }
 
-  /** On a timeout, the members' last output lines go to the test log: the child JVMs log nowhere else. */
+  /**
+   * On a timeout, the members' notable output lines go to the test log and their whole output to
+   * {@code target/cluster-chaos/}: the child JVMs log nowhere else, and a stalled election needs all of it.
+   */
   private void diagnosed(Runnable wait) {
     try {
       wait.run();
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       for (CoordinatorProcess m : members) {
         List<String> lines = m.process().lines();
+        try {
+          Path out = Path.of("target", "cluster-chaos", m.endpoint().toString().replace(':', '_') + ".log");
+          java.nio.file.Files.createDirectories(out.getParent());
+          java.nio.file.Files.write(out, lines);
+          LOG.error("whole output of {}: {}", m.endpoint(), out.toAbsolutePath());
+        } catch (IOException io) {
+          LOG.error("could not keep the output of {}", m.endpoint(), io);
+        }
         for (int i = 0; i < lines.size(); i++) {
           if (lines.get(i).contains("caught a Throwable")) {
             LOG.error("{} failed:\n{}", m.endpoint(), String.join("\n", lines.subList(i, Math.min(lines.size(), i + 30))));
