@@ -64,6 +64,8 @@ class SafetyIT {
   private final List<Grant> grants = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> failures = new ConcurrentHashMap<>();
   private final FencedResource resource = new FencedResource();
+  /** Grants whose writes the resource refused: was the lease over at delivery (leaseEnd before grantedAt)? */
+  private final List<Grant> fencedOut = new CopyOnWriteArrayList<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
 
   @Test
@@ -145,9 +147,11 @@ class SafetyIT {
         LockSupport.parkNanos(rnd.nextInt(2, 15) * 1_000_000L); // the critical section's work
         ok &= resource.write(lock, h.token());
         long doneAt = System.currentTimeMillis();
-        grants.add(new Grant(lock, owner, h.token(), requestedAt, grantedAt, h.leaseExpiresAtMs(), doneAt));
+        Grant grant = new Grant(lock, owner, h.token(), requestedAt, grantedAt, h.leaseExpiresAtMs(), doneAt);
+        grants.add(grant);
         if (!ok) {
           failures.merge("fenced-out", 1, Integer::sum);
+          fencedOut.add(grant);
         }
         h.release().onFailure(e -> failures.merge("release:" + e.getClass().getSimpleName(), 1, Integer::sum));
       } catch (LockException e) {
@@ -183,7 +187,7 @@ class SafetyIT {
     }
     System.out.printf("safety: %d grants, %d pairs checked, resource accepted %d rejected %d, failures %s%n",
         grants.size(), checkedPairs, resource.accepted, resource.rejected, failures);
-    assertEquals(0, resource.rejected, "the fenced resource saw a stale token");
+    assertEquals(0, resource.rejected, "the fenced resource saw a stale token; refused grants " + fencedOut);
     assertTrue(grants.size() >= 100, "too few grants: " + grants.size());
   }
 }
